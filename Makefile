@@ -1,0 +1,28 @@
+# podinit build and test entry points. `make test` is the README's test
+# command: it brings up a Docker engine if none answers and builds every image
+# the tests need.
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILT   ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.built=$(BUILT)
+
+.PHONY: build image test-images test demo bench clean
+
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/podinit ./cmd/podinit
+
+image: build
+	docker build -q -f Dockerfile.scratch -t podinit:dev . >/dev/null
+
+test-images:
+	./scripts/test-images.sh
+
+test:
+	./scripts/test.sh
+
+demo:
+	./scripts/demo.sh
+
+clean:
+	rm -rf bin
