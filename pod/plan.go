@@ -1,0 +1,456 @@
+package pod
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
+)
+
+// Ownership labels put on every container the pod creates, so that the pod's
+// containers can be found by anyone, and leftovers of a controller that died
+// can be removed by the next one.
+const (
+	LabelController = "podinit.controller" // the controller's container ID
+	LabelPod        = "podinit.pod"        // the pod's identity (see Plan.Pod)
+	LabelComponent  = "podinit.component"  // the component's name
+	// The controller's com.docker.swarm.* labels are copied under this
+	// prefix: verbatim copies would make Swarm's agent take components for
+	// its own tasks.
+	LabelSwarmPrefix = "podinit.swarm."
+)
+
+// holderName is the component name of the IPC holder container.
+const holderName = "ipc-holder"
+
+// Options are the controller's choices (its command-line flags).
+type Options struct {
+	SharePID     bool // components join the controller's PID namespace
+	ShareIPC     bool // components share one IPC namespace with the controller or a holder
+	ShareVolumes bool // components get the controller's mounts (never the Docker socket)
+	Logs         bool // stream component output into the controller's
+	Pull         bool // pull images before every create, not only when missing
+
+	PullTimeout time.Duration
+	// RegistryAuthFiles are Docker config files (auths) tried in order for pulls.
+	RegistryAuthFiles []string
+	// StopBudget is the time the whole pod has to stop, from the stop request.
+	StopBudget time.Duration
+	// StopMargin is kept back from StopBudget for the last SIGKILLs and
+	// removals, so that podinit exits before Docker kills it.
+	StopMargin time.Duration
+	// ReadyTimeout bounds the wait for a dependency to become ready.
+	ReadyTimeout time.Duration
+	// StrictBudget makes a stop order that cannot fit the budget an error.
+	StrictBudget bool
+}
+
+// Controller is what the plan needs to know about the container podinit
+// runs in.
+type Controller struct {
+	ID          string
+	Name        string // without the leading slash
+	Image       string // image ID: the IPC holder runs podinit from it
+	Labels      map[string]string
+	IpcMode     container.IpcMode
+	PidMode     container.PidMode
+	StopTimeout *int
+	Mounts      []container.MountPoint
+	// VolumeRefs maps the name components use for a controller volume to
+	// the volume's real name (volume-ref labels, stack prefixes).
+	VolumeRefs map[string]string
+	// CgroupParent is the parent to give components, "" for the engine's
+	// default; the caller decides it from the engine's cgroup driver.
+	CgroupParent string
+}
+
+// Member is one container of the plan: a component with the engine
+// configuration it will be created with.
+type Member struct {
+	Component
+	ContainerName string
+	Config        container.Config
+	Host          container.HostConfig
+	// Needs are the dependencies the start waits for, including the implicit
+	// ones of main components on sidecars.
+	Needs map[string]Dependency
+}
+
+// Plan is a pod ready to run: every container's configuration, the start
+// order and the stop order.
+type Plan struct {
+	// Pod identifies the pod across controller restarts: the Swarm task's
+	// service and slot (e.g. "web.2"), or the controller's name.
+	Pod        string
+	Controller Controller
+	Options    Options
+	// Holder is the IPC holder, when components cannot join the
+	// controller's IPC namespace and share one of the holder's instead.
+	Holder *Member
+	Init   []*Member
+	// Levels are the components in start order: each level's members
+	// depend only on earlier levels and start in parallel.
+	Levels [][]*Member
+	// Warnings are things the user should know that do not stop the pod.
+	Warnings []string
+}
+
+// Members returns every non-init component in start order.
+func (p *Plan) Members() []*Member {
+	var all []*Member
+	for _, l := range p.Levels {
+		all = append(all, l...)
+	}
+	return all
+}
+
+// IPCNeedsHolder reports whether the controller's own IPC namespace cannot
+// be joined by other containers: only "shareable" and "host" can be.
+func IPCNeedsHolder(mode container.IpcMode) bool {
+	return !mode.IsShareable() && !mode.IsHost()
+}
+
+// NewPlan turns a spec into a plan for the given controller. It checks what
+// only the whole pod can check: dependency graph, roles, stop budget.
+func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
+	p := &Plan{Pod: podKey(ctrl), Controller: ctrl, Options: opts}
+	var errs []string
+
+	names := map[string]bool{}
+	for _, c := range spec.Components {
+		names[c.Name] = true
+	}
+	if opts.ShareIPC && IPCNeedsHolder(ctrl.IpcMode) {
+		if names[holderName] {
+			errs = append(errs, fmt.Sprintf("component name %q is reserved for the IPC holder; rename the component", holderName))
+		}
+		h := &Member{Component: Component{Name: holderName, Role: RoleSidecar, Source: "podinit (IPC holder)"}}
+		h.Config = container.Config{
+			Image:      ctrl.Image,
+			Entrypoint: []string{"/podinit"},
+			Cmd:        []string{"pause"},
+		}
+		h.Host = container.HostConfig{IpcMode: "shareable"}
+		p.Holder = h
+		p.finish(h, true)
+	}
+
+	for _, c := range spec.Init {
+		m := &Member{Component: c}
+		m.Role = RoleInit
+		p.Init = append(p.Init, m)
+		p.finish(m, false)
+	}
+
+	members := map[string]*Member{}
+	for _, c := range spec.Components {
+		m := &Member{Component: c, Needs: map[string]Dependency{}}
+		if m.Role == "" {
+			m.Role = RoleMain
+		}
+		for dep, d := range c.DependsOn {
+			m.Needs[dep] = d
+		}
+		members[c.Name] = m
+		p.finish(m, false)
+	}
+	// Sidecars start before the main components and stop after them: every
+	// main component waits for every sidecar to be ready (healthy if it has
+	// a healthcheck, else started).
+	for _, m := range members {
+		if m.Role != RoleMain {
+			continue
+		}
+		for _, s := range members {
+			if s.Role == RoleSidecar {
+				if _, explicit := m.Needs[s.Name]; !explicit {
+					m.Needs[s.Name] = Dependency{Condition: conditionReady, Required: true}
+				}
+			}
+		}
+	}
+	for _, m := range members {
+		for dep := range m.DependsOn {
+			d, ok := members[dep]
+			if !ok {
+				errs = append(errs, fmt.Sprintf("%s: depends_on names %q, which is not a component of this pod (components: %s)", m.Source, dep, strings.Join(sortedKeys(members), ", ")))
+				continue
+			}
+			if m.Role == RoleSidecar && d.Role == RoleMain {
+				errs = append(errs, fmt.Sprintf("%s: sidecar %q depends on main component %q, but sidecars start before main components; make %q a sidecar or drop the dependency", m.Source, m.Name, dep, dep))
+			}
+		}
+	}
+	if len(errs) == 0 {
+		levels, cycle := order(members)
+		if cycle != "" {
+			errs = append(errs, "depends_on has a cycle: "+cycle+"; remove one of these dependencies")
+		}
+		p.Levels = levels
+	}
+	if len(errs) > 0 {
+		return nil, &PlanError{Problems: errs}
+	}
+	if w := p.checkBudget(); w != "" {
+		if opts.StrictBudget {
+			return nil, &PlanError{Problems: []string{w}}
+		}
+		p.Warnings = append(p.Warnings, w)
+	}
+	return p, nil
+}
+
+// conditionReady is the implicit condition of a main component on a
+// sidecar: healthy when the sidecar has a healthcheck, started otherwise.
+const conditionReady Condition = "ready"
+
+// PlanError lists every problem found in the pod as a whole.
+type PlanError struct{ Problems []string }
+
+func (e *PlanError) Error() string {
+	if len(e.Problems) == 1 {
+		return e.Problems[0]
+	}
+	return "the pod has " + fmt.Sprint(len(e.Problems)) + " problems:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+// finish gives a member the configuration only the pod can decide:
+// namespaces, name, ownership, cgroup parent, volumes.
+func (p *Plan) finish(m *Member, holder bool) {
+	ctrl := p.Controller
+	m.ContainerName = ctrl.Name + "." + m.Name
+
+	cfg := m.Component.Config
+	cfg.Labels = map[string]string{}
+	for k, v := range m.Component.Config.Labels {
+		cfg.Labels[k] = v
+	}
+	cfg.Labels[LabelController] = ctrl.ID
+	cfg.Labels[LabelPod] = p.Pod
+	cfg.Labels[LabelComponent] = m.Name
+	for k, v := range ctrl.Labels {
+		if rest, ok := strings.CutPrefix(k, "com.docker.swarm."); ok {
+			cfg.Labels[LabelSwarmPrefix+rest] = v
+		} else if k == "com.docker.stack.namespace" {
+			cfg.Labels[LabelSwarmPrefix+"stack.namespace"] = v
+		}
+	}
+	if m.StopSignal != "" {
+		cfg.StopSignal = m.StopSignal
+	}
+	// Components share the controller's network namespace, so its hostname
+	// and domain; setting one would conflict with container: network mode.
+	cfg.Hostname, cfg.Domainname = "", ""
+	m.Config = cfg
+
+	host := m.Component.Host
+	host.NetworkMode = container.NetworkMode("container:" + ctrl.ID)
+	if p.Options.SharePID {
+		host.PidMode = container.PidMode("container:" + ctrl.ID)
+	}
+	switch {
+	case holder:
+		host.IpcMode = "shareable"
+	case p.Options.ShareIPC && p.Holder == nil:
+		host.IpcMode = container.IpcMode("container:" + ctrl.ID)
+	}
+	// With a holder, the holder's ID is known only once it runs; the
+	// supervisor fills IpcMode in then.
+	host.AutoRemove = true
+	host.RestartPolicy = container.RestartPolicy{}
+	if ctrl.CgroupParent != "" {
+		host.CgroupParent = ctrl.CgroupParent
+	}
+	host.Mounts = p.mounts(m, holder)
+	m.Host = host
+}
+
+// mounts maps the component's named volumes to the controller's real
+// volumes and, with ShareVolumes, adds the controller's own mounts.
+func (p *Plan) mounts(m *Member, holder bool) []mount.Mount {
+	var out []mount.Mount
+	taken := map[string]bool{}
+	for _, mt := range m.Component.Host.Mounts {
+		if mt.Type == mount.TypeVolume {
+			if real, ok := p.Controller.VolumeRefs[mt.Source]; ok {
+				mt.Source = real
+			}
+		}
+		taken[mt.Target] = true
+		out = append(out, mt)
+	}
+	if !p.Options.ShareVolumes || holder {
+		return out
+	}
+	for _, cm := range p.Controller.Mounts {
+		if taken[cm.Destination] || isDockerSocket(cm) {
+			continue
+		}
+		mt := mount.Mount{Target: cm.Destination, ReadOnly: !cm.RW}
+		switch cm.Type {
+		case mount.TypeVolume:
+			mt.Type, mt.Source = mount.TypeVolume, cm.Name
+		case mount.TypeBind:
+			mt.Type, mt.Source = mount.TypeBind, cm.Source
+		default:
+			continue // tmpfs and others are private to the controller
+		}
+		out = append(out, mt)
+	}
+	return out
+}
+
+// isDockerSocket spots the engine's socket among the controller's mounts: it
+// is root on the host, and components never get it through -volumes.
+func isDockerSocket(m container.MountPoint) bool {
+	return strings.HasSuffix(m.Destination, "docker.sock") || strings.HasSuffix(m.Source, "docker.sock")
+}
+
+// podKey names the pod so that a controller restarted by Swarm in the same
+// slot finds its predecessor's leftovers: "<service>.<slot>" from the task
+// name "<service>.<slot>.<task id>", or the controller's name outside Swarm.
+func podKey(ctrl Controller) string {
+	if task := ctrl.Labels["com.docker.swarm.task.name"]; task != "" {
+		if i := strings.LastIndex(task, "."); i > 0 {
+			return task[:i]
+		}
+		return task
+	}
+	return ctrl.Name
+}
+
+// order sorts members into start levels (Kahn's algorithm, names sorted
+// within a level so plans print the same every time), or spells out a cycle.
+func order(members map[string]*Member) ([][]*Member, string) {
+	indeg := map[string]int{}
+	dependents := map[string][]string{}
+	for name, m := range members {
+		indeg[name] += 0
+		for dep := range m.Needs {
+			indeg[name]++
+			dependents[dep] = append(dependents[dep], name)
+		}
+	}
+	var levels [][]*Member
+	var ready []string
+	for name, d := range indeg {
+		if d == 0 {
+			ready = append(ready, name)
+		}
+	}
+	done := 0
+	for len(ready) > 0 {
+		sort.Strings(ready)
+		var level []*Member
+		var next []string
+		for _, name := range ready {
+			level = append(level, members[name])
+			done++
+			for _, d := range dependents[name] {
+				indeg[d]--
+				if indeg[d] == 0 {
+					next = append(next, d)
+				}
+			}
+		}
+		levels = append(levels, level)
+		ready = next
+	}
+	if done == len(members) {
+		return levels, ""
+	}
+	return nil, findCycle(members, indeg)
+}
+
+// findCycle walks from a member still waiting after the sort until a name
+// repeats, and prints the loop as "a -> b -> a".
+func findCycle(members map[string]*Member, indeg map[string]int) string {
+	var start string
+	for _, name := range sortedKeys(members) {
+		if indeg[name] > 0 {
+			start = name
+			break
+		}
+	}
+	seen := map[string]int{}
+	var path []string
+	cur := start
+	for {
+		if i, ok := seen[cur]; ok {
+			return strings.Join(append(path[i:], cur), " -> ")
+		}
+		seen[cur] = len(path)
+		path = append(path, cur)
+		var next string
+		for _, dep := range sortedKeys(members[cur].Needs) {
+			if indeg[dep] > 0 {
+				next = dep
+				break
+			}
+		}
+		if next == "" {
+			return strings.Join(path, " -> ")
+		}
+		cur = next
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// StopWaves is the stop order: the reverse of the start levels, so that
+// dependents stop before their dependencies and sidecars after the main
+// components.
+func (p *Plan) StopWaves() [][]*Member {
+	waves := make([][]*Member, 0, len(p.Levels))
+	for i := len(p.Levels) - 1; i >= 0; i-- {
+		waves = append(waves, p.Levels[i])
+	}
+	return waves
+}
+
+// grace is the time a member gets between its stop signal and SIGKILL.
+func (m *Member) grace() time.Duration {
+	if m.StopGrace > 0 {
+		return m.StopGrace
+	}
+	return defaultGrace
+}
+
+// defaultGrace is the engine's own default stop timeout.
+const defaultGrace = 10 * time.Second
+
+// checkBudget warns when the stop waves, each taking its slowest member's
+// grace, cannot fit the pod's stop budget minus the margin.
+func (p *Plan) checkBudget() string {
+	budget := p.Options.StopBudget - p.Options.StopMargin
+	if p.Options.StopBudget <= 0 {
+		return ""
+	}
+	var total time.Duration
+	var parts []string
+	for _, wave := range p.StopWaves() {
+		var slowest *Member
+		for _, m := range wave {
+			if slowest == nil || m.grace() > slowest.grace() {
+				slowest = m
+			}
+		}
+		total += slowest.grace()
+		parts = append(parts, fmt.Sprintf("%s %s", slowest.Name, slowest.grace()))
+	}
+	if total <= budget {
+		return ""
+	}
+	return fmt.Sprintf("stop grace periods along the stop order add up to %s (%s), more than the pod's stop budget %s minus a %s margin; components still running at the budget's end get SIGKILL: lower their stop_grace_period, or raise -stop-budget together with the service's stop_grace_period",
+		total, strings.Join(parts, " + "), p.Options.StopBudget, p.Options.StopMargin)
+}

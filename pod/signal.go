@@ -1,0 +1,99 @@
+package pod
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// pidTarget signals a component's first process straight from podinit, in
+// the PID namespace they share: no engine round trip. It holds a pidfd, so
+// a recycled pid can never be signalled by mistake.
+type pidTarget struct {
+	mu sync.Mutex
+	fd int // -1 once closed
+}
+
+// findPid finds the first process of container id in podinit's PID
+// namespace: the engine starts it from outside the namespace, so its parent
+// pid here is 0, and its cgroup path names the container.
+func findPid(id string) *pidTarget {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	self := os.Getpid()
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		if ppid(pid) != 0 {
+			continue
+		}
+		cg, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+		if err != nil || !bytes.Contains(cg, []byte(id)) {
+			continue
+		}
+		fd, err := unix.PidfdOpen(pid, 0)
+		if err != nil {
+			return nil
+		}
+		return &pidTarget{fd: fd}
+	}
+	return nil
+}
+
+// ppid reads a process's parent pid from /proc/<pid>/stat, or -1.
+func ppid(pid int) int {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The command name may hold spaces and parentheses: fields start after
+	// the last ')'.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return -1
+	}
+	f := bytes.Fields(stat[i+1:])
+	if len(f) < 2 {
+		return -1
+	}
+	n, err := strconv.Atoi(string(f[1]))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func (t *pidTarget) signal(sig syscall.Signal) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.fd < 0 {
+		return os.ErrClosed
+	}
+	return unix.PidfdSendSignal(t.fd, sig, nil, 0)
+}
+
+func (t *pidTarget) close() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.fd >= 0 {
+		unix.Close(t.fd)
+		t.fd = -1
+	}
+}
+
+// signalName spells a signal as the engine takes it ("SIGHUP").
+func signalName(sig syscall.Signal) string {
+	if n := unix.SignalName(sig); n != "" {
+		return n
+	}
+	return strconv.Itoa(int(sig))
+}

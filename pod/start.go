@@ -1,0 +1,125 @@
+package pod
+
+import (
+	"fmt"
+	"time"
+)
+
+// awaitNeeds waits until every dependency of the member meets its
+// condition. It fails at once when a required dependency can no longer meet
+// it (exited, failed, unhealthy), and after the ready timeout.
+func (s *Supervisor) awaitNeeds(m *member) error {
+	timeout := s.plan.Options.ReadyTimeout
+	if timeout <= 0 {
+		timeout = defaultReadyTimeout
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for _, name := range sortedKeys(m.Needs) {
+		need := m.Needs[name]
+		dep := s.byName[name]
+		for {
+			met, failed, changed := dep.meets(need.Condition)
+			if met {
+				break
+			}
+			if failed != "" {
+				if !need.Required {
+					s.log.Printf("%s: optional dependency %s %s; starting anyway", m.Name, name, failed)
+					break
+				}
+				return fmt.Errorf("dependency %s %s, so %s (depends_on %s: %s) cannot start", name, failed, m.Name, name, need.Condition)
+			}
+			select {
+			case <-changed:
+			case <-m.stopCh:
+				return fmt.Errorf("stopped while waiting for %s", name)
+			case <-timer.C:
+				return fmt.Errorf("dependency %s did not become %s within %s; raise -ready-timeout or check %s", name, describe(need.Condition), timeout, name)
+			}
+		}
+	}
+	return nil
+}
+
+// defaultReadyTimeout bounds dependency waits when the options leave it 0.
+const defaultReadyTimeout = 2 * time.Minute
+
+func describe(c Condition) string {
+	switch c {
+	case ConditionHealthy:
+		return "healthy"
+	case ConditionCompleted:
+		return "completed successfully"
+	case conditionReady:
+		return "ready"
+	}
+	return "started"
+}
+
+// meets tells whether the member meets a dependency condition now, or why it
+// never will, and returns the channel that closes on its next change.
+func (m *member) meets(c Condition) (met bool, failed string, changed <-chan struct{}) {
+	changed = m.view(func(m *member) {
+		exited := m.state == StateExited || m.state == StateFailed
+		switch c {
+		case ConditionStarted:
+			met = !m.startedAt.IsZero()
+		case ConditionHealthy, conditionReady:
+			met = m.ready
+			if !met && m.hasHealth && m.health == "unhealthy" {
+				failed = "is unhealthy"
+			}
+		case ConditionCompleted:
+			met = exited && m.lastExit != nil && *m.lastExit == 0 && m.state != StateFailed
+			if exited && !met {
+				failed = "did not complete successfully"
+				if m.lastExit != nil {
+					failed = fmt.Sprintf("exited with %d", *m.lastExit)
+				}
+			}
+		}
+		if !met && failed == "" && exited {
+			failed = "exited before it was " + describe(c)
+			if m.state == StateFailed {
+				failed = "failed to start: " + m.message
+			}
+		}
+	})
+	return met, failed, changed
+}
+
+// wants reports whether a container that exited with code after restarts
+// earlier restarts should start again.
+func (r Restart) wants(code, restarts int) bool {
+	switch r.Mode {
+	case RestartAlways, RestartUnlessStopped:
+		return true
+	case RestartOnFailure:
+		return code != 0 && (r.MaxRetries == 0 || restarts < r.MaxRetries)
+	}
+	return false
+}
+
+// backoff is the delay before a restart: it doubles from 1s up to 5 minutes
+// (Kubernetes' CrashLoopBackOff cap) and starts over once a run lasted 10
+// minutes.
+type backoff struct{ delay time.Duration }
+
+const (
+	backoffFirst  = time.Second
+	backoffMax    = 5 * time.Minute
+	backoffStable = 10 * time.Minute
+)
+
+func (b *backoff) next(ran time.Duration) time.Duration {
+	if ran >= backoffStable || b.delay == 0 {
+		b.delay = backoffFirst
+		return b.delay
+	}
+	b.delay *= 2
+	if b.delay > backoffMax {
+		b.delay = backoffMax
+	}
+	return b.delay
+}
