@@ -223,6 +223,11 @@ func (s *Server) handle(ctx context.Context, conn *net.UnixConn) {
 	case err == nil:
 	case err == io.EOF && len(line) == maxRequest:
 		fmt.Fprintf(conn, "error: request longer than %d bytes: send \"health\" or \"status\"\n", maxRequest)
+		// Closing with the rest of the request unread would reset the
+		// connection and lose the reply: end ours, then read theirs away
+		// until they hang up or the deadline passes.
+		conn.CloseWrite()
+		io.Copy(io.Discard, conn)
 		return
 	case err == io.EOF && line != "":
 		// The client half-closed after a request without a newline
