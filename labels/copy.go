@@ -1,0 +1,78 @@
+package labels
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v4"
+
+	"github.com/podinit/podinit/pod"
+)
+
+// parseCopies reads a pod.copy.<name> value: "src:dst", a YAML list of
+// "src:dst", or a YAML map of src: dst. Both paths must be absolute; a path
+// that contains ':' can be written only in the map form.
+func parseCopies(value string) ([]pod.Copy, error) {
+	node, err := parseYAML([]byte(value))
+	if err != nil {
+		return nil, fmt.Errorf("invalid YAML: %v", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	if node == nil {
+		return nil, fmt.Errorf("empty: give /src/in/controller:/dst/in/component, a list of them, or a map of src: dst")
+	}
+	var out []pod.Copy
+	switch node.Kind {
+	case yaml.ScalarNode:
+		c, err := splitCopy(node.Value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	case yaml.SequenceNode:
+		for _, item := range node.Content {
+			if item.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: list items must be strings src:dst, got %s", item.Line, kindName(item))
+			}
+			c, err := splitCopy(item.Value)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %w", item.Line, err)
+			}
+			out = append(out, c)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k, v := node.Content[i], node.Content[i+1]
+			if v.Kind != yaml.ScalarNode {
+				return nil, fmt.Errorf("line %d: %s: the destination must be a path, got %s", v.Line, k.Value, kindName(v))
+			}
+			c := pod.Copy{Src: k.Value, Dst: v.Value}
+			if err := checkCopy(c); err != nil {
+				return nil, fmt.Errorf("line %d: %w", k.Line, err)
+			}
+			out = append(out, c)
+		}
+	default:
+		return nil, fmt.Errorf("give src:dst, a list of them, or a map of src: dst")
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("empty: give /src/in/controller:/dst/in/component, a list of them, or a map of src: dst")
+	}
+	return out, nil
+}
+
+func splitCopy(s string) (pod.Copy, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 2 {
+		return pod.Copy{}, fmt.Errorf("%q: write src:dst with exactly one ':' (for paths with ':' use the map form, \"src\": \"dst\")", s)
+	}
+	c := pod.Copy{Src: strings.TrimSpace(parts[0]), Dst: strings.TrimSpace(parts[1])}
+	return c, checkCopy(c)
+}
+
+func checkCopy(c pod.Copy) error {
+	if !path.IsAbs(c.Src) || !path.IsAbs(c.Dst) {
+		return fmt.Errorf("%q -> %q: both paths must be absolute (the source inside the controller, the destination inside the component)", c.Src, c.Dst)
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package labels
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/podinit/podinit/pod"
+)
+
+// checkPod checks what involves more than one component: unique names, and
+// depends_on naming components that exist, not init components, without
+// cycles.
+func checkPod(spec *pod.Spec) []*Error {
+	var errs []*Error
+	byName := map[string]*pod.Component{}
+	isInit := map[string]bool{}
+	for _, list := range [][]pod.Component{spec.Init, spec.Components} {
+		for i := range list {
+			c := &list[i]
+			if prev, ok := byName[c.Name]; ok {
+				errs = append(errs, &Error{Source: c.Source, Msg: fmt.Sprintf("component name %q is also used by %s: names must be unique in a pod", c.Name, prev.Source)})
+				continue
+			}
+			byName[c.Name] = c
+			isInit[c.Name] = c.Role == pod.RoleInit
+		}
+	}
+	var known []string
+	for _, c := range spec.Components {
+		known = append(known, c.Name)
+	}
+	for _, c := range spec.Components {
+		for _, dep := range sortedKeys(c.DependsOn) {
+			e := &Error{Source: c.Source, Key: "depends_on." + dep}
+			if src, svc, ok := strings.Cut(c.Source, ": services."); ok {
+				e.Source, e.Service = src, svc
+			}
+			switch {
+			case isInit[dep]:
+				e.Msg = "an init component: init components always finish before any other component starts; remove it"
+			case byName[dep] == nil:
+				e.Msg = fmt.Sprintf("no component is named %q: the pod has %s", dep, strings.Join(known, ", "))
+			default:
+				continue
+			}
+			errs = append(errs, e)
+		}
+	}
+	for _, cycle := range cycles(spec.Components) {
+		errs = append(errs, &Error{Source: byName[cycle[0]].Source, Key: "depends_on",
+			Msg: fmt.Sprintf("dependency cycle %s: no component in it could ever start; remove one of these depends_on entries", strings.Join(cycle, " -> "))})
+	}
+	return errs
+}
+
+// cycles returns each depends_on cycle once, as the names along it with the
+// first repeated at the end, starting from its smallest name.
+func cycles(cs []pod.Component) [][]string {
+	deps := map[string][]string{}
+	for _, c := range cs {
+		deps[c.Name] = sortedKeys(c.DependsOn)
+	}
+	const (
+		unvisited = iota
+		onPath
+		done
+	)
+	state := map[string]int{}
+	seen := map[string]bool{}
+	var (
+		out  [][]string
+		path []string
+		walk func(string)
+	)
+	walk = func(n string) {
+		state[n] = onPath
+		path = append(path, n)
+		for _, d := range deps[n] {
+			if _, ok := deps[d]; !ok {
+				continue // unknown names are reported on their own
+			}
+			switch state[d] {
+			case onPath:
+				i := slices.Index(path, d)
+				cycle := canonical(path[i:])
+				if key := strings.Join(cycle, " "); !seen[key] {
+					seen[key] = true
+					out = append(out, append(cycle, cycle[0]))
+				}
+			case unvisited:
+				walk(d)
+			}
+		}
+		path = path[:len(path)-1]
+		state[n] = done
+	}
+	for _, n := range sortedKeys(deps) {
+		if state[n] == unvisited {
+			walk(n)
+		}
+	}
+	return out
+}
+
+// canonical rotates a cycle to start at its smallest name.
+func canonical(cycle []string) []string {
+	m := 0
+	for i, n := range cycle {
+		if n < cycle[m] {
+			m = i
+		}
+	}
+	return append(slices.Clone(cycle[m:]), cycle[:m]...)
+}

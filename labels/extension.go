@@ -1,0 +1,105 @@
+package labels
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/podinit/podinit/pod"
+)
+
+// extension is a component's x-podinit settings.
+type extension struct {
+	name    string // init components only
+	role    pod.Role
+	signals []syscall.Signal
+}
+
+// readExtension checks and reads x-podinit. Unknown keys are errors, so a
+// misspelt setting is never silently ignored.
+func readExtension(v any, at where, isInit bool) (extension, []*Error) {
+	var x extension
+	if v == nil {
+		return x, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return x, []*Error{at.errf(Extension, "must be a mapping such as {role: sidecar, signals: [HUP]}, got %v", v)}
+	}
+	var errs []*Error
+	fail := func(key, format string, args ...any) {
+		errs = append(errs, at.errf(Extension+"."+key, format, args...))
+	}
+	for _, k := range sortedKeys(m) {
+		val := m[k]
+		switch k {
+		case "name":
+			s, ok := val.(string)
+			switch {
+			case !isInit:
+				fail(k, "only init components take a name here; a component's name is the one in its label or service key")
+			case !ok || !validName(s):
+				fail(k, "%v is not a valid name: use letters, digits, '_', '.' and '-', starting with a letter or digit", val)
+			default:
+				x.name = s
+			}
+		case "role":
+			s, _ := val.(string)
+			switch {
+			case isInit:
+				fail(k, "init components have the role init; remove role")
+			case s == string(pod.RoleMain) || s == string(pod.RoleSidecar):
+				x.role = pod.Role(s)
+			default:
+				fail(k, "%v is not a role: use main or sidecar", val)
+			}
+		case "signals":
+			list, ok := val.([]any)
+			if !ok {
+				fail(k, "must be a list of signals such as [HUP, USR1], got %v", val)
+				continue
+			}
+			x.signals = []syscall.Signal{} // an empty list means "none"
+			for _, item := range list {
+				sig, err := parseSignal(fmt.Sprint(item))
+				if err == nil && (sig == unix.SIGKILL || sig == unix.SIGSTOP || sig == unix.SIGCHLD) {
+					err = fmt.Errorf("%v cannot be forwarded (it cannot be caught, or it is the init's own)", item)
+				}
+				if err != nil {
+					fail(k, "%v", err)
+					continue
+				}
+				if !slices.Contains(x.signals, sig) {
+					x.signals = append(x.signals, sig)
+				}
+			}
+		default:
+			fail(k, "unknown key: %s takes %s", Extension, strings.Join(podinitKeys, ", "))
+		}
+	}
+	return x, errs
+}
+
+// parseSignal reads a signal as a name with or without SIG, in any case, or
+// as a number.
+func parseSignal(s string) (syscall.Signal, error) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 || n > 64 {
+			return 0, fmt.Errorf("%q is not a signal number: use 1 to 64", s)
+		}
+		return syscall.Signal(n), nil
+	}
+	name := strings.ToUpper(s)
+	if !strings.HasPrefix(name, "SIG") {
+		name = "SIG" + name
+	}
+	if sig := unix.SignalNum(name); sig != 0 {
+		return sig, nil
+	}
+	return 0, fmt.Errorf("%q is not a signal: use a name such as HUP or SIGUSR1, or a number", s)
+}

@@ -1,0 +1,264 @@
+// Package labels reads a pod's declaration — the controller's labels, or a
+// Compose file — into a pod.Spec.
+//
+// A component is one Compose service, read by compose-go, the Compose
+// specification's own parser, so that its YAML means what it means to
+// Compose: durations, byte sizes, the list and map forms, short and long
+// volume syntax, env_file, and ${VAR:-default} interpolation from the
+// environment given (normally podinit's own). What cannot work in a pod —
+// keys listed in Unsupported — and anything unknown is rejected with an Error
+// that names the label (or file and service), the key and what would work.
+// Every problem is reported at once: the result is errors.Join of *Error.
+//
+// Nothing here talks to the engine or reads the running controller; the plan
+// adds those.
+package labels
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	yaml "go.yaml.in/yaml/v4"
+
+	"github.com/podinit/podinit/pod"
+)
+
+// FromLabels reads the pod declared by the controller's labels l. env
+// (KEY=VALUE entries, normally os.Environ()) is used for interpolation and for
+// environment entries given without a value. Labels not starting with "pod."
+// are ignored; unknown "pod." labels are errors. Relative env_file and
+// label_file paths in component labels are read from podinit's working
+// directory inside the controller.
+func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
+	environ := mapping(env)
+	wd, _ := os.Getwd()
+	var (
+		spec   pod.Spec
+		errs   []*Error
+		copies = map[string][]pod.Copy{}
+		// copyAt remembers each pod.copy label, to report unknown targets.
+		copyAt  = map[string]string{}
+		hasFile bool
+	)
+	for _, key := range sortedKeys(l) {
+		value := l[key]
+		switch {
+		case !strings.HasPrefix(key, PodPrefix):
+		case strings.HasPrefix(key, ComponentPrefix):
+			name := strings.TrimPrefix(key, ComponentPrefix)
+			at := where{source: key}
+			if !validName(name) {
+				errs = append(errs, at.errf("", "%q is not a valid component name: use letters, digits, '_', '.' and '-', starting with a letter or digit", name))
+				continue
+			}
+			node, err := parseYAML([]byte(value))
+			if err != nil {
+				errs = append(errs, yamlErr(key, "", err))
+				continue
+			}
+			c, cerrs := service{name: name, at: at, node: node, baseDir: wd}.read(environ)
+			errs = append(errs, cerrs...)
+			spec.Components = append(spec.Components, c)
+		case key == ComposeFile:
+			hasFile = true
+			fs, err := FromComposeFile(value, env)
+			errs = append(errs, flatten(err)...)
+			spec.Components = append(spec.Components, fs.Components...)
+		case key == InitComponents:
+			inits, ierrs := readInit(value, environ, wd)
+			errs = append(errs, ierrs...)
+			spec.Init = inits
+		case strings.HasPrefix(key, CopyPrefix):
+			name := strings.TrimPrefix(key, CopyPrefix)
+			cs, err := parseCopies(value)
+			if err != nil {
+				errs = append(errs, &Error{Source: key, Msg: err.Error()})
+				continue
+			}
+			copies[name] = cs
+			copyAt[name] = key
+		default:
+			msg := "unknown pod label"
+			if near := closest(key, []string{ComposeFile, InitComponents}); near != "" {
+				msg += ", did you mean " + near + "?"
+			} else if i := strings.LastIndex(key, "."); i > 0 {
+				if near := closest(key[:i+1], []string{ComponentPrefix, CopyPrefix}); near != "" {
+					msg += ", did you mean " + near + key[i+1:] + "?"
+				}
+			}
+			errs = append(errs, &Error{Source: key, Msg: msg + fmt.Sprintf(" (podinit reads %s<name>, %s, %s and %s<name>)", ComponentPrefix, ComposeFile, InitComponents, CopyPrefix)})
+		}
+	}
+	if hasFile {
+		for _, c := range spec.Components {
+			if strings.HasPrefix(c.Source, ComponentPrefix) {
+				errs = append(errs, &Error{Source: c.Source, Msg: fmt.Sprintf("cannot be combined with %s: declare every component in the Compose file, or every one in a label", ComposeFile)})
+			}
+		}
+	}
+	if len(spec.Components) == 0 && len(spec.Init) == 0 && len(errs) == 0 {
+		errs = append(errs, &Error{Source: ComponentPrefix + "<name>", Msg: fmt.Sprintf("the controller declares no components: add a label %s<name> with a Compose service (e.g. `image: nginx:1.27`), or %s with the path of a Compose file", ComponentPrefix, ComposeFile)})
+	}
+	errs = append(errs, checkPod(&spec)...)
+	for _, name := range sortedKeys(copies) {
+		c := find(&spec, name)
+		if c == nil {
+			errs = append(errs, &Error{Source: copyAt[name], Msg: fmt.Sprintf("no component is named %q: name one of %s", name, strings.Join(names(&spec), ", "))})
+			continue
+		}
+		c.Copies = copies[name]
+	}
+	return spec, join(errs)
+}
+
+// FromComposeFile reads the pod whose components are the services of the
+// Compose file at path (inside the controller). Relative env_file and
+// label_file paths start at the file's directory, as in Compose. Top-level
+// volumes, networks, configs and secrets declarations are ignored: the
+// controller's own mounts decide what a component can use.
+func FromComposeFile(path string, env []string) (pod.Spec, error) {
+	var spec pod.Spec
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return spec, &Error{Source: ComposeFile, Msg: fmt.Sprintf("%v: the path is read inside the controller; mount the file there (a Swarm config works)", err)}
+	}
+	node, err := parseYAML(text)
+	if err != nil {
+		return spec, yamlErr(path, "", err)
+	}
+	fileErr := func(line int, format string, args ...any) *Error {
+		return &Error{Source: path, Line: line, Msg: fmt.Sprintf(format, args...)}
+	}
+	if node == nil || node.Kind != yaml.MappingNode {
+		return spec, fileErr(0, "a Compose file must be a mapping with services:")
+	}
+	var errs []*Error
+	lines := keyLines(node)
+	for _, k := range sortedKeys(lines) {
+		switch {
+		case strings.HasPrefix(k, "x-"), k == "services", k == "version", k == "name",
+			k == "volumes", k == "networks", k == "configs", k == "secrets":
+		case k == "include":
+			errs = append(errs, fileErr(lines[k], "include: not supported: podinit reads one file; put every component in it"))
+		default:
+			errs = append(errs, fileErr(lines[k], "unknown top-level key %q: a pod's Compose file has services: (and x-* extension fields)", k))
+		}
+	}
+	services := mappingValue(node, "services")
+	if services == nil || services.Kind != yaml.MappingNode || len(services.Content) == 0 {
+		errs = append(errs, fileErr(lines["services"], "no services: each service of the file is a component of the pod"))
+		return spec, join(errs)
+	}
+	environ := mapping(env)
+	dir := filepath.Dir(path)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	for i := 0; i+1 < len(services.Content); i += 2 {
+		name := services.Content[i].Value
+		at := where{source: path, service: name}
+		if !validName(name) {
+			errs = append(errs, fileErr(services.Content[i].Line, "services.%s: not a valid component name: use letters, digits, '_', '.' and '-', starting with a letter or digit", name))
+			continue
+		}
+		c, cerrs := service{name: name, at: at, node: services.Content[i+1], baseDir: dir}.read(environ)
+		errs = append(errs, cerrs...)
+		spec.Components = append(spec.Components, c)
+	}
+	sort.Slice(spec.Components, func(i, j int) bool { return spec.Components[i].Name < spec.Components[j].Name })
+	errs = append(errs, checkPod(&spec)...)
+	return spec, join(errs)
+}
+
+// readInit reads pod.init.components: a list of services, named init-1,
+// init-2, … unless x-podinit.name names one.
+func readInit(value string, env types.Mapping, wd string) ([]pod.Component, []*Error) {
+	node, err := parseYAML([]byte(value))
+	if err != nil {
+		return nil, []*Error{yamlErr(InitComponents, "", err)}
+	}
+	if node == nil || node.Kind != yaml.SequenceNode {
+		got := "nothing"
+		if node != nil {
+			got = kindName(node)
+		}
+		return nil, []*Error{{Source: InitComponents, Msg: fmt.Sprintf("must be a YAML list of Compose services (- image: busybox), got %s", got)}}
+	}
+	var (
+		out  []pod.Component
+		errs []*Error
+	)
+	for i, item := range node.Content {
+		source := fmt.Sprintf("%s[%d]", InitComponents, i)
+		name := fmt.Sprintf("init-%d", i+1)
+		c, cerrs := service{name: name, at: where{source: source}, node: item, role: pod.RoleInit, baseDir: wd}.read(env)
+		if x, ok := initName(item); ok {
+			c.Name = x
+		}
+		// The service's key lines are relative to the item; the label's
+		// lines are what the user can find.
+		for _, e := range cerrs {
+			if e.Line == 0 && item.Line > 0 {
+				e.Line = item.Line
+			}
+		}
+		errs = append(errs, cerrs...)
+		out = append(out, c)
+	}
+	return out, errs
+}
+
+// initName returns x-podinit.name of an init item when it is a valid name
+// (readExtension reports it otherwise).
+func initName(item *yaml.Node) (string, bool) {
+	n := mappingValue(mappingValue(item, Extension), "name")
+	if n == nil || n.Kind != yaml.ScalarNode || !validName(n.Value) {
+		return "", false
+	}
+	return n.Value, true
+}
+
+var nameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// validName reports whether name can be a component's name: it becomes part
+// of a container name (<controller>.<name>).
+func validName(name string) bool { return nameRe.MatchString(name) }
+
+func mapping(env []string) types.Mapping {
+	m := types.Mapping{}
+	for _, e := range env {
+		k, v, _ := strings.Cut(e, "=")
+		m[k] = v
+	}
+	return m
+}
+
+func find(spec *pod.Spec, name string) *pod.Component {
+	for i := range spec.Init {
+		if spec.Init[i].Name == name {
+			return &spec.Init[i]
+		}
+	}
+	for i := range spec.Components {
+		if spec.Components[i].Name == name {
+			return &spec.Components[i]
+		}
+	}
+	return nil
+}
+
+func names(spec *pod.Spec) []string {
+	var out []string
+	for _, c := range spec.Init {
+		out = append(out, c.Name)
+	}
+	for _, c := range spec.Components {
+		out = append(out, c.Name)
+	}
+	return out
+}
