@@ -133,12 +133,13 @@ func (c cpus) exceeds(limit cpus) bool {
 	return l.Cmp(r) > 0
 }
 
-// String is the number of cores, to 3 decimals without trailing zeros.
+// String is the number of cores, to 6 decimals (a microsecond of a
+// 100ms period is 0.00001 CPUs) without trailing zeros.
 func (c cpus) String() string {
 	if !c.set() {
 		return "unlimited"
 	}
-	return strconv.FormatFloat(math.Round(float64(c.quota)/float64(c.period)*1000)/1000, 'f', -1, 64)
+	return strconv.FormatFloat(math.Round(float64(c.quota)/float64(c.period)*1e6)/1e6, 'f', -1, 64)
 }
 
 // Bytes formats a byte count in binary units as Compose users write them:
