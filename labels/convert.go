@@ -404,4 +404,3 @@ func volume(v types.ServiceVolumeConfig) (mount.Mount, error) {
 	}
 	return m, nil
 }
-
