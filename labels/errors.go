@@ -55,9 +55,11 @@ func (e *Error) Error() string {
 type where struct {
 	source  string // label name or file path
 	service string // service name, for Compose files only
-	// lineOffset is added to lines reported by the YAML parser of a
-	// service's own text; lines maps top-level keys to their lines.
+	// lines maps the service's top-level keys to their lines.
 	lines map[string]int
+	// line is where the service is named in a larger text (a Compose
+	// file), for problems with no key line; 0 for a label of its own.
+	line int
 }
 
 func (w where) errf(key, format string, args ...any) *Error {
@@ -67,6 +69,9 @@ func (w where) errf(key, format string, args ...any) *Error {
 		top = key[:i]
 	}
 	e.Line = w.lines[top]
+	if e.Line == 0 {
+		e.Line = w.line
+	}
 	return e
 }
 

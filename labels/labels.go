@@ -161,7 +161,7 @@ func FromComposeFile(path string, env []string) (pod.Spec, error) {
 	}
 	for i := 0; i+1 < len(services.Content); i += 2 {
 		name := services.Content[i].Value
-		at := where{source: path, service: name}
+		at := where{source: path, service: name, line: services.Content[i].Line}
 		if !validName(name) {
 			errs = append(errs, fileErr(services.Content[i].Line, "services.%s: not a valid component name: use letters, digits, '_', '.' and '-', starting with a letter or digit", name))
 			continue
