@@ -49,8 +49,11 @@ func ReadV1(root string) (Limits, error) {
 		if s.Name() != cgroup1.Cpu {
 			continue
 		}
-		dir := s.(interface{ Path(string) string }).Path("/")
-		if l.CPUQuota, l.CPUPeriod, err = readCFS(dir); err != nil {
+		p, ok := s.(interface{ Path(string) string })
+		if !ok {
+			return Limits{}, fmt.Errorf("cgroup v1: containerd's cpu controller under %s has no Path method; cannot find cpu.cfs_quota_us", root)
+		}
+		if l.CPUQuota, l.CPUPeriod, err = readCFS(p.Path("/")); err != nil {
 			return Limits{}, err
 		}
 	}
