@@ -1,20 +1,10 @@
 package pod
 
 import (
+	"github.com/podinit/podinit/healthprobe"
 	"sync"
 	"sync/atomic"
 	"time"
-)
-
-// Component states, as `podinit status` shows them.
-const (
-	StateWaiting    = "waiting"    // for its dependencies
-	StateCreating   = "creating"   // pulling, creating, copying files
-	StateRunning    = "running"    // its container runs
-	StateRestarting = "restarting" // exited, waiting out the restart backoff
-	StateStopping   = "stopping"   // stop signal sent
-	StateExited     = "exited"     // its container is gone and will not come back
-	StateFailed     = "failed"     // it could not be started
 )
 
 // member is a planned container while the pod runs. Its lifecycle goroutine
@@ -35,6 +25,7 @@ type member struct {
 	stopTook   time.Duration
 	killed     bool
 	message    string
+	failed     bool // it could not be started
 	ready      bool // started, and healthy if it has a healthcheck
 	changed    chan struct{}
 	signalPid  *pidTarget // direct signal delivery in a shared PID namespace
@@ -57,7 +48,7 @@ type outcome struct {
 func newMember(m *Member) *member {
 	return &member{
 		Member:  m,
-		state:   StateWaiting,
+		state:   healthprobe.StateWaiting,
 		changed: make(chan struct{}),
 		stopCh:  make(chan struct{}),
 		done:    make(chan struct{}),

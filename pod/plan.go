@@ -8,6 +8,8 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
+
+	"github.com/podinit/podinit/cgroup"
 )
 
 // Ownership labels put on every container the pod creates, so that the pod's
@@ -62,9 +64,14 @@ type Controller struct {
 	// VolumeRefs maps the name components use for a controller volume to
 	// the volume's real name (volume-ref labels, stack prefixes).
 	VolumeRefs map[string]string
-	// CgroupParent is the parent to give components, "" for the engine's
-	// default; the caller decides it from the engine's cgroup driver.
+	// OwnCgroupParent is the controller's own HostConfig.CgroupParent.
+	OwnCgroupParent string
+	// CgroupParent is the parent to give components so that they nest under
+	// the controller's cgroup, "" where the engine cannot nest them
+	// (cgroup.Parent decides). Without nesting, components inherit Limits.
 	CgroupParent string
+	// Limits are the controller's own cgroup limits: the pod's budget.
+	Limits cgroup.Limits
 }
 
 // Member is one container of the plan: a component with the engine
@@ -128,12 +135,11 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 			errs = append(errs, fmt.Sprintf("component name %q is reserved for the IPC holder; rename the component", holderName))
 		}
 		h := &Member{Component: Component{Name: holderName, Role: RoleSidecar, Source: "podinit (IPC holder)"}}
-		h.Config = container.Config{
+		h.Component.Config = container.Config{
 			Image:      ctrl.Image,
 			Entrypoint: []string{"/podinit"},
 			Cmd:        []string{"pause"},
 		}
-		h.Host = container.HostConfig{IpcMode: "shareable"}
 		p.Holder = h
 		p.finish(h, true)
 	}
@@ -184,6 +190,9 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 			}
 		}
 	}
+	if err := checkLimits(ctrl.Limits, spec); err != nil {
+		errs = append(errs, strings.Split(err.Error(), "\n")...)
+	}
 	if len(errs) == 0 {
 		levels, cycle := order(members)
 		if cycle != "" {
@@ -201,6 +210,15 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 		p.Warnings = append(p.Warnings, w)
 	}
 	return p, nil
+}
+
+// checkLimits checks every component's limits against the pod's.
+func checkLimits(limits cgroup.Limits, spec Spec) error {
+	res := map[string]container.Resources{}
+	for _, c := range append(append([]Component{}, spec.Init...), spec.Components...) {
+		res[c.Name] = c.Host.Resources
+	}
+	return cgroup.Check(limits, res)
 }
 
 // conditionReady is the implicit condition of a main component on a
@@ -265,6 +283,13 @@ func (p *Plan) finish(m *Member, holder bool) {
 		host.CgroupParent = ctrl.CgroupParent
 	}
 	host.Mounts = p.mounts(m, holder)
+	if ctrl.CgroupParent == "" && !holder {
+		// Not nested under the controller's cgroup: bound the component by
+		// the pod's limits itself.
+		if set := cgroup.Inherit(ctrl.Limits, &host.Resources); len(set) > 0 {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s inherits the pod's %s (the engine cannot nest it under the controller's cgroup)", m.Name, strings.Join(set, ", ")))
+		}
+	}
 	m.Host = host
 }
 
@@ -418,19 +443,19 @@ func (p *Plan) StopWaves() [][]*Member {
 	return waves
 }
 
-// grace is the time a member gets between its stop signal and SIGKILL.
-func (m *Member) grace() time.Duration {
+// grace is the time a member gets between its stop signal and SIGKILL; a
+// member without stop_grace_period has until the pod's deadline, as a
+// Kubernetes container has until the pod's termination grace period ends.
+func (m *Member) grace(budget time.Duration) time.Duration {
 	if m.StopGrace > 0 {
 		return m.StopGrace
 	}
-	return defaultGrace
+	return budget
 }
 
-// defaultGrace is the engine's own default stop timeout.
-const defaultGrace = 10 * time.Second
-
 // checkBudget warns when the stop waves, each taking its slowest member's
-// grace, cannot fit the pod's stop budget minus the margin.
+// stop_grace_period, cannot fit the pod's stop budget minus the margin.
+// Members without one take what is left and are not counted.
 func (p *Plan) checkBudget() string {
 	budget := p.Options.StopBudget - p.Options.StopMargin
 	if p.Options.StopBudget <= 0 {
@@ -441,12 +466,15 @@ func (p *Plan) checkBudget() string {
 	for _, wave := range p.StopWaves() {
 		var slowest *Member
 		for _, m := range wave {
-			if slowest == nil || m.grace() > slowest.grace() {
+			if m.StopGrace > 0 && (slowest == nil || m.StopGrace > slowest.StopGrace) {
 				slowest = m
 			}
 		}
-		total += slowest.grace()
-		parts = append(parts, fmt.Sprintf("%s %s", slowest.Name, slowest.grace()))
+		if slowest == nil {
+			continue
+		}
+		total += slowest.StopGrace
+		parts = append(parts, fmt.Sprintf("%s %s", slowest.Name, slowest.StopGrace))
 	}
 	if total <= budget {
 		return ""

@@ -2,6 +2,7 @@ package pod
 
 import (
 	"fmt"
+	"github.com/podinit/podinit/healthprobe"
 	"time"
 )
 
@@ -61,7 +62,7 @@ func describe(c Condition) string {
 // never will, and returns the channel that closes on its next change.
 func (m *member) meets(c Condition) (met bool, failed string, changed <-chan struct{}) {
 	changed = m.view(func(m *member) {
-		exited := m.state == StateExited || m.state == StateFailed
+		exited := m.state == healthprobe.StateExited
 		switch c {
 		case ConditionStarted:
 			met = !m.startedAt.IsZero()
@@ -71,7 +72,7 @@ func (m *member) meets(c Condition) (met bool, failed string, changed <-chan str
 				failed = "is unhealthy"
 			}
 		case ConditionCompleted:
-			met = exited && m.lastExit != nil && *m.lastExit == 0 && m.state != StateFailed
+			met = exited && m.lastExit != nil && *m.lastExit == 0 && !m.failed
 			if exited && !met {
 				failed = "did not complete successfully"
 				if m.lastExit != nil {
@@ -81,7 +82,7 @@ func (m *member) meets(c Condition) (met bool, failed string, changed <-chan str
 		}
 		if !met && failed == "" && exited {
 			failed = "exited before it was " + describe(c)
-			if m.state == StateFailed {
+			if m.failed {
 				failed = "failed to start: " + m.message
 			}
 		}

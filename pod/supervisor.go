@@ -3,6 +3,7 @@ package pod
 import (
 	"context"
 	"fmt"
+	"github.com/podinit/podinit/healthprobe"
 	"io"
 	"log"
 	"sync"
@@ -60,14 +61,6 @@ type Supervisor struct {
 	pulls  map[string]*pullOnce
 }
 
-// Pod phases, as `podinit status` shows them.
-const (
-	PhaseStarting = "starting"
-	PhaseRunning  = "running"
-	PhaseStopping = "stopping"
-	PhaseStopped  = "stopped"
-)
-
 // NewSupervisor prepares a supervisor; logger gets podinit's own messages,
 // out and errw the components' output when the plan streams logs.
 func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writer) *Supervisor {
@@ -77,7 +70,7 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 		byID:   map[string]*member{},
 		pulls:  map[string]*pullOnce{},
 		stopCh: make(chan struct{}),
-		phase:  PhaseStarting,
+		phase:  healthprobe.PhaseStarting,
 	}
 	if plan.Holder != nil {
 		s.holder = newMember(plan.Holder)
@@ -165,13 +158,17 @@ func (s *Supervisor) Run(ctx context.Context) Result {
 
 	res := s.start(ctx)
 	if res == nil {
-		s.setPhase(PhaseRunning)
+		s.setPhase(healthprobe.PhaseRunning)
 		res = s.supervise()
 	}
-	s.setPhase(PhaseStopping)
+	s.setPhase(healthprobe.PhaseStopping)
 	s.RequestStop(res.Reason)
 	s.stopAll()
-	s.setPhase(PhaseStopped)
+	if res.Code == 0 {
+		s.setPhase(healthprobe.PhaseStopped)
+	} else {
+		s.setPhase(healthprobe.PhaseFailed)
+	}
 	return *res
 }
 
@@ -258,6 +255,9 @@ func (s *Supervisor) supervise() *Result {
 			s.mu.Unlock()
 			return &Result{Reason: reason}
 		case m := <-s.ended:
+			if m.Role == RoleInit {
+				continue // its result was judged during start
+			}
 			if m == s.holder {
 				return &Result{Code: ExitCannotRun, Reason: "the IPC holder container exited"}
 			}
@@ -286,22 +286,28 @@ func (s *Supervisor) supervise() *Result {
 	}
 }
 
-// stopAll stops the components wave by wave (dependents first, sidecars
-// last), then the init component still running, then the holder; each gets
+// stopAll stops the init component still running, then the components wave
+// by wave (dependents first, sidecars last) and the holder; each gets
 // its stop signal and SIGKILL at its own deadline or the pod's.
 func (s *Supervisor) stopAll() {
 	deadline := s.deadline()
 	for _, m := range s.init {
 		s.stopAndWait([]*member{m}, deadline)
 	}
-	for _, wave := range s.plan.StopWaves() {
+	waves := s.plan.StopWaves()
+	for i, wave := range waves {
 		var ms []*member
 		for _, pm := range wave {
 			ms = append(ms, s.byName[pm.Name])
 		}
+		// Members keep the holder's IPC namespace alive once they joined
+		// it, so the holder goes with the last wave rather than after it.
+		if i == len(waves)-1 && s.holder != nil {
+			ms = append(ms, s.holder)
+		}
 		s.stopAndWait(ms, deadline)
 	}
-	if s.holder != nil {
+	if len(waves) == 0 && s.holder != nil {
 		s.stopAndWait([]*member{s.holder}, deadline)
 	}
 }
@@ -339,7 +345,7 @@ func (s *Supervisor) lifecycle(ctx context.Context, m *member) {
 		} else {
 			m.outcome = outcome{err: err}
 		}
-		m.update(func(m *member) { m.state, m.message = StateFailed, errMessage(err) })
+		m.update(func(m *member) { m.state, m.failed, m.message = healthprobe.StateExited, true, errMessage(err) })
 		return
 	}
 	var backoff backoff
@@ -350,21 +356,23 @@ func (s *Supervisor) lifecycle(ctx context.Context, m *member) {
 			out.stopped = out.stopped || m.stopping()
 			m.outcome = out
 			m.update(func(m *member) {
-				m.state = StateExited
+				m.state = healthprobe.StateExited
 				if out.err != nil {
-					m.state, m.message = StateFailed, out.err.Error()
+					m.state, m.failed, m.message = healthprobe.StateExited, true, out.err.Error()
 				}
 			})
 			return
 		}
 		delay := backoff.next(time.Since(ran))
 		s.log.Printf("%s exited with %d; restarting in %s (restart: %s)", m.Name, out.code, delay, m.Restart.Mode)
-		m.update(func(m *member) { m.state, m.message = StateRestarting, fmt.Sprintf("restarting in %s", delay) })
+		m.update(func(m *member) {
+			m.state, m.message = healthprobe.StateRestarting, fmt.Sprintf("restarting in %s", delay)
+		})
 		select {
 		case <-time.After(delay):
 		case <-m.stopCh:
 			m.outcome = outcome{code: out.code, stopped: true}
-			m.update(func(m *member) { m.state = StateExited })
+			m.update(func(m *member) { m.state = healthprobe.StateExited })
 			return
 		}
 		m.update(func(m *member) { m.restarts++ })
@@ -381,7 +389,7 @@ func errMessage(err error) string {
 // runOnce creates, starts and waits for one container of the member. A stop
 // request at any point removes what was made and ends the run.
 func (s *Supervisor) runOnce(ctx context.Context, m *member) outcome {
-	m.update(func(m *member) { m.state = StateCreating })
+	m.update(func(m *member) { m.state = healthprobe.StateCreating })
 	if err := s.ensureImage(ctx, m.Config.Image); err != nil {
 		return outcome{err: err}
 	}
@@ -444,7 +452,7 @@ func (s *Supervisor) running(ctx context.Context, id string, m *member) {
 	}
 	m.update(func(m *member) {
 		m.id = id
-		m.state = StateRunning
+		m.state = healthprobe.StateRunning
 		m.startedAt = time.Now()
 		m.hasHealth = hasHealth
 		m.health = ""
@@ -488,7 +496,7 @@ func (s *Supervisor) lostWait(ctx context.Context, id string, err error) int {
 // the pod's deadline, whichever is first, then sends SIGKILL.
 func (s *Supervisor) stopContainer(ctx context.Context, id string, m *member, waitC <-chan container.WaitResponse, waitErr <-chan error) outcome {
 	began := time.Now()
-	deadline := began.Add(m.grace())
+	deadline := began.Add(m.grace(s.plan.Options.StopBudget))
 	if pod := m.stopDeadline(); !pod.IsZero() && pod.Before(deadline) {
 		deadline = pod
 	}
@@ -496,7 +504,7 @@ func (s *Supervisor) stopContainer(ctx context.Context, id string, m *member, wa
 	if sig == "" {
 		sig = "SIGTERM"
 	}
-	m.update(func(m *member) { m.state = StateStopping })
+	m.update(func(m *member) { m.state = healthprobe.StateStopping })
 	if err := s.eng.ContainerKill(ctx, id, sig); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
 		s.log.Printf("warning: %s: sending %s: %v", m.Name, sig, err)
 	}

@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 )
 
 // Stamped by `make build`.
@@ -22,10 +23,21 @@ func main() {
 // dispatch picks the mode from the first argument; anything else (flags or
 // nothing) is controller mode, as with podlike.
 func dispatch(args []string) int {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
+		return runController(args)
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "run":
 			return runInit(args[1:])
+		case "healthcheck":
+			return runHealthcheck(args[1:])
+		case "status":
+			return runStatus(args[1:])
+		case "validate":
+			return runValidate(args[1:])
+		case "pause":
+			return runPause(args[1:])
 		case "version":
 			fmt.Printf("podinit %s (commit %s, built %s)\n", version, commit, built)
 			return 0
@@ -34,8 +46,16 @@ func dispatch(args []string) int {
 			return 0
 		}
 	}
-	fmt.Fprint(os.Stderr, usage)
+	fmt.Fprintf(os.Stderr, "podinit: unknown command %q\n%s", args[0], usage)
 	return 2
+}
+
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
 const usage = `usage:

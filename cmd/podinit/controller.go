@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+
+	"log"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/docker/docker/client"
+	"github.com/oklog/run"
+
+	"github.com/podinit/podinit/cgroup"
+	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/init/reap"
+	"github.com/podinit/podinit/init/signals"
+	"github.com/podinit/podinit/labels"
+	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/selfid"
+)
+
+// controllerFlags are the controller's flags; podlike's five keep their
+// names and defaults.
+type controllerFlags struct {
+	opts        pod.Options
+	authFiles   string
+	socket      string
+	startPeriod time.Duration
+	budgetSet   bool
+}
+
+func newControllerFlags(name string) (*flag.FlagSet, *controllerFlags) {
+	f := &controllerFlags{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.BoolVar(&f.opts.SharePID, "pids", true, "share the controller's PID namespace with the components")
+	fs.BoolVar(&f.opts.ShareIPC, "ipc", true, "share one IPC namespace across the pod (through a holder container when the controller's cannot be joined)")
+	fs.BoolVar(&f.opts.ShareVolumes, "volumes", false, "give the components the controller's mounts (never the Docker socket)")
+	fs.BoolVar(&f.opts.Logs, "logs", false, "stream the components' output into the controller's, each line prefixed with the component's name")
+	fs.BoolVar(&f.opts.Pull, "pull", false, "pull the components' images before every start, not only when missing")
+	fs.DurationVar(&f.opts.StopBudget, "stop-budget", 10*time.Second, "time the whole pod has to stop; keep it at the service's stop_grace_period (default: the controller's own stop timeout when set, else 10s)")
+	fs.DurationVar(&f.opts.StopMargin, "stop-margin", time.Second, "part of the stop budget kept for the last SIGKILLs, so podinit exits before Docker kills it")
+	fs.BoolVar(&f.opts.StrictBudget, "strict-budget", false, "refuse to start when the components' stop grace periods cannot fit the stop budget")
+	fs.DurationVar(&f.opts.ReadyTimeout, "ready-timeout", 2*time.Minute, "how long a component waits for a dependency to become ready before the pod fails")
+	fs.DurationVar(&f.opts.PullTimeout, "pull-timeout", 5*time.Minute, "how long an image pull may take")
+	fs.StringVar(&f.authFiles, "registry-auth", "/run/secrets/docker-config.json,/var/run/secrets/podlike/dockerregistryauth.json", "comma-separated Docker config files (auths) with registry credentials for pulls")
+	fs.StringVar(&f.socket, "socket", healthprobe.DefaultPath, "unix socket of the health and status server (point it at a tmpfs on a read-only root file system)")
+	fs.DurationVar(&f.startPeriod, "start-period", time.Minute, "how long the pod may report starting before a start that has not finished counts as unhealthy")
+	return fs, f
+}
+
+// parse reads the flags; a flag error or a stray argument is a usage error.
+func (f *controllerFlags) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: the controller takes flags only (see podinit help)", fs.Arg(0))
+	}
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "stop-budget" {
+			f.budgetSet = true
+		}
+	})
+	for _, p := range strings.Split(f.authFiles, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			f.opts.RegistryAuthFiles = append(f.opts.RegistryAuthFiles, p)
+		}
+	}
+	if f.opts.StopMargin >= f.opts.StopBudget {
+		return fmt.Errorf("-stop-margin %s must be less than -stop-budget %s", f.opts.StopMargin, f.opts.StopBudget)
+	}
+	return nil
+}
+
+// runController is the controller: it reads the pod from its own labels,
+// runs it as PID 1, and exits with the pod's result.
+func runController(args []string) int {
+	logger := log.New(os.Stderr, "podinit: ", log.Lmicroseconds)
+	// Signals first: as PID 1 a SIGTERM that arrives while the engine is
+	// still being asked must neither kill podinit nor be lost.
+	sigc := make(chan os.Signal, 64)
+	signals.Catch(sigc)
+
+	fs, f := newControllerFlags("podinit")
+	fs.SetOutput(os.Stderr)
+	if err := f.parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		logger.Print(err)
+		return pod.ExitInvalid
+	}
+	reaper := reap.New()
+	if os.Getpid() != 1 {
+		if err := reap.SetSubreaper(); err != nil {
+			logger.Printf("warning: not PID 1 and cannot become child subreaper (%v): orphans of the pod will not be reaped by podinit", err)
+		}
+	}
+
+	ctx := context.Background()
+	eng, err := connect(ctx)
+	if err != nil {
+		logger.Print(err)
+		return pod.ExitCannotRun
+	}
+	ctrl, err := pod.Discover(ctx, eng, selfid.Find(), labels.VolumeRef)
+	if err != nil {
+		logger.Print(err)
+		return pod.ExitCannotRun
+	}
+	if !f.budgetSet && ctrl.StopTimeout != nil && *ctrl.StopTimeout > 0 {
+		f.opts.StopBudget = time.Duration(*ctrl.StopTimeout) * time.Second
+	}
+	plan, code := planPod(ctx, eng, ctrl, f.opts, logger)
+	if plan == nil {
+		return code
+	}
+	for _, w := range plan.Warnings {
+		logger.Printf("warning: %s", w)
+	}
+
+	sup := pod.NewSupervisor(eng, plan, logger, os.Stdout, os.Stderr)
+	srv := &healthprobe.Server{Path: f.socket, Status: sup.Status, StartPeriod: f.startPeriod}
+	if err := srv.Listen(); err != nil {
+		logger.Print(err)
+		return pod.ExitCannotRun
+	}
+	logger.Printf("pod %s: %d init, %d components; stop budget %s", plan.Pod, len(plan.Init), len(plan.Members()), f.opts.StopBudget)
+
+	var result pod.Result
+	var g run.Group
+	g.Add(func() error {
+		result = sup.Run(ctx)
+		return nil
+	}, func(error) {
+		sup.RequestStop("podinit is exiting")
+	})
+	{
+		done := make(chan struct{})
+		g.Add(func() error {
+			for {
+				select {
+				case s := <-sigc:
+					relay(sup, s.(syscall.Signal), logger)
+				case <-done:
+					return nil
+				}
+			}
+		}, func(error) { close(done) })
+	}
+	{
+		rctx, cancel := context.WithCancel(ctx)
+		g.Add(func() error { return reaper.Run(rctx) }, func(error) { cancel() })
+	}
+	{
+		sctx, cancel := context.WithCancel(ctx)
+		g.Add(func() error { return srv.Serve(sctx) }, func(error) { cancel() })
+	}
+	g.Run()
+	logger.Printf("pod %s ended: %s; exit %d", plan.Pod, result.Reason, result.Code)
+	return result.Code
+}
+
+// relay acts on a signal sent to the controller: TERM and INT stop the pod,
+// the others go to the components.
+func relay(sup *pod.Supervisor, sig syscall.Signal, logger *log.Logger) {
+	switch {
+	case signals.Stops(sig):
+		logger.Printf("received %s: stopping the pod", signals.Name(sig))
+		sup.RequestStop("received " + signals.Name(sig))
+	case signals.Forwardable(sig):
+		sup.Forward(sig)
+	}
+}
+
+// connect reaches the engine from the environment (DOCKER_HOST…) and settles
+// the API version now, since negotiation is otherwise lazy.
+func connect(ctx context.Context) (*client.Client, error) {
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("connecting to the Docker engine: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := cli.Ping(pctx); err != nil {
+		return nil, fmt.Errorf("the Docker engine does not answer at %s: %w (mount /var/run/docker.sock into the controller, or set DOCKER_HOST)", cli.DaemonHost(), err)
+	}
+	cli.NegotiateAPIVersion(pctx)
+	return cli, nil
+}
+
+// planPod reads the pod from the controller's labels and plans it for the
+// engine it runs on. A nil plan comes with the exit code.
+func planPod(ctx context.Context, eng pod.Engine, ctrl pod.Controller, opts pod.Options, logger *log.Logger) (*pod.Plan, int) {
+	info, err := eng.Info(ctx)
+	if err != nil {
+		logger.Printf("asking the engine for its cgroup driver: %v", err)
+		return nil, pod.ExitCannotRun
+	}
+	parent, nested, why := cgroup.Parent(info.CgroupDriver, info.CgroupVersion, ctrl.OwnCgroupParent, ctrl.ID)
+	if nested {
+		ctrl.CgroupParent = parent
+	}
+	logger.Print(why)
+	if ctrl.Limits, err = cgroup.Read(); err != nil {
+		logger.Printf("warning: cannot read the controller's cgroup limits (%v): component limits are not checked against them", err)
+	}
+	spec, err := labels.FromLabels(ctrl.Labels, os.Environ())
+	if err != nil {
+		logger.Printf("the pod's labels are invalid:\n%v", err)
+		return nil, pod.ExitInvalid
+	}
+	plan, err := pod.NewPlan(spec, ctrl, opts)
+	if err != nil {
+		logger.Printf("the pod cannot run:\n%v", err)
+		return nil, pod.ExitInvalid
+	}
+	return plan, 0
+}

@@ -1,0 +1,417 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/internal/testenv"
+)
+
+// These tests run controllers from the podinit:dev image on the real engine
+// (`make test` builds it) and look at the pod only from outside, as a user
+// would: docker inspect, docker logs, files on shared volumes.
+
+const (
+	podImage = "podinit:dev"
+	bbox  = "podinit-test/busybox:latest"
+)
+
+var podSeq atomic.Int64
+
+func requirePodEnv(t *testing.T) {
+	t.Helper()
+	testenv.RequireImage(t, podImage)
+	testenv.RequireImage(t, bbox)
+}
+
+// docker runs the docker CLI and returns its trimmed combined output.
+func docker(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.Command("docker", args...).CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func mustDocker(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := docker(t, args...)
+	require.NoError(t, err, "docker %s: %s", strings.Join(args, " "), out)
+	return out
+}
+
+// uniqueName gives each pod (and volume) of a test run its own name.
+func uniqueName(t *testing.T, what string) string {
+	return fmt.Sprintf("pt-%s-%d-%d", what, os.Getpid(), podSeq.Add(1))
+}
+
+// testPod is a controller container under test.
+type testPod struct {
+	t    *testing.T
+	name string
+}
+
+// runPod starts a controller with the given labels and extra `docker run`
+// arguments (before the image) and podinit flags (after it). Cleanup removes
+// the controller and anything labelled as part of its pod.
+func runPod(t *testing.T, labels map[string]string, dockerArgs []string, flags ...string) *testPod {
+	t.Helper()
+	requirePodEnv(t)
+	p := &testPod{t: t, name: uniqueName(t, "pod")}
+	args := []string{"run", "-d", "--name", p.name, "-v", "/var/run/docker.sock:/var/run/docker.sock"}
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "--label", k+"="+labels[k])
+	}
+	args = append(args, dockerArgs...)
+	args = append(args, podImage)
+	args = append(args, flags...)
+	t.Cleanup(p.cleanup)
+	mustDocker(t, args...)
+	return p
+}
+
+func (p *testPod) cleanup() {
+	if p.t.Failed() {
+		out, _ := docker(p.t, "logs", p.name)
+		p.t.Logf("controller %s logs:\n%s", p.name, out)
+	}
+	docker(p.t, "rm", "-f", p.name)
+	ids, _ := docker(p.t, "ps", "-aq", "--filter", "label=podinit.pod="+p.name)
+	for _, id := range strings.Fields(ids) {
+		docker(p.t, "rm", "-f", id)
+	}
+}
+
+// components lists the pod's containers still on the engine, by name.
+func (p *testPod) components() []string {
+	out, _ := docker(p.t, "ps", "-a", "--filter", "label=podinit.pod="+p.name, "--format", "{{.Names}}")
+	var names []string
+	for _, n := range strings.Fields(out) {
+		names = append(names, strings.TrimPrefix(n, p.name+"."))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// running waits until every named component runs.
+func (p *testPod) running(names ...string) {
+	p.t.Helper()
+	waitFor(p.t, 60*time.Second, func() bool {
+		for _, n := range names {
+			out, err := docker(p.t, "inspect", "-f", "{{.State.Running}}", p.name+"."+n)
+			if err != nil || out != "true" {
+				return false
+			}
+		}
+		return true
+	}, "components %v running in pod %s", names, p.name)
+}
+
+// exitCode waits for the controller to exit and returns its code.
+func (p *testPod) exitCode(timeout time.Duration) int {
+	p.t.Helper()
+	var code string
+	waitFor(p.t, timeout, func() bool {
+		out, err := docker(p.t, "inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", p.name)
+		if err != nil {
+			return false
+		}
+		running, c, _ := strings.Cut(out, " ")
+		code = c
+		return running == "false"
+	}, "controller %s to exit", p.name)
+	var n int
+	fmt.Sscan(code, &n)
+	return n
+}
+
+func (p *testPod) logs() string {
+	out, _ := docker(p.t, "logs", p.name)
+	return out
+}
+
+// noneLeft asserts that no container of the pod remains.
+func (p *testPod) noneLeft() {
+	p.t.Helper()
+	waitFor(p.t, 20*time.Second, func() bool { return len(p.components()) == 0 }, "no component of %s left (left: %v)", p.name, p.components())
+}
+
+func waitFor(t *testing.T, timeout time.Duration, cond func() bool, what string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for "+what, append([]any{timeout}, args...)...)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// volume makes a named volume removed at cleanup, and returns its name.
+func volume(t *testing.T) string {
+	name := uniqueName(t, "vol")
+	mustDocker(t, "volume", "create", name)
+	t.Cleanup(func() { docker(t, "volume", "rm", "-f", name) })
+	return name
+}
+
+// readVolume reads a file from a named volume with a throwaway container.
+func readVolume(t *testing.T, vol, file string) string {
+	out, _ := docker(t, "run", "--rm", "-v", vol+":/v", bbox, "cat", "/v/"+file)
+	return out
+}
+
+func nsOf(t *testing.T, container, ns string) string {
+	pid := mustDocker(t, "inspect", "-f", "{{.State.Pid}}", container)
+	link, err := os.Readlink(filepath.Join("/proc", pid, "ns", ns))
+	require.NoError(t, err)
+	return link
+}
+
+func TestPodSharesNamespacesAndLocalhost(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.component.web": `
+image: ` + bbox + `
+command: ["sh", "-c", "mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 8080 -h /www"]`,
+		"pod.component.client": `
+image: ` + bbox + `
+command: ["sh", "-c", "sleep 3600"]
+depends_on: [web]`,
+	}, nil)
+	p.running("web", "client")
+
+	var body string
+	waitFor(t, 20*time.Second, func() bool {
+		body, _ = docker(t, "exec", p.name+".client", "wget", "-qO-", "http://localhost:8080/")
+		return body == "hello-from-web"
+	}, "the client to reach web over localhost (last: %q)", body)
+
+	for _, ns := range []string{"net", "pid"} {
+		want := nsOf(t, p.name, ns)
+		require.Equal(t, want, nsOf(t, p.name+".web", ns), "web's %s namespace", ns)
+		require.Equal(t, want, nsOf(t, p.name+".client", ns), "client's %s namespace", ns)
+	}
+	// Under the engine's default private IPC mode the controller's IPC
+	// namespace cannot be joined: the components share a holder's.
+	require.Equal(t, nsOf(t, p.name+".web", "ipc"), nsOf(t, p.name+".client", "ipc"))
+	require.NotEqual(t, nsOf(t, p.name, "ipc"), nsOf(t, p.name+".web", "ipc"))
+	require.Contains(t, p.components(), "ipc-holder")
+
+	// The client sees web's httpd: one PID namespace.
+	ps := mustDocker(t, "exec", p.name+".client", "ps")
+	require.Contains(t, ps, "httpd")
+
+	// Ownership labels.
+	require.Equal(t, p.name, mustDocker(t, "inspect", "-f", `{{index .Config.Labels "podinit.pod"}}`, p.name+".web"))
+	require.Equal(t, "web", mustDocker(t, "inspect", "-f", `{{index .Config.Labels "podinit.component"}}`, p.name+".web"))
+
+	mustDocker(t, "stop", p.name)
+	require.Equal(t, 0, p.exitCode(30*time.Second))
+	p.noneLeft()
+}
+
+func TestPodSharesControllerIPCWhenShareable(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600",
+	}, []string{"--ipc", "shareable"})
+	p.running("app")
+	require.Equal(t, nsOf(t, p.name, "ipc"), nsOf(t, p.name+".app", "ipc"))
+	require.NotContains(t, p.components(), "ipc-holder")
+}
+
+func TestPodStartsInDependencyOrderAndStopsInReverse(t *testing.T) {
+	vol := volume(t)
+	// Each component notes its start, and its stop signal when it gets it.
+	comp := func(name, sig string, deps string) string {
+		return fmt.Sprintf(`
+image: %s
+volumes: ["%s:/shared"]
+stop_signal: %s
+command: ["sh", "-c", "trap 'echo stop %s $(date +%%s%%N) >> /shared/log; exit 0' %s; echo start %s >> /shared/log; while true; do sleep 0.1; done"]
+%s`, bbox, vol, sig, name, strings.TrimPrefix(sig, "SIG"), name, deps)
+	}
+	p := runPod(t, map[string]string{
+		"pod.component.db":    comp("db", "SIGTERM", ""),
+		"pod.component.cache": comp("cache", "SIGUSR1", "depends_on: [db]"),
+		"pod.component.app":   comp("app", "SIGINT", "depends_on: {cache: {condition: service_started}, db: {condition: service_started}}"),
+	}, nil)
+	p.running("db", "cache", "app")
+	mustDocker(t, "stop", p.name)
+	require.Equal(t, 0, p.exitCode(30*time.Second))
+	p.noneLeft()
+
+	var order []string
+	for _, line := range strings.Split(readVolume(t, vol, "log"), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 {
+			order = append(order, f[0]+" "+f[1])
+		}
+	}
+	require.Equal(t, []string{"start db", "start cache", "start app", "stop app", "stop cache", "stop db"}, order,
+		"start in dependency order, stop in reverse, each by its own stop_signal")
+}
+
+func TestInitComponentsRunFirstInOrder(t *testing.T) {
+	vol := volume(t)
+	p := runPod(t, map[string]string{
+		"pod.init.components": fmt.Sprintf(`
+- image: %[1]s
+  volumes: ["%[2]s:/shared"]
+  command: ["sh", "-c", "echo first > /shared/config"]
+- image: %[1]s
+  volumes: ["%[2]s:/shared"]
+  command: ["sh", "-c", "echo second >> /shared/config"]`, bbox, vol),
+		"pod.component.app": fmt.Sprintf(`
+image: %s
+volumes: ["%s:/shared"]
+command: ["sh", "-c", "cat /shared/config > /shared/seen; sleep 3600"]`, bbox, vol),
+	}, nil)
+	p.running("app")
+	waitFor(t, 10*time.Second, func() bool { return readVolume(t, vol, "seen") == "first\nsecond" }, "app to see the init components' config")
+}
+
+func TestFailingInitComponentFailsThePod(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.init.components": "- image: " + bbox + "\n  command: [\"sh\", \"-c\", \"exit 4\"]",
+		"pod.component.app":   "image: " + bbox + "\ncommand: sleep 3600",
+	}, nil)
+	require.Equal(t, 4, p.exitCode(30*time.Second))
+	require.Contains(t, p.logs(), "init component init-1 exited with 4")
+	p.noneLeft()
+}
+
+func TestCopiesFilesAndDirectories(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.conf"), []byte("listen 80\n"), 0o640))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "conf.d", "sub"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "conf.d", "sub", "x.sh"), []byte("#!/bin/sh\n"), 0o755))
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600",
+		"pod.copy.app":      "- /config/app.conf:/etc/app/app.conf\n- /config/conf.d:/etc/app/conf.d",
+	}, []string{"-v", dir + ":/config:ro"})
+	p.running("app")
+	require.Equal(t, "listen 80", mustDocker(t, "exec", p.name+".app", "cat", "/etc/app/app.conf"))
+	require.Equal(t, "640", mustDocker(t, "exec", p.name+".app", "stat", "-c", "%a", "/etc/app/app.conf"))
+	require.Equal(t, "755", mustDocker(t, "exec", p.name+".app", "stat", "-c", "%a", "/etc/app/conf.d/sub/x.sh"))
+}
+
+func TestComponentCrashEndsThePodWithItsCode(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.component.app":     "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"sleep 1; exit 42\"]",
+		"pod.component.sidecar": "image: " + bbox + "\ncommand: sleep 3600",
+	}, nil)
+	require.Equal(t, 42, p.exitCode(60*time.Second))
+	require.Contains(t, p.logs(), "main component app exited with 42")
+	p.noneLeft()
+}
+
+func TestLogsArePrefixedForTTYAndPlainComponents(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.component.plain": "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"echo out-line; echo err-line >&2; printf 'a\\nb\\n'; sleep 3600\"]",
+		"pod.component.tty":   "image: " + bbox + "\ntty: true\ncommand: [\"sh\", \"-c\", \"echo tty-line; sleep 3600\"]",
+	}, nil, "-logs")
+	p.running("plain", "tty")
+	waitFor(t, 10*time.Second, func() bool {
+		l := p.logs()
+		return strings.Contains(l, "plain | out-line") && strings.Contains(l, "plain | err-line") &&
+			strings.Contains(l, "plain | a\n") && strings.Contains(l, "plain | b") && strings.Contains(l, "tty | tty-line")
+	}, "prefixed log lines (got %q)", p.logs())
+	// stdout and stderr stay apart.
+	stderr, _ := exec.Command("sh", "-c", "docker logs "+p.name+" 2>&1 >/dev/null").CombinedOutput()
+	require.Contains(t, string(stderr), "plain | err-line")
+	require.NotContains(t, string(stderr), "plain | out-line")
+}
+
+func TestBadLabelsFailClearlyAndLeaveNothing(t *testing.T) {
+	cases := map[string]struct {
+		labels map[string]string
+		want   []string
+	}{
+		"invalid yaml": {map[string]string{"pod.component.app": "image: [unclosed"}, []string{"pod.component.app"}},
+		"unknown key":  {map[string]string{"pod.component.app": "image: " + bbox + "\nfrobnicate: 1"}, []string{"pod.component.app", "frobnicate"}},
+		"unsupported":  {map[string]string{"pod.component.app": "image: " + bbox + "\nports: [\"80:80\"]"}, []string{"pod.component.app", "ports"}},
+		"no image":     {map[string]string{"pod.component.app": "command: sleep 1"}, []string{"pod.component.app", "image"}},
+		"cycle": {map[string]string{
+			"pod.component.a": "image: " + bbox + "\ndepends_on: [b]",
+			"pod.component.b": "image: " + bbox + "\ndepends_on: [a]",
+		}, []string{"cycle", "a", "b"}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := runPod(t, c.labels, nil)
+			require.Equal(t, 2, p.exitCode(30*time.Second))
+			logs := p.logs()
+			for _, w := range c.want {
+				require.Contains(t, logs, w)
+			}
+			require.Empty(t, p.components())
+		})
+	}
+}
+
+func TestMissingImageFailsThePod(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: podinit-test/does-not-exist:never\ncommand: sleep 1",
+	}, nil, "-pull-timeout", "20s")
+	require.Equal(t, 3, p.exitCode(60*time.Second))
+	require.Contains(t, p.logs(), "podinit-test/does-not-exist:never")
+	p.noneLeft()
+}
+
+func TestLeftoversOfADeadControllerAreRemoved(t *testing.T) {
+	labels := map[string]string{"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600"}
+	// Without PID sharing a component outlives a killed controller.
+	p := runPod(t, labels, nil, "-pids=false")
+	p.running("app")
+	oldID := mustDocker(t, "inspect", "-f", "{{.Id}}", p.name+".app")
+	mustDocker(t, "rm", "-f", p.name)
+	require.Contains(t, p.components(), "app", "the component outlives its killed controller")
+
+	// A new controller of the same name (the same pod) cleans up first.
+	args := []string{"run", "-d", "--name", p.name, "-v", "/var/run/docker.sock:/var/run/docker.sock", "--label", "pod.component.app=" + labels["pod.component.app"], podImage, "-pids=false"}
+	mustDocker(t, args...)
+	waitFor(t, 30*time.Second, func() bool {
+		id, _ := docker(t, "inspect", "-f", "{{.Id}}", p.name+".app")
+		return id != "" && id != oldID
+	}, "a new app container to replace the leftover")
+	p.running("app")
+	require.Contains(t, p.logs(), "left behind by controller")
+}
+
+func TestSignalsDuringStartUpAreHandled(t *testing.T) {
+	// A dependency that never gets healthy: podlike hung here and ignored
+	// SIGTERM until Docker killed it.
+	p := runPod(t, map[string]string{
+		"pod.component.db":  "image: " + bbox + "\ncommand: sleep 3600\nhealthcheck: {test: [\"CMD\", \"false\"], interval: 1s, retries: 1000}",
+		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600\ndepends_on: {db: {condition: service_healthy}}",
+	}, nil)
+	p.running("db")
+	began := time.Now()
+	mustDocker(t, "stop", "-t", "20", p.name)
+	require.Less(t, time.Since(began), 15*time.Second)
+	require.Equal(t, 0, p.exitCode(5*time.Second))
+	p.noneLeft()
+}
+
+func TestDependencyThatNeverGetsReadyFailsThePod(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.component.db":  "image: " + bbox + "\ncommand: sleep 3600\nhealthcheck: {test: [\"CMD\", \"sleep\", \"100\"], interval: 30s, timeout: 60s}",
+		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600\ndepends_on: {db: {condition: service_healthy}}",
+	}, nil, "-ready-timeout", "3s")
+	require.Equal(t, 3, p.exitCode(60*time.Second))
+	require.Contains(t, p.logs(), "did not become healthy within 3s")
+	p.noneLeft()
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/docker/go-units"
+
+	"github.com/podinit/podinit/labels"
+	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/selfid"
+)
+
+// runValidate prints the plan for a pod, or every error in it, and creates
+// nothing.
+func runValidate(args []string) int {
+	fs, f := newControllerFlags("podinit validate")
+	file := fs.String("file", "", "a Compose file whose services are the components (instead of a container's labels)")
+	target := fs.String("container", "", "the controller container whose labels to read (default: the container podinit runs in)")
+	fs.SetOutput(os.Stderr)
+	if err := f.parse(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
+		return pod.ExitInvalid
+	}
+	var spec pod.Spec
+	var ctrl pod.Controller
+	var err error
+	if *file != "" {
+		spec, err = labels.FromComposeFile(*file, os.Environ())
+		ctrl = pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private"}
+	} else {
+		ctx := context.Background()
+		eng, cerr := connect(ctx)
+		if cerr != nil {
+			fmt.Fprintf(os.Stderr, "podinit validate: %v\n", cerr)
+			return pod.ExitCannotRun
+		}
+		candidates := selfid.Find()
+		if *target != "" {
+			candidates = []string{*target}
+		}
+		ctrl, err = pod.Discover(ctx, eng, candidates, labels.VolumeRef)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
+			return pod.ExitCannotRun
+		}
+		spec, err = labels.FromLabels(ctrl.Labels, os.Environ())
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "podinit validate: the pod is invalid:\n%v\n", err)
+		return pod.ExitInvalid
+	}
+	plan, err := pod.NewPlan(spec, ctrl, f.opts)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "podinit validate: the pod cannot run:\n%v\n", err)
+		return pod.ExitInvalid
+	}
+	printPlan(os.Stdout, plan)
+	return 0
+}
+
+// printPlan writes the plan for a human: what starts when, what stops when,
+// what each component shares and is limited to.
+func printPlan(w io.Writer, p *pod.Plan) {
+	fmt.Fprintf(w, "pod %s (controller %s)\n", p.Pod, p.Controller.Name)
+	o := p.Options
+	ipc := "no"
+	if o.ShareIPC {
+		ipc = "the controller's"
+		if p.Holder != nil {
+			ipc = fmt.Sprintf("a holder container's (the controller's IPC mode %q cannot be joined)", p.Controller.IpcMode)
+		}
+	}
+	fmt.Fprintf(w, "shares: network yes, PID %s, IPC %s, controller volumes %s\n", yesNo(o.SharePID), ipc, yesNo(o.ShareVolumes))
+	if len(p.Init) > 0 {
+		fmt.Fprintln(w, "init (one after another, each must exit 0):")
+		for i, m := range p.Init {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, describeMember(m))
+		}
+	}
+	fmt.Fprintln(w, "start order:")
+	for i, level := range p.Levels {
+		var parts []string
+		for _, m := range level {
+			parts = append(parts, describeMember(m)+needs(m))
+		}
+		fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(parts, "\n     "))
+	}
+	fmt.Fprintln(w, "stop order:")
+	for i, wave := range p.StopWaves() {
+		var names []string
+		for _, m := range wave {
+			g := "10s (engine default)"
+			if m.StopGrace > 0 {
+				g = m.StopGrace.String()
+			}
+			sig := m.StopSignal
+			if sig == "" {
+				sig = "SIGTERM"
+			}
+			names = append(names, fmt.Sprintf("%s (%s, then SIGKILL after %s)", m.Name, sig, g))
+		}
+		fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(names, ", "))
+	}
+	fmt.Fprintf(w, "stop budget: %s (%s kept for the last kills)\n", o.StopBudget, o.StopMargin)
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
+}
+
+func describeMember(m *pod.Member) string {
+	s := fmt.Sprintf("%s [%s] image %s", m.Name, m.Role, m.Config.Image)
+	r := m.Host.Resources
+	var lim []string
+	if r.Memory > 0 {
+		lim = append(lim, "memory "+units.BytesSize(float64(r.Memory)))
+	}
+	if r.NanoCPUs > 0 {
+		lim = append(lim, fmt.Sprintf("cpus %g", float64(r.NanoCPUs)/1e9))
+	}
+	if r.PidsLimit != nil && *r.PidsLimit > 0 {
+		lim = append(lim, fmt.Sprintf("pids %d", *r.PidsLimit))
+	}
+	if len(lim) > 0 {
+		s += " (" + strings.Join(lim, ", ") + ")"
+	}
+	if m.Restart.Mode != "" && m.Restart.Mode != pod.RestartNo {
+		s += " restart " + string(m.Restart.Mode)
+	}
+	return s
+}
+
+func needs(m *pod.Member) string {
+	if len(m.Needs) == 0 {
+		return ""
+	}
+	var parts []string
+	for name, d := range m.Needs {
+		parts = append(parts, fmt.Sprintf("%s %s", name, d.Condition))
+	}
+	sort.Strings(parts)
+	return " after " + strings.Join(parts, ", ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

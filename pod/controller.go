@@ -1,0 +1,61 @@
+package pod
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
+)
+
+// Discover finds the controller's own container: the first candidate ID
+// (best first, from package selfid) that the engine knows and that runs.
+// volumeRef names each of the controller's volumes as components refer to
+// it (package labels' VolumeRef).
+func Discover(ctx context.Context, eng Engine, candidates []string, volumeRef func(name string, labels map[string]string) string) (Controller, error) {
+	if len(candidates) == 0 {
+		return Controller{}, errors.New("cannot tell which container podinit runs in: /proc/self/mountinfo, /proc/self/cgroup and $HOSTNAME name none; is podinit running as a container's entrypoint?")
+	}
+	var tried []string
+	for _, id := range candidates {
+		info, err := eng.ContainerInspect(ctx, id)
+		if err != nil {
+			tried = append(tried, fmt.Sprintf("%s (%v)", id, err))
+			continue
+		}
+		return fromInspect(ctx, eng, info, volumeRef), nil
+	}
+	return Controller{}, fmt.Errorf("none of the container IDs podinit found for itself is known to the engine: %s; is the Docker socket the one of the engine that runs this container?", strings.Join(tried, "; "))
+}
+
+func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse, volumeRef func(string, map[string]string) string) Controller {
+	c := Controller{
+		ID:     info.ID,
+		Name:   strings.TrimPrefix(info.Name, "/"),
+		Image:  info.Image,
+		Mounts: info.Mounts,
+	}
+	if info.Config != nil {
+		c.Labels = info.Config.Labels
+		c.StopTimeout = info.Config.StopTimeout
+	}
+	if info.HostConfig != nil {
+		c.IpcMode = info.HostConfig.IpcMode
+		c.PidMode = info.HostConfig.PidMode
+		c.OwnCgroupParent = info.HostConfig.CgroupParent
+	}
+	c.VolumeRefs = map[string]string{}
+	for _, m := range info.Mounts {
+		if m.Type != mount.TypeVolume || m.Name == "" {
+			continue
+		}
+		ref := m.Name
+		if vol, err := eng.VolumeInspect(ctx, m.Name); err == nil && volumeRef != nil {
+			ref = volumeRef(m.Name, vol.Labels)
+		}
+		c.VolumeRefs[ref] = m.Name
+	}
+	return c
+}

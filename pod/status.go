@@ -1,0 +1,44 @@
+package pod
+
+import (
+	"time"
+
+	"github.com/podinit/podinit/healthprobe"
+)
+
+// Status is a snapshot of the pod for `podinit status` and the health
+// probe; it shares nothing with the supervisor's own state.
+func (s *Supervisor) Status() healthprobe.Status {
+	s.mu.Lock()
+	st := healthprobe.Status{Phase: s.phase, StartedAt: s.started}
+	s.mu.Unlock()
+	for _, m := range s.all() {
+		m.view(func(m *member) {
+			c := healthprobe.Component{
+				Name:         m.Name,
+				Role:         string(m.Role),
+				State:        m.state,
+				Health:       m.health,
+				Restarts:     m.restarts,
+				Killed:       m.killed,
+				Message:      m.message,
+				StopDuration: healthprobe.Duration(m.stopTook),
+			}
+			if m.lastExit != nil {
+				code := *m.lastExit
+				c.LastExit = &code
+			}
+			c.StartedAt = timePtr(m.startedAt)
+			c.FinishedAt = timePtr(m.finishedAt)
+			st.Components = append(st.Components, c)
+		})
+	}
+	return st
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
