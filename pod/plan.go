@@ -139,6 +139,9 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 			Image:      ctrl.Image,
 			Entrypoint: []string{"/podinit"},
 			Cmd:        []string{"pause"},
+			// The image's HEALTHCHECK asks the controller's socket, which
+			// the holder does not have.
+			Healthcheck: &container.HealthConfig{Test: []string{"NONE"}},
 		}
 		p.Holder = h
 		p.finish(h, true)
