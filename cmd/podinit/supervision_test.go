@@ -1,0 +1,237 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/healthprobe"
+)
+
+// Supervision as a user sees it: signals to the pod, orphans, the stop
+// budget, health, limits, sidecars, jobs and restarts, on the real engine.
+
+// catcher is a component that records every HUP and USR1 it gets in a file
+// on a shared volume, named after the component.
+func catcher(name, vol, extra string) string {
+	return fmt.Sprintf(`
+image: %s
+volumes: ["%s:/shared"]
+command: ["sh", "-c", "trap 'echo HUP >> /shared/%[3]s' HUP; trap 'echo USR1 >> /shared/%[3]s' USR1; trap 'exit 0' TERM; touch /shared/%[3]s.up; while true; do sleep 0.1; done"]
+%s`, bbox, vol, name, extra)
+}
+
+func TestSignalsToTheControllerReachTheComponents(t *testing.T) {
+	for _, mode := range []string{"shared-pid", "engine"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			vol := volume(t)
+			var flags []string
+			if mode == "engine" {
+				flags = []string{"-pids=false"}
+			}
+			p := runPod(t, map[string]string{
+				"pod.component.app":   catcher("app", vol, ""),
+				"pod.component.proxy": catcher("proxy", vol, "x-podinit: {signals: [USR1]}"),
+			}, nil, flags...)
+			p.running("app", "proxy")
+			waitFor(t, 10*time.Second, func() bool {
+				return readVolume(t, vol, "app.up") == "" && readVolume(t, vol, "proxy.up") == ""
+			}, "the traps to be set")
+			// cat of an empty file prints nothing; a missing one errors.
+			_, err := docker(t, "run", "--rm", "-v", vol+":/v", bbox, "test", "-f", "/v/proxy.up")
+			require.NoError(t, err)
+
+			mustDocker(t, "kill", "-s", "HUP", p.name)
+			waitFor(t, 10*time.Second, func() bool { return readVolume(t, vol, "app") == "HUP" }, "app to get HUP")
+			mustDocker(t, "kill", "-s", "USR1", p.name)
+			waitFor(t, 10*time.Second, func() bool {
+				return readVolume(t, vol, "app") == "HUP\nUSR1" && readVolume(t, vol, "proxy") == "USR1"
+			}, "app and proxy to get USR1 (app %q, proxy %q)", readVolume(t, vol, "app"), readVolume(t, vol, "proxy"))
+			// The controller keeps running, and proxy never saw HUP.
+			require.Equal(t, "true", mustDocker(t, "inspect", "-f", "{{.State.Running}}", p.name))
+			require.Equal(t, "USR1", readVolume(t, vol, "proxy"))
+		})
+	}
+}
+
+// zombies counts the zombie processes in the pod's PID namespace, as seen
+// from inside a component.
+func zombies(t *testing.T, container string) int {
+	out, err := docker(t, "exec", container, "sh", "-c", "grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l")
+	require.NoError(t, err, out)
+	n, err := strconv.Atoi(strings.TrimSpace(out))
+	require.NoError(t, err, out)
+	return n
+}
+
+func TestOrphansOfComponentsAreReaped(t *testing.T) {
+	// Each `(sleep 0.2 &)` leaves an orphan that re-parents to the pod's
+	// PID 1: podinit. 1,000 of them must leave no zombie.
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: " + bbox + `
+command: ["sh", "-c", "i=0; while [ $i -lt 1000 ]; do (sleep 0.2 &); i=$((i+1)); done; touch /tmp/done; sleep 3600"]`,
+	}, nil)
+	p.running("app")
+	waitFor(t, 60*time.Second, func() bool {
+		_, err := docker(t, "exec", p.name+".app", "test", "-f", "/tmp/done")
+		return err == nil
+	}, "1,000 orphans to be made")
+	waitFor(t, 10*time.Second, func() bool { return zombies(t, p.name+".app") == 0 }, "no zombie left (zombies: %d)", zombies(t, p.name+".app"))
+}
+
+// status asks the controller for `podinit status`.
+func status(t *testing.T, p *testPod) healthprobe.Status {
+	t.Helper()
+	out := mustDocker(t, "exec", p.name, "/podinit", "status")
+	var st healthprobe.Status
+	require.NoError(t, json.Unmarshal([]byte(out), &st), out)
+	return st
+}
+
+func component(st healthprobe.Status, name string) healthprobe.Component {
+	for _, c := range st.Components {
+		if c.Name == name {
+			return c
+		}
+	}
+	return healthprobe.Component{}
+}
+
+func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
+	stubborn := func(grace string) string {
+		return "image: " + bbox + "\nstop_grace_period: " + grace + "\ncommand: [\"sh\", \"-c\", \"trap '' TERM; while true; do sleep 0.1; done\"]"
+	}
+	p := runPod(t, map[string]string{
+		"pod.component.quick": "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"trap 'exit 0' TERM; while true; do sleep 0.1; done\"]",
+		// Its own grace ends first: SIGKILL after 2s.
+		"pod.component.own": stubborn("2s"),
+		// Its grace is longer than the pod's budget: SIGKILL at the pod's
+		// deadline (budget 6s - margin 1s).
+		"pod.component.long": stubborn("30s"),
+	}, nil, "-stop-budget", "6s")
+	p.running("quick", "own", "long")
+	began := time.Now()
+	mustDocker(t, "stop", "-t", "6", p.name)
+	took := time.Since(began)
+	require.Equal(t, 0, p.exitCode(5*time.Second), "a requested stop that completes in its budget is success")
+	require.Less(t, took, 6*time.Second, "podinit exits inside its budget, before Docker's SIGKILL")
+	logs := p.logs()
+	require.Contains(t, logs, "quick stopped in")
+	require.Regexp(t, `own killed \(SIGKILL\) in 2\.\d+s`, logs)
+	require.Regexp(t, `long killed \(SIGKILL\) in [45]\.\d+s`, logs)
+	require.Contains(t, logs, "more than the pod's stop budget") // the plan warned that long's grace cannot fit
+	p.noneLeft()
+}
+
+func TestHealthFollowsTheComponents(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: " + bbox + `
+command: ["sh", "-c", "touch /tmp/ok; sleep 3600"]
+healthcheck: {test: ["CMD", "test", "-f", "/tmp/ok"], interval: 1s, retries: 1}`,
+	}, []string{"--health-interval", "1s", "--health-retries", "2", "--health-start-period", "1s"})
+	health := func() string {
+		out, _ := docker(t, "inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", p.name)
+		return out
+	}
+	waitFor(t, 30*time.Second, func() bool { return health() == "healthy" }, "the controller to be healthy (is %s)", health())
+	require.Equal(t, "healthy", component(status(t, p), "app").Health)
+
+	mustDocker(t, "exec", p.name+".app", "rm", "/tmp/ok")
+	waitFor(t, 30*time.Second, func() bool { return health() == "unhealthy" }, "the controller to be unhealthy (is %s)", health())
+	st := status(t, p)
+	require.Equal(t, "unhealthy", st.Health)
+	require.Equal(t, "unhealthy", component(st, "app").Health)
+
+	mustDocker(t, "exec", p.name+".app", "touch", "/tmp/ok")
+	waitFor(t, 30*time.Second, func() bool { return health() == "healthy" }, "the controller to be healthy again (is %s)", health())
+}
+
+func TestComponentsOverThePodsLimitsAreRejected(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.component.app":  "image: " + bbox + "\nmem_limit: 128m\ncommand: sleep 3600",
+		"pod.component.side": "image: " + bbox + "\npids_limit: 500\ncommand: sleep 3600",
+	}, []string{"--memory", "64m", "--pids-limit", "100"})
+	require.Equal(t, 2, p.exitCode(30*time.Second))
+	logs := p.logs()
+	require.Contains(t, logs, "128MiB")
+	require.Contains(t, logs, "64MiB")
+	require.Contains(t, logs, "500")
+	require.Contains(t, logs, "100")
+	require.Empty(t, p.components())
+}
+
+func TestSidecarsStartFirstAndStopLast(t *testing.T) {
+	vol := volume(t)
+	comp := func(name, role string) string {
+		return fmt.Sprintf(`
+image: %s
+volumes: ["%s:/shared"]
+x-podinit: {role: %s}
+command: ["sh", "-c", "trap 'echo stop %[4]s >> /shared/log; sleep 0.5; exit 0' TERM; echo start %[4]s >> /shared/log; while true; do sleep 0.1; done"]`, bbox, vol, role, name)
+	}
+	p := runPod(t, map[string]string{
+		"pod.component.app":   comp("app", "main"),
+		"pod.component.proxy": comp("proxy", "sidecar"),
+	}, nil)
+	p.running("app", "proxy")
+	mustDocker(t, "stop", p.name)
+	require.Equal(t, 0, p.exitCode(30*time.Second))
+	require.Equal(t, "start proxy\nstart app\nstop app\nstop proxy", readVolume(t, vol, "log"))
+}
+
+func TestJobPodExitsZeroWhenMainComponentsComplete(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.component.job":     "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"sleep 1; echo done\"]",
+		"pod.component.shipper": "image: " + bbox + "\nx-podinit: {role: sidecar}\ncommand: [\"sh\", \"-c\", \"trap 'exit 0' TERM; while true; do sleep 0.1; done\"]",
+	}, nil)
+	require.Equal(t, 0, p.exitCode(60*time.Second))
+	require.Contains(t, p.logs(), "every main component completed")
+	p.noneLeft()
+}
+
+func TestCrashingComponentRestartsWithGrowingDelays(t *testing.T) {
+	vol := volume(t)
+	p := runPod(t, map[string]string{
+		"pod.component.flaky": fmt.Sprintf(`
+image: %s
+volumes: ["%s:/shared"]
+restart: on-failure
+command: ["sh", "-c", "cut -d' ' -f1 /proc/uptime >> /shared/runs; exit 3"]`, bbox, vol),
+		"pod.component.steady": "image: " + bbox + "\ncommand: sleep 3600",
+	}, nil)
+	// Each run notes the host's uptime (not namespaced) in seconds.
+	var runs []float64
+	waitFor(t, 60*time.Second, func() bool {
+		runs = runs[:0]
+		for _, f := range strings.Fields(readVolume(t, vol, "runs")) {
+			n, err := strconv.ParseFloat(f, 64)
+			require.NoError(t, err)
+			runs = append(runs, n)
+		}
+		return len(runs) >= 4
+	}, "four runs of flaky")
+	var gaps []time.Duration
+	for i := 1; i < len(runs); i++ {
+		gaps = append(gaps, time.Duration((runs[i]-runs[i-1])*float64(time.Second)))
+	}
+	// The backoff doubles: 1s, 2s, 4s, each on top of the engine's own
+	// (noisy) time to remove, create and start the container.
+	for i, min := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+		require.GreaterOrEqual(t, gaps[i], min, "gap %d of %v", i, gaps)
+	}
+	logs := p.logs()
+	for _, d := range []string{"1s", "2s", "4s"} {
+		require.Contains(t, logs, "flaky exited with 3; restarting in "+d)
+	}
+	require.Equal(t, "true", mustDocker(t, "inspect", "-f", "{{.State.Running}}", p.name), "a restarting component does not end the pod")
+	c := component(status(t, p), "flaky")
+	require.GreaterOrEqual(t, c.Restarts, 3)
+	require.NotNil(t, c.LastExit)
+	require.Equal(t, 3, *c.LastExit)
+}
