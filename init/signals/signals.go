@@ -93,7 +93,7 @@ func Stops(s syscall.Signal) bool {
 }
 
 // Name is the conventional name of s: "SIGTERM", "SIGRTMIN+3", or
-// "signal 33" for a number without one.
+// "SIG33" for a number without one.
 func Name(s syscall.Signal) string {
 	switch {
 	case s == RTMin:
@@ -106,15 +106,15 @@ func Name(s syscall.Signal) string {
 	if n := unix.SignalName(s); n != "" {
 		return n
 	}
-	return fmt.Sprintf("signal %d", int(s))
+	return fmt.Sprintf("SIG%d", int(s))
 }
 
 // Parse reads a signal as a name with or without the SIG prefix, in any case
 // ("HUP", "SIGhup"), a real-time name ("RTMIN+3", "SIGRTMAX-1") or a number
-// ("1"). The signal must exist on Linux (1 to 64).
+// ("1", "SIG1"). The signal must exist on Linux (1 to 64).
 func Parse(text string) (syscall.Signal, error) {
 	t := strings.ToUpper(strings.TrimSpace(text))
-	if n, err := strconv.Atoi(t); err == nil {
+	if n, err := strconv.Atoi(strings.TrimPrefix(t, "SIG")); err == nil {
 		if n < 1 || n > int(RTMax) {
 			return 0, fmt.Errorf("signal %q: number out of range 1-%d", text, int(RTMax))
 		}
