@@ -210,9 +210,9 @@ command: ["sh", "-c", "cut -d' ' -f1 /proc/uptime >> /shared/runs; exit 3"]`, bb
 	waitFor(t, 60*time.Second, func() bool {
 		runs = runs[:0]
 		for _, f := range strings.Fields(readVolume(t, vol, "runs")) {
-			n, err := strconv.ParseFloat(f, 64)
-			require.NoError(t, err)
-			runs = append(runs, n)
+			if n, err := strconv.ParseFloat(f, 64); err == nil {
+				runs = append(runs, n)
+			}
 		}
 		return len(runs) >= 4
 	}, "four runs of flaky")
