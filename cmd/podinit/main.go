@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -20,33 +21,40 @@ func main() {
 	os.Exit(dispatch(os.Args[1:]))
 }
 
-// dispatch picks the mode from the first argument; anything else (flags or
-// nothing) is controller mode, as with podlike.
+// command is one mode of the binary; the README's command table is checked
+// against this list.
+type command struct {
+	name, args, help string
+	run              func(args []string) int
+}
+
+var commands = []command{
+	{"", "[flags]", "controller mode (the image's entrypoint): run the pod from this container's labels", runController},
+	{"run", "[flags] -- CMD [ARGS]", "init mode: run CMD as a container init, like tini", runInit},
+	{"healthcheck", "[-socket PATH]", "exit 0 when the pod is healthy (the image's HEALTHCHECK)", runHealthcheck},
+	{"status", "[-socket PATH]", "print the pod's state as JSON", runStatus},
+	{"validate", "[-container NAME | -file COMPOSE.yml] [flags]", "print the plan for a controller's labels or a Compose file, or every error; creates nothing", runValidate},
+	{"template", "[-image IMAGE] STACK.yml... | -", "turn a stack file with x-podinit (or x-podlike) fields into a deployable stack", runTemplate},
+	{"version", "", "print version, commit and build time", runVersion},
+	{"pause", "", "hold a namespace open until SIGTERM (the IPC holder's process)", runPause},
+}
+
+// dispatch picks the mode from the first argument; flags or nothing mean
+// controller mode, as with podlike.
 func dispatch(args []string) int {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
 		return runController(args)
 	}
-	if len(args) > 0 {
-		switch args[0] {
-		case "run":
-			return runInit(args[1:])
-		case "healthcheck":
-			return runHealthcheck(args[1:])
-		case "status":
-			return runStatus(args[1:])
-		case "validate":
-			return runValidate(args[1:])
-		case "pause":
-			return runPause(args[1:])
-		case "version":
-			fmt.Printf("podinit %s (commit %s, built %s)\n", version, commit, built)
-			return 0
-		case "help", "-h", "-help", "--help":
-			fmt.Fprint(os.Stdout, usage)
-			return 0
+	if isHelp(args[0]) || args[0] == "help" {
+		fmt.Fprint(os.Stdout, usage())
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != "" && c.name == args[0] {
+			return c.run(args[1:])
 		}
 	}
-	fmt.Fprintf(os.Stderr, "podinit: unknown command %q\n%s", args[0], usage)
+	fmt.Fprintf(os.Stderr, "podinit: unknown command %q\n%s", args[0], usage())
 	return 2
 }
 
@@ -58,12 +66,31 @@ func isHelp(arg string) bool {
 	return false
 }
 
-const usage = `usage:
-  podinit [flags]                     controller mode: run the pod from this container's labels
-  podinit run [flags] -- CMD [ARGS]   init mode: run CMD as a container init
-  podinit healthcheck                 exit 0 when the pod is healthy
-  podinit status                      print the pod's state as JSON
-  podinit validate                    print the plan for a container's labels or a Compose file
-  podinit template STACK.yml...       turn a stack with x-podinit fields into a deployable stack
-  podinit version                     print version, commit and build time
-`
+func runVersion(args []string) int {
+	fmt.Printf("podinit %s (commit %s, built %s)\n", version, commit, built)
+	return 0
+}
+
+// usage lists the commands and the controller's flags.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage:\n")
+	for _, c := range commands {
+		line := strings.TrimSpace(strings.Join([]string{"podinit", c.name, c.args}, " "))
+		line = strings.ReplaceAll(line, "  ", " ")
+		fmt.Fprintf(&b, "  %s\n      %s\n", line, c.help)
+	}
+	b.WriteString("\ncontroller flags:\n")
+	b.WriteString(controllerFlagsUsage())
+	return b.String()
+}
+
+// controllerFlagsUsage is the flag list the README shows; a test keeps the
+// two the same.
+func controllerFlagsUsage() string {
+	fs, _ := newControllerFlags("podinit")
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	fs.PrintDefaults()
+	return buf.String()
+}
