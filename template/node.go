@@ -1,0 +1,176 @@
+package template
+
+import (
+	"fmt"
+
+	yaml "go.yaml.in/yaml/v4"
+)
+
+// parseYAML reads one YAML document into a node tree with aliases and merge
+// keys (<<) resolved, so that the rest of the package walks plain mappings,
+// sequences and scalars that still carry their line numbers. An empty
+// document gives nil.
+func parseYAML(data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, nil
+	}
+	return flatten(&doc, 0)
+}
+
+// maxDepth bounds alias expansion: YAML allows alias bombs.
+const maxDepth = 200
+
+// flatten returns n with aliases replaced by their anchors' nodes and merge
+// keys expanded. Explicit keys win over merged ones, and an earlier merged
+// mapping wins over a later one, as in YAML 1.1's merge-key rules.
+func flatten(n *yaml.Node, depth int) (*yaml.Node, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("line %d: nesting or aliases deeper than %d levels", n.Line, maxDepth)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		return flatten(n.Content[0], depth+1)
+	case yaml.AliasNode:
+		return flatten(n.Alias, depth+1)
+	case yaml.SequenceNode:
+		out := *n
+		out.Content = make([]*yaml.Node, 0, len(n.Content))
+		for _, c := range n.Content {
+			f, err := flatten(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out.Content = append(out.Content, f)
+		}
+		return &out, nil
+	case yaml.MappingNode:
+		out := *n
+		out.Content = nil
+		seen := map[string]bool{}
+		var merged []*yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Tag != "!!str" {
+				sources, err := mergeSources(v, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				merged = append(merged, sources...)
+				continue
+			}
+			fv, err := flatten(v, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			seen[k.Value] = true
+			out.Content = append(out.Content, k, fv)
+		}
+		for i := 0; i+1 < len(merged); i += 2 {
+			if k := merged[i]; !seen[k.Value] {
+				seen[k.Value] = true
+				out.Content = append(out.Content, k, merged[i+1])
+			}
+		}
+		return &out, nil
+	default:
+		return n, nil
+	}
+}
+
+// mergeSources gives the key/value pairs a merge key's value brings in: one
+// mapping or a list of them, earlier ones first.
+func mergeSources(v *yaml.Node, depth int) ([]*yaml.Node, error) {
+	f, err := flatten(v, depth)
+	if err != nil {
+		return nil, err
+	}
+	switch f.Kind {
+	case yaml.MappingNode:
+		return f.Content, nil
+	case yaml.SequenceNode:
+		var all []*yaml.Node
+		for _, item := range f.Content {
+			if item.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("line %d: a merge key (<<) takes a mapping or a list of mappings", item.Line)
+			}
+			all = append(all, item.Content...)
+		}
+		return all, nil
+	}
+	return nil, fmt.Errorf("line %d: a merge key (<<) takes a mapping or a list of mappings", v.Line)
+}
+
+// lookup returns the value of key in mapping n, and the key's node.
+func lookup(n *yaml.Node, key string) (k, v *yaml.Node) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i], n.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+// isNull is true for a missing value or an explicit null (`key:` or `~`).
+func isNull(n *yaml.Node) bool {
+	return n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// decode turns a (flattened) node into plain Go values: map[string]any,
+// []any, string, int, float64, bool or nil.
+func decode(n *yaml.Node) (any, error) {
+	if n == nil {
+		return nil, nil
+	}
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return nil, err
+	}
+	return normalize(v), nil
+}
+
+// normalize turns the maps YAML decoding may give for non-string keys into
+// map[string]any, so that every mapping has one Go type.
+func normalize(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = normalize(e)
+		}
+		return t
+	case map[any]any:
+		m := make(map[string]any, len(t))
+		for k, e := range t {
+			m[fmt.Sprint(k)] = normalize(e)
+		}
+		return m
+	case []any:
+		for i, e := range t {
+			t[i] = normalize(e)
+		}
+		return t
+	}
+	return v
+}
+
+// kindName names a node's kind for error messages.
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}

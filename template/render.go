@@ -1,0 +1,173 @@
+package template
+
+import (
+	"bytes"
+	"fmt"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/template"
+
+	yaml "go.yaml.in/yaml/v4"
+)
+
+// Data is what a template sees.
+type Data struct {
+	// Service is the service's definition as written in the stack (after
+	// merging every stack file), its Compose keys as map keys
+	// (.Service.image, .Service.ports), plus Name, the service's name.
+	Service map[string]any
+	// Project is the stack being rendered.
+	Project Project
+	// Args are the user's arguments: service-level over top-level
+	// per-service over global.
+	Args map[string]any
+}
+
+// Project describes the stack being rendered.
+type Project struct {
+	Name  string   // the stack's name: Options.Project, else the first stack file's folder name
+	Dir   string   // absolute folder of the first stack file (the working directory for stdin)
+	File  string   // the first stack file as given ("-" for stdin)
+	Files []string // every stack file as given
+}
+
+// Funcs are the functions templates may call besides text/template's
+// built-ins; podlike's set, with the same argument order.
+var Funcs = template.FuncMap{
+	"yaml":       yamlFunc,
+	"indent":     indent,
+	"empty":      empty,
+	"notEmpty":   func(v any) bool { return !empty(v) },
+	"contains":   func(sub, s string) bool { return strings.Contains(s, sub) },
+	"startsWith": func(prefix, s string) bool { return strings.HasPrefix(s, prefix) },
+	"replace":    func(old, new string, n int, s string) string { return strings.Replace(s, old, new, n) },
+}
+
+// yamlFunc marshals v to YAML, without the final newline so that it can be
+// piped into indent.
+func yamlFunc(v any) (string, error) {
+	b, err := marshalYAML(v)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(string(b), "\n"), nil
+}
+
+// indent puts n spaces before every non-empty line of s.
+func indent(n int, s string) string {
+	pad := strings.Repeat(" ", n)
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pad + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// empty is true for nil and for an empty string, list or map.
+func empty(v any) bool {
+	if v == nil {
+		return true
+	}
+	r := reflect.ValueOf(v)
+	switch r.Kind() {
+	case reflect.Array, reflect.Slice, reflect.Map, reflect.String:
+		return r.Len() == 0
+	case reflect.Pointer, reflect.Interface:
+		return r.IsNil()
+	}
+	return false
+}
+
+// noValue is what text/template prints for a missing map key.
+const noValue = "<no value>"
+
+var (
+	parseErrRE = regexp.MustCompile(`^template: t:(\d+): (.*)$`)
+	execErrRE  = regexp.MustCompile(`^template: t:(\d+):\d+: (.*)$`)
+)
+
+// render executes one template over data and reads its output as a YAML
+// mapping. Errors name the template's source and line.
+func render(text string, src source, data *Data) (map[string]any, *yaml.Node, error) {
+	t, err := template.New("t").Funcs(Funcs).Parse(text)
+	if err != nil {
+		return nil, nil, templateErr(src, err, parseErrRE, "invalid template syntax")
+	}
+	var out bytes.Buffer
+	if err := t.Execute(&out, data); err != nil {
+		return nil, nil, templateErr(src, err, execErrRE, "rendering failed")
+	}
+	rendered := out.Bytes()
+	if i := bytes.Index(rendered, []byte(noValue)); i >= 0 {
+		line := bytes.Count(rendered[:i], []byte("\n")) + 1
+		return nil, nil, &Error{File: src.name, Line: 0, Msg: fmt.Sprintf(
+			"%s renders %s at line %d of its output (%q): a .Args or .Service key it reads is missing; give the argument, or guard it with {{ if }} or {{ with }}",
+			src.label(), noValue, line, outputLine(rendered, line))}
+	}
+	node, err := parseYAML(rendered)
+	if err != nil {
+		return nil, nil, yamlOutputErr(src, rendered, err)
+	}
+	if node == nil {
+		return map[string]any{}, nil, nil
+	}
+	if node.Kind != yaml.MappingNode {
+		return nil, nil, &Error{File: src.name, Msg: fmt.Sprintf("%s renders %s; it must render a mapping of component names to their definitions", src.label(), kindName(node))}
+	}
+	v, err := decode(node)
+	if err != nil {
+		return nil, nil, yamlOutputErr(src, rendered, err)
+	}
+	return v.(map[string]any), node, nil
+}
+
+// templateErr turns a text/template error into one that names the
+// template's file (or the stack file, for inline text) and line.
+func templateErr(src source, err error, re *regexp.Regexp, what string) error {
+	msg := err.Error()
+	line := 0
+	if m := re.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	msg = strings.ReplaceAll(msg, `executing "t" at `, "at ")
+	file, fline := src.place(line)
+	e := &Error{File: file, Line: fline, Msg: what + ": " + msg}
+	if src.lineBase < 0 && line > 0 {
+		e.Msg = fmt.Sprintf("%s (line %d of %s)", e.Msg, line, src.label())
+	}
+	return e
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// yamlOutputErr reports a rendered text that is not YAML, quoting the
+// offending output line: a template's output lines need not be its own.
+func yamlOutputErr(src source, rendered []byte, err error) error {
+	msg := err.Error()
+	line := 0
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	e := &Error{File: src.name, Msg: fmt.Sprintf("%s does not render valid YAML: %s", src.label(), msg)}
+	if line > 0 {
+		e.Msg += fmt.Sprintf(" at line %d of its output (%q)", line, outputLine(rendered, line))
+	}
+	if src.decl != nil && src.name == src.decl.File {
+		e.Line = src.decl.Line
+	}
+	return e
+}
+
+func outputLine(b []byte, line int) string {
+	lines := strings.Split(string(b), "\n")
+	if line >= 1 && line <= len(lines) {
+		return strings.TrimSpace(lines[line-1])
+	}
+	return ""
+}

@@ -1,0 +1,374 @@
+package template
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/override"
+	yaml "go.yaml.in/yaml/v4"
+)
+
+// DefaultImage is the controller's image when no pod template gives one.
+const DefaultImage = "podinit:dev"
+
+// Options tune Render. The zero value works: the default image, the first
+// stack file's folder name as the project name, os.Stdin for "-".
+type Options struct {
+	// Image is the controllers' image when their pod templates give none.
+	Image string
+	// Project is .Project.Name (podtemplate deploy passes the stack name).
+	Project string
+	// Stdin is read for the file name "-".
+	Stdin io.Reader
+	// WorkDir is where relative stack file names and standard input's
+	// relative template paths start; the process's working directory when
+	// empty.
+	WorkDir string
+	// HTTPTimeout bounds each template fetch; 10s when zero.
+	HTTPTimeout time.Duration
+}
+
+// stackFile is one input file, read.
+type stackFile struct {
+	name string // as given
+	dir  string // absolute folder relative paths in it start from
+	data map[string]any
+	// configs found in the file, in file order.
+	global     map[string]any
+	topLevel   map[string]*config // per service, from the top-level field
+	svcLevel   map[string]*config // per service, from the service's own field
+	topAt      map[string]*Error  // where each top-level entry is
+	topArgs    map[string]map[string]any
+	svcArgs    map[string]map[string]any
+	serviceAt  map[string]*Error
+	svcOrder   []string
+	topOrder   []string
+}
+
+// Render reads the stack files (Compose files as `docker stack deploy -c`
+// takes them; "-" is standard input), merges them as Compose does, turns
+// every service with an x-podinit or x-podlike field (there, or under the
+// top-level field of the same name) into a pod controller, and returns the
+// whole stack as YAML with sorted keys. The same input gives the same bytes.
+func Render(ctx context.Context, files []string, opts Options) ([]byte, error) {
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no stack file: give one or more STACK.yml, or - for standard input")
+	}
+	if opts.Image == "" {
+		opts.Image = DefaultImage
+	}
+	if opts.Stdin == nil {
+		opts.Stdin = os.Stdin
+	}
+	if opts.WorkDir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return nil, err
+		}
+		opts.WorkDir = wd
+	}
+	if opts.HTTPTimeout == 0 {
+		opts.HTTPTimeout = 10 * time.Second
+	}
+	var stacks []*stackFile
+	stdinUsed := false
+	for _, f := range files {
+		var (
+			data []byte
+			err  error
+			dir  = opts.WorkDir
+		)
+		if f == "-" {
+			if stdinUsed {
+				return nil, fmt.Errorf("-: standard input can be given only once")
+			}
+			stdinUsed = true
+			data, err = io.ReadAll(opts.Stdin)
+		} else {
+			p := f
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(opts.WorkDir, p)
+			}
+			dir = filepath.Dir(p)
+			data, err = os.ReadFile(p)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: cannot read the stack file: %w", f, unwrapPathError(err))
+		}
+		s, err := readStack(f, dir, data)
+		if err != nil {
+			return nil, err
+		}
+		stacks = append(stacks, s)
+	}
+	merged := stacks[0].data
+	for _, s := range stacks[1:] {
+		m, err := override.Merge(merged, s.data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: merging it over %s: %w", s.name, stacks[0].name, err)
+		}
+		merged = m
+	}
+	project := Project{Dir: stacks[0].dir, File: files[0], Files: files, Name: opts.Project}
+	if project.Name == "" {
+		project.Name = filepath.Base(project.Dir)
+	}
+	r := &renderer{opts: opts, project: project, loader: newLoader(opts.HTTPTimeout), stack: merged}
+	pods, err := collectPods(stacks, merged)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pods {
+		if err := r.transform(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	return marshalYAML(merged)
+}
+
+// readStack parses one stack file and takes its extension fields out of it.
+func readStack(name, dir string, data []byte) (*stackFile, error) {
+	s := &stackFile{
+		name: name, dir: dir,
+		topLevel: map[string]*config{}, svcLevel: map[string]*config{},
+		topAt: map[string]*Error{}, topArgs: map[string]map[string]any{},
+		svcArgs: map[string]map[string]any{}, serviceAt: map[string]*Error{},
+	}
+	root, err := parseYAML(data)
+	if err != nil {
+		return nil, &Error{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + yamlErrText(err)}
+	}
+	if root == nil || root.Kind != yaml.MappingNode {
+		line := 0
+		if root != nil {
+			line = root.Line
+		}
+		return nil, &Error{File: name, Line: line, Msg: "a stack file is a mapping with services: (a Compose file as docker stack deploy takes)"}
+	}
+	v, err := decode(root)
+	if err != nil {
+		return nil, &Error{File: name, Msg: err.Error()}
+	}
+	s.data = v.(map[string]any)
+	absFiles(s.data, dir)
+	for _, ext := range []string{Extension, PodlikeExtension} {
+		k, n := lookup(root, ext)
+		if k == nil {
+			continue
+		}
+		delete(s.data, ext)
+		if isNull(n) {
+			continue
+		}
+		a := at{file: name, path: ext}
+		if n.Kind != yaml.MappingNode {
+			return nil, a.errf(n, "must be a mapping of service names (and args) to their templates, got %s", kindName(n))
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			sk, sv := n.Content[i], n.Content[i+1]
+			sa := a.key(sk.Value)
+			if sk.Value == "args" {
+				if isNull(sv) {
+					continue
+				}
+				if sv.Kind != yaml.MappingNode {
+					return nil, sa.errf(sv, "must be a mapping of argument names to values, got %s", kindName(sv))
+				}
+				val, err := decode(sv)
+				if err != nil {
+					return nil, sa.errf(sv, "%v", err)
+				}
+				if s.global == nil {
+					s.global = map[string]any{}
+				}
+				merge(s.global, val.(map[string]any))
+				continue
+			}
+			c, err := parseConfig(sv, sa, dir)
+			if err != nil {
+				return nil, err
+			}
+			if prev := s.topLevel[sk.Value]; prev != nil {
+				prev.add(c)
+				mergeArgs(s.topArgs, sk.Value, c.args)
+				continue
+			}
+			s.topLevel[sk.Value] = c
+			s.topAt[sk.Value] = sa.errf(sk, "")
+			s.topOrder = append(s.topOrder, sk.Value)
+			mergeArgs(s.topArgs, sk.Value, c.args)
+		}
+	}
+	_, services := lookup(root, "services")
+	if services != nil && services.Kind == yaml.MappingNode {
+		svcData, _ := s.data["services"].(map[string]any)
+		for i := 0; i+1 < len(services.Content); i += 2 {
+			sk, sv := services.Content[i], services.Content[i+1]
+			s.serviceAt[sk.Value] = (&at{file: name, path: "services." + sk.Value}).errf(sk, "")
+			for _, ext := range []string{Extension, PodlikeExtension} {
+				k, n := lookup(sv, ext)
+				if k == nil {
+					continue
+				}
+				if m, ok := svcData[sk.Value].(map[string]any); ok {
+					delete(m, ext)
+				}
+				c, err := parseConfig(n, at{file: name, path: "services." + sk.Value + "." + ext}, dir)
+				if err != nil {
+					return nil, err
+				}
+				if prev := s.svcLevel[sk.Value]; prev != nil {
+					prev.add(c)
+				} else {
+					s.svcLevel[sk.Value] = c
+					s.svcOrder = append(s.svcOrder, sk.Value)
+				}
+				mergeArgs(s.svcArgs, sk.Value, c.args)
+			}
+		}
+	}
+	return s, nil
+}
+
+func mergeArgs(into map[string]map[string]any, svc string, args map[string]any) {
+	if args == nil {
+		return
+	}
+	if into[svc] == nil {
+		into[svc] = map[string]any{}
+	}
+	merge(into[svc], args)
+}
+
+// podSpec is one service to turn into a pod.
+type podSpec struct {
+	name string
+	svc  map[string]any
+	cfg  *config
+	args map[string]any
+	at   *Error // where the service is declared
+	dir  string // the folder of the stack file that declares the service
+}
+
+// collectPods gathers each templated service's configuration from every
+// stack file: templates from the service's own field first, then from the
+// top-level field, file by file; init templates and args from both (podlike
+// dropped them from the second). Args: service-level over top-level
+// per-service over global, a later file's over an earlier one's.
+func collectPods(stacks []*stackFile, merged map[string]any) ([]*podSpec, error) {
+	services, _ := merged["services"].(map[string]any)
+	byName := map[string]*podSpec{}
+	var names []string
+	get := func(s *stackFile, name string, declared *Error) (*podSpec, error) {
+		if p := byName[name]; p != nil {
+			return p, nil
+		}
+		svc, ok := services[name].(map[string]any)
+		if !ok {
+			e := *declared
+			e.Msg = fmt.Sprintf("there is no service %q in services: the keys of %s are service names and args", name, Extension)
+			return nil, &e
+		}
+		p := &podSpec{name: name, svc: svc, cfg: &config{}, dir: s.dir}
+		for _, st := range stacks {
+			if a := st.serviceAt[name]; a != nil {
+				p.at = a
+				p.dir = st.dir
+				break
+			}
+		}
+		byName[name] = p
+		names = append(names, name)
+		return p, nil
+	}
+	for _, s := range stacks {
+		for _, name := range s.svcOrder {
+			p, err := get(s, name, s.serviceAt[name])
+			if err != nil {
+				return nil, err
+			}
+			p.cfg.add(s.svcLevel[name])
+		}
+	}
+	for _, s := range stacks {
+		for _, name := range s.topOrder {
+			p, err := get(s, name, s.topAt[name])
+			if err != nil {
+				return nil, err
+			}
+			p.cfg.add(s.topLevel[name])
+		}
+	}
+	for _, p := range byName {
+		p.args = map[string]any{}
+		for i := len(stacks) - 1; i >= 0; i-- {
+			merge(p.args, stacks[i].svcArgs[p.name])
+		}
+		for i := len(stacks) - 1; i >= 0; i-- {
+			merge(p.args, stacks[i].topArgs[p.name])
+		}
+		for i := len(stacks) - 1; i >= 0; i-- {
+			merge(p.args, stacks[i].global)
+		}
+	}
+	sort.Strings(names)
+	out := make([]*podSpec, 0, len(names))
+	for _, n := range names {
+		out = append(out, byName[n])
+	}
+	return out, nil
+}
+
+// marshalYAML writes v as YAML with two-space indents; maps come out with
+// sorted keys, which makes the output deterministic.
+func marshalYAML(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// yamlErrLine and yamlErrText split a YAML parser error into its line and
+// its text.
+func yamlErrLine(err error) int {
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil && m[1] != "" {
+		n := 0
+		fmt.Sscan(m[1], &n)
+		return n
+	}
+	return 0
+}
+
+func yamlErrText(err error) string {
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		return m[2]
+	}
+	return err.Error()
+}
+
+// absFiles makes the relative file: paths of top-level configs and secrets
+// absolute: the rendered stack is read from standard input, where docker
+// stack deploy would resolve them against its own working directory.
+func absFiles(data map[string]any, dir string) {
+	for _, section := range []string{"configs", "secrets"} {
+		defs, _ := data[section].(map[string]any)
+		for _, d := range defs {
+			def, _ := d.(map[string]any)
+			if f, ok := def["file"].(string); ok && f != "" && !filepath.IsAbs(f) {
+				def["file"] = absPath(f, dir)
+			}
+		}
+	}
+}
