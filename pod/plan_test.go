@@ -1,0 +1,211 @@
+package pod
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
+	"github.com/stretchr/testify/require"
+)
+
+func comp(name string, role Role, deps ...string) Component {
+	c := Component{Name: name, Role: role, Source: "label pod.component." + name, Config: container.Config{Image: "img"}}
+	if len(deps) > 0 {
+		c.DependsOn = map[string]Dependency{}
+		for _, d := range deps {
+			c.DependsOn[d] = Dependency{Condition: ConditionStarted, Required: true}
+		}
+	}
+	return c
+}
+
+var ctrl = Controller{ID: "c0ffee", Name: "web.1.abc", IpcMode: "shareable", Labels: map[string]string{
+	"com.docker.swarm.task.name":    "web.1.abc",
+	"com.docker.swarm.service.name": "web",
+}}
+
+func names(level []*Member) []string {
+	var out []string
+	for _, m := range level {
+		out = append(out, m.Name)
+	}
+	return out
+}
+
+func TestStartLevelsFollowDependenciesAndSidecarsFirst(t *testing.T) {
+	spec := Spec{Components: []Component{
+		comp("app", RoleMain, "db"),
+		comp("db", RoleMain),
+		comp("proxy", RoleSidecar),
+		comp("worker", RoleMain),
+	}}
+	p, err := NewPlan(spec, ctrl, Options{StopBudget: 10 * time.Second, StopMargin: time.Second})
+	require.NoError(t, err)
+	var levels [][]string
+	for _, l := range p.Levels {
+		levels = append(levels, names(l))
+	}
+	require.Equal(t, [][]string{{"proxy"}, {"db", "worker"}, {"app"}}, levels)
+	var waves [][]string
+	for _, w := range p.StopWaves() {
+		waves = append(waves, names(w))
+	}
+	require.Equal(t, [][]string{{"app"}, {"db", "worker"}, {"proxy"}}, waves)
+	require.Equal(t, conditionReady, p.Levels[2][0].Needs["proxy"].Condition, "main components wait for sidecars implicitly")
+}
+
+func TestPlanErrorsListEveryProblem(t *testing.T) {
+	spec := Spec{Components: []Component{
+		comp("a", RoleMain, "b"),
+		comp("b", RoleMain, "a"),
+		comp("c", RoleMain, "nope"),
+		comp("s", RoleSidecar, "a"),
+	}}
+	_, err := NewPlan(spec, ctrl, Options{})
+	require.Error(t, err)
+	msg := err.Error()
+	require.Contains(t, msg, `depends_on names "nope", which is not a component of this pod`)
+	require.Contains(t, msg, `sidecar "s" depends on main component "a"`)
+
+	_, err = NewPlan(Spec{Components: []Component{comp("a", RoleMain, "b"), comp("b", RoleMain, "c"), comp("c", RoleMain, "a")}}, ctrl, Options{})
+	require.ErrorContains(t, err, "depends_on has a cycle: a -> b -> c -> a")
+}
+
+func TestPlanDecidesNamespacesNamesAndOwnership(t *testing.T) {
+	c := comp("app", RoleMain)
+	c.Config.Labels = map[string]string{"mine": "1"}
+	c.StopSignal = "SIGUSR1"
+	spec := Spec{Components: []Component{c}}
+
+	p, err := NewPlan(spec, ctrl, Options{SharePID: true, ShareIPC: true})
+	require.NoError(t, err)
+	m := p.Levels[0][0]
+	require.Equal(t, "web.1.abc.app", m.ContainerName)
+	require.Equal(t, "web.1", p.Pod, "the pod is the Swarm service slot")
+	require.Equal(t, container.NetworkMode("container:c0ffee"), m.Host.NetworkMode)
+	require.Equal(t, container.PidMode("container:c0ffee"), m.Host.PidMode)
+	require.Equal(t, container.IpcMode("container:c0ffee"), m.Host.IpcMode)
+	require.True(t, m.Host.AutoRemove)
+	require.Equal(t, "SIGUSR1", m.Config.StopSignal)
+	require.Equal(t, map[string]string{
+		"mine": "1", LabelController: "c0ffee", LabelPod: "web.1", LabelComponent: "app",
+		"podinit.swarm.task.name": "web.1.abc", "podinit.swarm.service.name": "web",
+	}, m.Config.Labels)
+	require.NotContains(t, spec.Components[0].Config.Labels, LabelPod, "the spec is not modified")
+	require.Nil(t, p.Holder)
+
+	private := ctrl
+	private.IpcMode = "private"
+	p, err = NewPlan(spec, private, Options{ShareIPC: true})
+	require.NoError(t, err)
+	require.NotNil(t, p.Holder, "a private IPC namespace cannot be joined: a holder shares one")
+	require.Equal(t, container.IpcMode("shareable"), p.Holder.Host.IpcMode)
+	require.Equal(t, []string{"NONE"}, p.Holder.Config.Healthcheck.Test)
+	require.Equal(t, container.IpcMode(""), p.Levels[0][0].Host.IpcMode, "filled in with the holder's ID at run time")
+
+	p, err = NewPlan(spec, private, Options{ShareIPC: false})
+	require.NoError(t, err)
+	require.Nil(t, p.Holder)
+	require.Equal(t, container.IpcMode(""), p.Levels[0][0].Host.IpcMode)
+}
+
+func TestPlanMapsVolumesAndNeverSharesTheDockerSocket(t *testing.T) {
+	c := comp("app", RoleMain)
+	c.Host.Mounts = []mount.Mount{
+		{Type: mount.TypeVolume, Source: "data", Target: "/data"},
+		{Type: mount.TypeVolume, Source: "other", Target: "/other"},
+	}
+	cr := ctrl
+	cr.VolumeRefs = map[string]string{"data": "stack_data_task1"}
+	cr.Mounts = []container.MountPoint{
+		{Type: mount.TypeBind, Source: "/var/run/docker.sock", Destination: "/var/run/docker.sock", RW: true},
+		{Type: mount.TypeVolume, Name: "stack_data_task1", Destination: "/unused", RW: true},
+		{Type: mount.TypeBind, Source: "/srv/conf", Destination: "/conf"},
+	}
+	p, err := NewPlan(Spec{Components: []Component{c}}, cr, Options{ShareVolumes: true})
+	require.NoError(t, err)
+	got := p.Levels[0][0].Host.Mounts
+	require.Equal(t, []mount.Mount{
+		{Type: mount.TypeVolume, Source: "stack_data_task1", Target: "/data"},
+		{Type: mount.TypeVolume, Source: "other", Target: "/other"},
+		{Type: mount.TypeVolume, Source: "stack_data_task1", Target: "/unused"},
+		{Type: mount.TypeBind, Source: "/srv/conf", Target: "/conf", ReadOnly: true},
+	}, got)
+}
+
+func TestStopBudgetWarnsWithTheNumbers(t *testing.T) {
+	a := comp("app", RoleMain)
+	a.StopGrace = 8 * time.Second
+	s := comp("proxy", RoleSidecar)
+	s.StopGrace = 5 * time.Second
+	free := comp("free", RoleMain) // no stop_grace_period: takes what is left
+	spec := Spec{Components: []Component{a, s, free}}
+	opts := Options{StopBudget: 10 * time.Second, StopMargin: time.Second}
+	p, err := NewPlan(spec, ctrl, opts)
+	require.NoError(t, err)
+	require.Len(t, p.Warnings, 1)
+	require.Contains(t, p.Warnings[0], "13s (app 8s + proxy 5s)")
+	require.Contains(t, p.Warnings[0], "stop budget 10s minus a 1s margin")
+
+	opts.StrictBudget = true
+	_, err = NewPlan(spec, ctrl, opts)
+	require.ErrorContains(t, err, "13s")
+
+	opts.StopBudget = 15 * time.Second
+	p, err = NewPlan(spec, ctrl, opts)
+	require.NoError(t, err)
+	require.Empty(t, p.Warnings)
+}
+
+func TestRestartPolicyAndBackoff(t *testing.T) {
+	require.False(t, Restart{}.wants(1, 0))
+	require.True(t, Restart{Mode: RestartAlways}.wants(0, 100))
+	require.True(t, Restart{Mode: RestartOnFailure}.wants(1, 100))
+	require.False(t, Restart{Mode: RestartOnFailure}.wants(0, 0))
+	require.True(t, Restart{Mode: RestartOnFailure, MaxRetries: 2}.wants(1, 1))
+	require.False(t, Restart{Mode: RestartOnFailure, MaxRetries: 2}.wants(1, 2))
+
+	var b backoff
+	var got []time.Duration
+	for i := 0; i < 11; i++ {
+		got = append(got, b.next(time.Second))
+	}
+	require.Equal(t, []time.Duration{1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300}, scale(got, time.Second))
+	require.Equal(t, time.Second, b.next(backoffStable), "a stable run starts the backoff over")
+}
+
+func scale(ds []time.Duration, unit time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ds))
+	for i, d := range ds {
+		out[i] = d / unit
+	}
+	return out
+}
+
+func TestRegistryAuthFindsDockerHubAndPrivateRegistries(t *testing.T) {
+	dir := t.TempDir()
+	f := dir + "/config.json"
+	writeFile(t, f, `{"auths": {
+		"https://index.docker.io/v1/": {"auth": "aHViOnNlY3JldA=="},
+		"registry.example.com:5000": {"username": "u", "password": "p"}}}`)
+	auth, from := registryAuth("nginx:1.27", []string{dir + "/missing.json", f})
+	require.NotEmpty(t, auth, "Docker Hub images use the index.docker.io key (podlike never matched it)")
+	require.Contains(t, from, "https://index.docker.io/v1/")
+	auth, from = registryAuth("registry.example.com:5000/team/app:1", []string{f})
+	require.NotEmpty(t, auth)
+	require.Contains(t, from, "registry.example.com:5000")
+	auth, _ = registryAuth("quay.io/x/y", []string{f})
+	require.Empty(t, auth)
+}
+
+func TestLineWriterPrefixesWholeLines(t *testing.T) {
+	var out strings.Builder
+	var mu = new(syncMutex)
+	w := &lineWriter{w: &out, prefix: []byte("app | "), mu: &mu.Mutex}
+	w.Write([]byte("one\ntw"))
+	w.Write([]byte("o\r\nthree"))
+	w.flush()
+	require.Equal(t, "app | one\napp | two\napp | three\n", out.String())
+}
