@@ -88,6 +88,9 @@ const noValue = "<no value>"
 var (
 	parseErrRE = regexp.MustCompile(`^template: t:(\d+): (.*)$`)
 	execErrRE  = regexp.MustCompile(`^template: t:(\d+):\d+: (.*)$`)
+	// innerLineRE finds the template's own line references in a message
+	// ("unclosed action started at t:2").
+	innerLineRE = regexp.MustCompile(`\bt:\d+`)
 )
 
 // render executes one template over data and reads its output as a YAML
@@ -135,6 +138,11 @@ func templateErr(src source, err error, re *regexp.Regexp, what string) error {
 		msg = m[2]
 	}
 	msg = strings.ReplaceAll(msg, `executing "t" at `, "at ")
+	msg = innerLineRE.ReplaceAllStringFunc(msg, func(ref string) string {
+		n, _ := strconv.Atoi(strings.TrimPrefix(ref, "t:"))
+		f, l := src.place(n)
+		return fmt.Sprintf("%s:%d", f, l)
+	})
 	file, fline := src.place(line)
 	e := &Error{File: file, Line: fline, Msg: what + ": " + msg}
 	if src.lineBase < 0 && line > 0 {

@@ -225,7 +225,13 @@ func (r *renderer) controller(ctx context.Context, p *podSpec, data *Data) (map[
 		}
 	}
 	if !hasSocket {
-		vols = append(vols, DockerSocket+":"+DockerSocket)
+		// A podlike stack mounts the socket on the service for the
+		// controller: that mount stays there (and never reaches the app).
+		if own := socketMounts(p.svc["volumes"]); len(own) > 0 {
+			vols = append(vols, own...)
+		} else {
+			vols = append(vols, DockerSocket+":"+DockerSocket)
+		}
 	}
 	ctrl["volumes"] = vols
 	if err := r.refVolumes(p, vols); err != nil {
@@ -670,23 +676,26 @@ func appVolumes(v any, dir string) ([]any, error) {
 	if !ok {
 		return nil, fmt.Errorf("volumes must be a list, got %v", v)
 	}
-	out := make([]any, len(list))
-	for i, e := range list {
+	out := make([]any, 0, len(list))
+	for _, e := range list {
+		if _, dst, _ := volumeParts(e); dst == DockerSocket {
+			continue
+		}
 		switch t := e.(type) {
 		case string:
 			src, rest, found := strings.Cut(t, ":")
 			if found && (strings.HasPrefix(src, ".") || strings.HasPrefix(src, "~")) {
 				t = absPath(src, dir) + ":" + rest
 			}
-			out[i] = t
+			out = append(out, t)
 		case map[string]any:
 			c := deepCopy(t).(map[string]any)
 			if s, ok := c["source"].(string); ok && c["type"] == "bind" && !filepath.IsAbs(s) {
 				c["source"] = absPath(s, dir)
 			}
-			out[i] = c
+			out = append(out, c)
 		default:
-			out[i] = e
+			out = append(out, e)
 		}
 	}
 	return out, nil
@@ -771,4 +780,16 @@ func inlineEnvFiles(app map[string]any, v any, dir string) error {
 		addServiceKey(app, "environment", env)
 	}
 	return nil
+}
+
+// socketMounts lists the service's mounts of the Docker socket.
+func socketMounts(v any) []any {
+	list, _ := v.([]any)
+	var out []any
+	for _, e := range list {
+		if _, dst, _ := volumeParts(e); dst == DockerSocket {
+			out = append(out, deepCopy(e))
+		}
+	}
+	return out
 }
