@@ -51,8 +51,8 @@ func (a at) errf(n *yaml.Node, format string, args ...any) *Error {
 	return &Error{File: a.file, Line: line, Path: a.path, Msg: fmt.Sprintf(format, args...)}
 }
 
-func (a at) key(k string) at   { return at{file: a.file, path: joinPath(a.path, k)} }
-func (a at) index(i int) at    { return at{file: a.file, path: fmt.Sprintf("%s[%d]", a.path, i)} }
+func (a at) key(k string) at { return at{file: a.file, path: joinPath(a.path, k)} }
+func (a at) index(i int) at  { return at{file: a.file, path: fmt.Sprintf("%s[%d]", a.path, i)} }
 func joinPath(p, k string) string {
 	if p == "" {
 		return k

@@ -40,15 +40,15 @@ type stackFile struct {
 	dir  string // absolute folder relative paths in it start from
 	data map[string]any
 	// configs found in the file, in file order.
-	global     map[string]any
-	topLevel   map[string]*config // per service, from the top-level field
-	svcLevel   map[string]*config // per service, from the service's own field
-	topAt      map[string]*Error  // where each top-level entry is
-	topArgs    map[string]map[string]any
-	svcArgs    map[string]map[string]any
-	serviceAt  map[string]*Error
-	svcOrder   []string
-	topOrder   []string
+	global    map[string]any
+	topLevel  map[string]*config // per service, from the top-level field
+	svcLevel  map[string]*config // per service, from the service's own field
+	topAt     map[string]*Error  // where each top-level entry is
+	topArgs   map[string]map[string]any
+	svcArgs   map[string]map[string]any
+	serviceAt map[string]*Error
+	svcOrder  []string
+	topOrder  []string
 }
 
 // Render reads the stack files (Compose files as `docker stack deploy -c`
