@@ -415,3 +415,83 @@ func TestDependencyThatNeverGetsReadyFailsThePod(t *testing.T) {
 	require.Contains(t, p.logs(), "did not become healthy within 3s")
 	p.noneLeft()
 }
+
+func TestVolumesAreSharedByReferenceAndNeverTheSocket(t *testing.T) {
+	vol := uniqueName(t, "realvol")
+	mustDocker(t, "volume", "create", "--label", "podinit.volume-ref=data", vol)
+	t.Cleanup(func() { docker(t, "volume", "rm", "-f", vol) })
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "shared.txt"), []byte("from-controller\n"), 0o644))
+
+	p := runPod(t, map[string]string{
+		// "data" is the reference; the real volume has another name.
+		"pod.component.app": "image: " + bbox + "\nvolumes: [\"data:/d\"]\ncommand: [\"sh\", \"-c\", \"echo written-by-app > /d/f; sleep 3600\"]",
+	}, []string{"-v", vol + ":/unused", "-v", dir + ":/conf:ro"}, "-volumes")
+	p.running("app")
+	waitFor(t, 10*time.Second, func() bool { return readVolume(t, vol, "f") == "written-by-app" }, "app to write into the controller's volume by its reference")
+	// -volumes: the controller's mounts, but not the Docker socket.
+	require.Equal(t, "from-controller", mustDocker(t, "exec", p.name+".app", "cat", "/conf/shared.txt"))
+	_, err := docker(t, "exec", p.name+".app", "test", "-e", "/var/run/docker.sock")
+	require.Error(t, err, "the Docker socket must never reach a component")
+}
+
+func TestPrivateCgroupNamespace(t *testing.T) {
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600",
+	}, []string{"--cgroupns", "private"})
+	p.running("app")
+	require.Contains(t, p.logs(), "pod "+p.name+": 0 init, 1 components")
+}
+
+func TestValidatePrintsThePlanOrEveryError(t *testing.T) {
+	bin := testenv.Binary(t)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yml")
+	require.NoError(t, os.WriteFile(good, []byte(`
+services:
+  app:
+    image: my/app
+    depends_on: {db: {condition: service_healthy}}
+    stop_grace_period: 4s
+  db:
+    image: my/db
+    healthcheck: {test: ["CMD", "true"]}
+  proxy:
+    image: my/proxy
+    x-podinit: {role: sidecar}
+`), 0o644))
+	out, err := exec.Command(bin, "validate", "-file", good).CombinedOutput()
+	require.NoError(t, err, string(out))
+	plan := string(out)
+	require.Contains(t, plan, "1. proxy [sidecar]")
+	require.Contains(t, plan, "2. db [main] image my/db after proxy ready")
+	require.Contains(t, plan, "3. app [main] image my/app after db service_healthy, proxy ready")
+	require.Contains(t, plan, "1. app (SIGTERM, then SIGKILL after 4s)")
+
+	bad := filepath.Join(dir, "bad.yml")
+	require.NoError(t, os.WriteFile(bad, []byte(`
+services:
+  app:
+    image: my/app
+    ports: ["80:80"]
+  db:
+    hostname: db
+`), 0o644))
+	out, err = exec.Command(bin, "validate", "-file", bad).CombinedOutput()
+	require.Error(t, err)
+	require.Equal(t, 2, err.(*exec.ExitError).ExitCode())
+	require.Contains(t, string(out), "services.app.ports")
+	require.Contains(t, string(out), "services.db.hostname")
+	require.Contains(t, string(out), "image")
+
+	// A controller's labels, read through the engine, without running it.
+	requirePodEnv(t)
+	name := uniqueName(t, "validate")
+	t.Cleanup(func() { docker(t, "rm", "-f", name) })
+	mustDocker(t, "create", "--name", name, "--label", "pod.component.app=image: "+bbox+"\ncpus: 0.5", podImage)
+	out, err = exec.Command(bin, "validate", "-container", name).CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "app [main] image "+bbox+" (cpus 0.5)")
+	left, _ := docker(t, "ps", "-aq", "--filter", "label=podinit.pod="+name)
+	require.Empty(t, left, "validate creates nothing")
+}
