@@ -19,6 +19,8 @@ func (s *Supervisor) awaitNeeds(m *member) error {
 	for _, name := range sortedKeys(m.Needs) {
 		need := m.Needs[name]
 		dep := s.byName[name]
+		msg := fmt.Sprintf("waiting for %s to be %s", name, describe(need.Condition))
+		m.update(func(m *member) { m.message = msg })
 		for {
 			met, failed, changed := dep.meets(need.Condition)
 			if met {
@@ -40,6 +42,7 @@ func (s *Supervisor) awaitNeeds(m *member) error {
 			}
 		}
 	}
+	m.update(func(m *member) { m.message = "" })
 	return nil
 }
 
