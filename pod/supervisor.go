@@ -342,10 +342,11 @@ func (s *Supervisor) lifecycle(ctx context.Context, m *member) {
 	if err := s.awaitNeeds(m); err != nil {
 		if m.stopping() {
 			m.outcome = outcome{stopped: true}
-		} else {
-			m.outcome = outcome{err: err}
+			m.update(func(m *member) { m.state, m.message = healthprobe.StateExited, "stopped before it started" })
+			return
 		}
-		m.update(func(m *member) { m.state, m.failed, m.message = healthprobe.StateExited, true, errMessage(err) })
+		m.outcome = outcome{err: err}
+		m.update(func(m *member) { m.state, m.failed, m.message = healthprobe.StateExited, true, err.Error() })
 		return
 	}
 	var backoff backoff
@@ -379,18 +380,31 @@ func (s *Supervisor) lifecycle(ctx context.Context, m *member) {
 	}
 }
 
-func errMessage(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
+// untilStopped is ctx, also cancelled when stop closes: a pull may take
+// minutes, and a stop must not wait for it.
+func untilStopped(ctx context.Context, stop <-chan struct{}) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-stop:
+		case <-ctx.Done():
+		}
+		cancel()
+	}()
+	return ctx, cancel
 }
 
 // runOnce creates, starts and waits for one container of the member. A stop
 // request at any point removes what was made and ends the run.
 func (s *Supervisor) runOnce(ctx context.Context, m *member) outcome {
 	m.update(func(m *member) { m.state = healthprobe.StateCreating })
-	if err := s.ensureImage(ctx, m.Config.Image); err != nil {
+	pullCtx, cancel := untilStopped(ctx, m.stopCh)
+	err := s.ensureImage(pullCtx, m.Config.Image)
+	cancel()
+	if err != nil {
+		if m.stopping() {
+			return outcome{stopped: true}
+		}
 		return outcome{err: err}
 	}
 	if m.stopping() {
