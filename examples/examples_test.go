@@ -1,0 +1,622 @@
+// Package examples holds podinit's runnable example pods (one folder each,
+// deployable with `docker stack deploy`) and their end-to-end tests.
+//
+// The tests deploy each example's stack.yml, unchanged, on the engine's
+// single-node swarm under a unique stack name, and check what the example's
+// README promises only from outside, as a user would: docker exec into a
+// component, docker service logs, docker inspect, docker service ps. Every
+// test ends with `docker stack rm` and checks that no container of its pods
+// remains.
+package examples
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/internal/testenv"
+)
+
+const (
+	podImage = "podinit:dev"
+	bbox     = "podinit-test/busybox:latest"
+)
+
+var (
+	buildOnce sync.Once
+	buildErr  error
+	buildOut  []byte
+	stackSeq  atomic.Int64
+)
+
+// requireSwarm makes sure the engine is a swarm manager with the images the
+// examples need, and builds the examples' own images once per test process.
+func requireSwarm(t *testing.T) {
+	t.Helper()
+	testenv.RequireRoot(t)
+	testenv.RequireImage(t, podImage)
+	testenv.RequireImage(t, bbox)
+	state, _ := docker("info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}")
+	if state != "active true" {
+		testenv.Unavailable(t, "needs a swarm manager (docker swarm init --advertise-addr 127.0.0.1), node state %q", state)
+	}
+	buildOnce.Do(func() {
+		cmd := exec.Command(filepath.Join(testenv.RepoRoot(), "scripts", "examples.sh"))
+		buildOut, buildErr = cmd.CombinedOutput()
+	})
+	if buildErr != nil {
+		t.Fatalf("scripts/examples.sh: %v\n%s", buildErr, buildOut)
+	}
+}
+
+// docker runs the docker CLI and returns its trimmed combined output.
+func docker(args ...string) (string, error) {
+	out, err := exec.Command("docker", args...).CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func mustDocker(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := docker(args...)
+	require.NoError(t, err, "docker %s: %s", strings.Join(args, " "), out)
+	return out
+}
+
+// waitFor polls cond until it holds, or fails the test after timeout. Pointer
+// arguments of the message are read at that time, so that it can show the
+// last thing cond saw.
+func waitFor(t *testing.T, timeout time.Duration, cond func() bool, what string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			vals := []any{timeout}
+			for _, a := range args {
+				switch p := a.(type) {
+				case *string:
+					a = *p
+				case *int:
+					a = *p
+				case *[]string:
+					a = *p
+				}
+				vals = append(vals, a)
+			}
+			t.Fatalf("timed out after %s waiting for "+what, vals...)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// stack is one deployed example.
+type stack struct {
+	t    *testing.T
+	name string
+	dir  string
+	gone bool // removed by the test itself
+}
+
+// deploy runs `docker stack deploy -c stack.yml` in the example's folder, as
+// its README says, under a unique stack name. Cleanup removes the stack, if
+// the test has not, and the volumes Swarm made for it.
+func deploy(t *testing.T, example string) *stack {
+	t.Helper()
+	requireSwarm(t)
+	s := &stack{
+		t:    t,
+		name: fmt.Sprintf("ex%d-%s-%d", os.Getpid()%100000, example, stackSeq.Add(1)),
+		dir:  filepath.Join(testenv.RepoRoot(), "examples", example),
+	}
+	t.Cleanup(s.cleanup)
+	cmd := exec.Command("docker", "stack", "deploy", "-c", "stack.yml", s.name)
+	cmd.Dir = s.dir
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "docker stack deploy %s: %s", s.name, out)
+	return s
+}
+
+func (s *stack) cleanup() {
+	if s.t.Failed() {
+		for _, svc := range strings.Fields(s.services()) {
+			out, _ := docker("service", "ps", "--no-trunc", svc)
+			logs, _ := docker("service", "logs", "--raw", svc)
+			s.t.Logf("service %s tasks:\n%s\nlogs:\n%s", svc, out, logs)
+		}
+	}
+	if !s.gone {
+		docker("stack", "rm", s.name)
+		s.waitNoneLeft(90 * time.Second)
+	}
+	vols, _ := docker("volume", "ls", "-q", "--filter", "label=com.docker.stack.namespace="+s.name)
+	for _, v := range strings.Fields(vols) {
+		if out, err := docker("volume", "rm", v); err != nil {
+			s.t.Logf("removing volume %s: %s", v, out)
+		}
+	}
+}
+
+func (s *stack) services() string {
+	out, _ := docker("service", "ls", "-q", "--filter", "label=com.docker.stack.namespace="+s.name, "--format", "{{.Name}}")
+	return out
+}
+
+// svc is the Swarm name of the stack's service.
+func (s *stack) svc(service string) string { return s.name + "_" + service }
+
+// containers lists the stack's containers, controllers (Swarm's labels) and
+// components (podinit's copies of them), in any state, as "name state".
+func (s *stack) containers() []string {
+	var all []string
+	for _, label := range []string{"com.docker.stack.namespace", "podinit.swarm.stack.namespace"} {
+		out, _ := docker("ps", "-a", "--filter", "label="+label+"="+s.name, "--format", "{{.Names}} {{.State}}")
+		all = append(all, strings.Split(out, "\n")...)
+	}
+	var left []string
+	for _, c := range all {
+		if c != "" {
+			left = append(left, c)
+		}
+	}
+	sort.Strings(left)
+	return left
+}
+
+// rm runs `docker stack rm` and asserts that no container of the stack's
+// pods remains.
+func (s *stack) rm() {
+	s.t.Helper()
+	mustDocker(s.t, "stack", "rm", s.name)
+	s.gone = true
+	s.waitNoneLeft(60 * time.Second)
+}
+
+func (s *stack) waitNoneLeft(timeout time.Duration) {
+	s.t.Helper()
+	var left []string
+	waitFor(s.t, timeout, func() bool {
+		left = s.containers()
+		return len(left) == 0
+	}, "no container of stack %s left (left: %v)", s.name, &left)
+}
+
+// component returns the ID of the running container of component comp in
+// the service's only pod, waiting for it.
+func (s *stack) component(service, comp string) string {
+	s.t.Helper()
+	var id string
+	waitFor(s.t, 90*time.Second, func() bool {
+		out, _ := docker("ps", "-q", "--filter", "label=podinit.swarm.service.name="+s.svc(service),
+			"--filter", "label=podinit.component="+comp, "--filter", "status=running")
+		ids := strings.Fields(out)
+		if len(ids) == 1 {
+			id = ids[0]
+		}
+		return len(ids) == 1
+	}, "component %s of %s running", comp, s.svc(service))
+	return id
+}
+
+// controllers returns the running controllers of a service, as ID → image.
+func (s *stack) controllers(service string) map[string]string {
+	out, _ := docker("ps", "--no-trunc", "--filter", "label=com.docker.swarm.service.name="+s.svc(service),
+		"--filter", "status=running", "--format", "{{.ID}} {{.Image}}")
+	ctrl := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if id, image, ok := strings.Cut(line, " "); ok {
+			ctrl[id] = image
+		}
+	}
+	return ctrl
+}
+
+// controller returns the ID of the service's only running controller.
+func (s *stack) controller(service string) string {
+	s.t.Helper()
+	var id string
+	waitFor(s.t, 60*time.Second, func() bool {
+		ctrl := s.controllers(service)
+		for k := range ctrl {
+			id = k
+		}
+		return len(ctrl) == 1
+	}, "one running controller of %s", s.svc(service))
+	return id
+}
+
+// logs is `docker service logs` of the service, without Swarm's prefixes.
+func (s *stack) logs(service string) string {
+	out, _ := docker("service", "logs", "--raw", s.svc(service))
+	return out
+}
+
+// waitLogs waits until the service's logs match every pattern.
+func (s *stack) waitLogs(service string, timeout time.Duration, patterns ...string) {
+	s.t.Helper()
+	var missing string
+	waitFor(s.t, timeout, func() bool {
+		logs := s.logs(service)
+		for _, p := range patterns {
+			if !regexp.MustCompile(p).MatchString(logs) {
+				missing = p
+				return false
+			}
+		}
+		return true
+	}, "docker service logs %s to show %q", s.svc(service), &missing)
+}
+
+// execIn runs a command in a container and returns its output.
+func execIn(id string, cmd ...string) (string, error) {
+	return docker(append([]string{"exec", id}, cmd...)...)
+}
+
+func TestSidecar(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "sidecar")
+	app := s.component("web", "app")
+	s.component("web", "proxy")
+
+	// Through the proxy: the app's page, marked by the proxy.
+	var out string
+	waitFor(t, 30*time.Second, func() bool {
+		out, _ = execIn(app, "wget", "-S", "-qO-", "http://localhost:80/")
+		return strings.Contains(out, "Hello from the app, served through its sidecar proxy.")
+	}, "the app's page through the proxy (last: %q)", &out)
+	require.Contains(t, out, "X-Proxied-By: podinit-example-proxy", "the proxy's name comes from the Swarm config copied in with pod.copy.proxy")
+
+	// The app itself answers on localhost only: on the pod's own address
+	// only the proxy does.
+	ip, err := execIn(app, "hostname", "-i")
+	require.NoError(t, err, ip)
+	ip = strings.Fields(ip)[0]
+	out, err = execIn(app, "wget", "-qO-", "http://"+ip+":80/")
+	require.NoError(t, err, "the proxy on %s:80: %s", ip, out)
+	out, err = execIn(app, "wget", "-qO-", "http://"+ip+":8080/")
+	require.Error(t, err, "the app must not answer on %s:8080, only on localhost: %s", ip, out)
+
+	// The published port goes through Swarm's routing mesh, which not every
+	// engine set-up provides (this one may lack the ingress rules): report it.
+	c := http.Client{Timeout: 2 * time.Second}
+	if resp, err := c.Get("http://127.0.0.1:28080/"); err != nil {
+		t.Logf("published port 28080 on 127.0.0.1 does not answer here (routing mesh): %v", err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.Equal(t, "podinit-example-proxy", resp.Header.Get("X-Proxied-By"))
+		require.Contains(t, string(body), "Hello from the app")
+	}
+
+	s.rm()
+}
+
+func TestSidecarInit(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "sidecar-init")
+	want := map[string]string{
+		"init":    "hello from an init component",
+		"healthy": "hello once the writer is healthy",
+	}
+	for service, greeting := range want {
+		app := s.component(service, "app")
+		var out string
+		waitFor(t, 20*time.Second, func() bool {
+			out, _ = execIn(app, "wget", "-qO-", "http://localhost:8080/")
+			return out == greeting
+		}, "the %s app to serve its config's greeting %q (last: %q)", service, greeting, &out)
+	}
+	// The app exits 1 without its config, so serving it proves the order;
+	// the controller's log says it as well.
+	s.waitLogs("init", 10*time.Second, `(?s)write-config exited with 0.*app started`)
+	s.waitLogs("healthy", 10*time.Second, `(?s)writer is healthy.*app started`)
+	s.rm()
+}
+
+// readInt reads a number a component keeps in a file.
+func readInt(id, file string) (int, error) {
+	out, err := execIn(id, "cat", file)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %v", out, err)
+	}
+	return strconv.Atoi(out)
+}
+
+// hupsFromOutside returns the greeter's reloads minus the SIGHUPs the sender
+// sent, read so that a send in between cannot be mistaken for one from
+// outside (the sender counts a signal before sending it).
+func hupsFromOutside(greeter, sender string) (int, bool) {
+	s1, err1 := readInt(sender, "/tmp/sent")
+	r, err2 := readInt(greeter, "/tmp/reloads")
+	s2, err3 := readInt(sender, "/tmp/sent")
+	if err1 != nil || err2 != nil || err3 != nil || s1 != s2 {
+		return 0, false
+	}
+	return r - s1, true
+}
+
+func TestSignal(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "signal")
+	greeter := s.component("greeter", "greeter")
+	sender := s.component("greeter", "hup-sender")
+	ctrl := s.controller("greeter")
+
+	// The sidecar's SIGHUPs reach the app through the shared PID namespace.
+	s.waitLogs("greeter", 30*time.Second,
+		`hup-sender \| hup-sender: sent SIGHUP #1 to the greeter`,
+		`greeter \| greeter: SIGHUP received, reload #1`)
+	var diff int
+	waitFor(t, 10*time.Second, func() bool {
+		d, ok := hupsFromOutside(greeter, sender)
+		diff = d
+		return ok && d == 0
+	}, "every SIGHUP the sender sent to be a reload of the greeter (reloads-sent: %d)", &diff)
+
+	// docker kill -s HUP on the controller reaches the app.
+	mustDocker(t, "kill", "-s", "HUP", ctrl)
+	waitFor(t, 10*time.Second, func() bool {
+		d, ok := hupsFromOutside(greeter, sender)
+		diff = d
+		return ok && d == 1
+	}, "one reload more than the sender's SIGHUPs after docker kill -s HUP (reloads-sent: %d)", &diff)
+
+	// x-podinit signals: [] kept it from the sender, which would have died
+	// of it (and ended the pod).
+	state := mustDocker(t, "inspect", "-f", "{{.State.Running}}", sender)
+	require.Equal(t, "true", state, "the sender must not get the forwarded SIGHUP")
+	require.Equal(t, sender, s.component("greeter", "hup-sender"))
+	s.rm()
+}
+
+func TestLogging(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "logging")
+	s.component("app", "legacy-app")
+	s.component("app", "shipper")
+	s.waitLogs("app", 30*time.Second,
+		`(?m)^legacy-app \| legacy-app: started; logging to /var/log/app/app\.log only$`,
+		`(?m)^shipper \| shipper: following /var/log/app/app\.log$`,
+		`(?m)^shipper \| \d\d:\d\d:\d\d request #3 served$`)
+	s.rm()
+}
+
+func TestVolume(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "volume")
+	site := s.component("site", "site")
+	s.component("site", "configurer")
+	var out string
+	waitFor(t, 20*time.Second, func() bool {
+		out, _ = execIn(site, "wget", "-qO-", "http://localhost:8080/")
+		return out == "hello from the site"
+	}, "the site's default page (last: %q)", &out)
+
+	out, err := execIn(site, "wget", "-qO-", "http://localhost:8081/cgi-bin/set?greeting=bonjour+from+the+configurer")
+	require.NoError(t, err, out)
+	waitFor(t, 10*time.Second, func() bool {
+		out, _ = execIn(site, "wget", "-qO-", "http://localhost:8080/")
+		return out == "bonjour from the configurer"
+	}, "the site to reload the rewritten config (last: %q)", &out)
+	s.waitLogs("site", 10*time.Second, `configurer \| configurer: greeting set to 'bonjour from the configurer', SIGHUP sent`)
+	s.rm()
+}
+
+func TestHealth(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "health")
+	ctrl := s.controller("app")
+	app := s.component("app", "app")
+	health := func(id string) string {
+		out, _ := docker("inspect", "-f", "{{.State.Health.Status}}", id)
+		return out
+	}
+	var h string
+	waitFor(t, 60*time.Second, func() bool { h = health(ctrl); return h == "healthy" },
+		"the controller to be healthy (last: %q)", &h)
+
+	// Break the app: the health component's probe fails, so the pod, so the
+	// controller: Swarm then replaces the task.
+	out, err := execIn(app, "rm", "/www/index.html")
+	require.NoError(t, err, out)
+	waitFor(t, 40*time.Second, func() bool { h = health(ctrl); return h == "unhealthy" },
+		"the controller to turn unhealthy once the app fails its probe (last: %q)", &h)
+
+	waitFor(t, 90*time.Second, func() bool {
+		for id := range s.controllers("app") {
+			if id != ctrl && health(id) == "healthy" {
+				return true
+			}
+		}
+		return false
+	}, "Swarm to replace the unhealthy pod with a healthy one")
+	left, _ := docker("ps", "-aq", "--filter", "label=podinit.controller="+ctrl)
+	require.Empty(t, left, "the unhealthy pod's components must be gone")
+	s.rm()
+}
+
+func TestJob(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "job")
+	var tasks string
+	waitFor(t, 90*time.Second, func() bool {
+		tasks, _ = docker("service", "ps", "--format", "{{.ID}} {{.CurrentState}}", s.svc("batch"))
+		return strings.Contains(tasks, "Complete")
+	}, "the job's task to complete (tasks: %q)", &tasks)
+	lines := strings.Split(tasks, "\n")
+	require.Len(t, lines, 1, "a job that succeeds runs once")
+	task := strings.Fields(lines[0])[0]
+	status := mustDocker(t, "inspect", "-f", "{{.Status.ContainerStatus.ExitCode}} {{.Status.ContainerStatus.ContainerID}}", task)
+	code, ctrl, _ := strings.Cut(status, " ")
+	require.Equal(t, "0", code, "the controller's exit code")
+	left, _ := docker("ps", "-aq", "--filter", "label=podinit.controller="+ctrl)
+	require.Empty(t, left, "the job's components must be gone once it completed")
+
+	s.waitLogs("batch", 10*time.Second,
+		`(?m)^shipper \| \d\d:\d\d:\d\d batch: step 5/5 done$`,
+		`(?m)^shipper \| \d\d:\d\d:\d\d batch: finished$`,
+		`(?m)^batch \| batch: exiting 0$`,
+		`every main component completed; exit 0`)
+	s.rm()
+}
+
+// pods describes a service's running pods: controller ID → the pod's
+// identity and the running components that name that controller.
+func (s *stack) pods(service string) map[string]podView {
+	pods := map[string]podView{}
+	for id := range s.controllers(service) {
+		pods[id] = podView{}
+	}
+	out, _ := docker("ps", "--no-trunc", "--filter", "label=podinit.swarm.service.name="+s.svc(service),
+		"--filter", "status=running", "--format", `{{.Label "podinit.controller"}} {{.Label "podinit.pod"}} {{.Label "podinit.component"}}`)
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		p := pods[f[0]]
+		if p.components == nil {
+			p.components = map[string]string{}
+		}
+		p.components[f[2]] = f[1]
+		pods[f[0]] = p
+	}
+	return pods
+}
+
+type podView struct {
+	components map[string]string // component → its podinit.pod label
+}
+
+// complete reports whether every controller runs all of comps, all labelled
+// with one pod name, and the pods' names are distinct.
+func complete(pods map[string]podView, n int, comps ...string) (bool, string) {
+	if len(pods) != n {
+		return false, fmt.Sprintf("%d pods, want %d", len(pods), n)
+	}
+	names := map[string]bool{}
+	for ctrl, p := range pods {
+		if p.components == nil {
+			return false, fmt.Sprintf("controller %.12s runs no component", ctrl)
+		}
+		name := p.components[comps[0]]
+		for _, c := range comps {
+			got, ok := p.components[c]
+			if !ok {
+				return false, fmt.Sprintf("controller %.12s: %s not running", ctrl, c)
+			}
+			if got != name {
+				return false, fmt.Sprintf("controller %.12s: components in pods %q and %q", ctrl, name, got)
+			}
+		}
+		if len(p.components) != len(comps) {
+			return false, fmt.Sprintf("controller %.12s runs %v, want %v", ctrl, p.components, comps)
+		}
+		if names[name] {
+			return false, fmt.Sprintf("two controllers run pod %q", name)
+		}
+		names[name] = true
+	}
+	return true, ""
+}
+
+func TestScaleAndRollingUpdate(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "signal")
+	svc := s.svc("greeter")
+	comps := []string{"greeter", "hup-sender", "ipc-holder"}
+	s.component("greeter", "greeter")
+
+	// Three replicas are three independent pods.
+	mustDocker(t, "service", "scale", "-d", svc+"=3")
+	var why string
+	waitFor(t, 90*time.Second, func() bool {
+		ok, w := complete(s.pods("greeter"), 3, comps...)
+		why = w
+		return ok
+	}, "3 complete, distinct pods (%s)", &why)
+	names := map[string]bool{}
+	for _, p := range s.pods("greeter") {
+		names[p.components["greeter"]] = true
+	}
+	require.Equal(t, map[string]bool{svc + ".1": true, svc + ".2": true, svc + ".3": true}, names, "pods are named after the Swarm slots")
+	old := s.controllers("greeter")
+
+	// A rolling update to another tag of podinit's image replaces the pods
+	// one at a time (Swarm's default: parallelism 1, stop-first).
+	tag := fmt.Sprintf("podinit-example/podinit:update-%d-%d", os.Getpid(), stackSeq.Add(1))
+	mustDocker(t, "tag", podImage, tag)
+	t.Cleanup(func() { docker("rmi", tag) })
+	mustDocker(t, "service", "update", "-d", "--no-resolve-image", "--image", tag, svc)
+
+	minRunning := 3
+	deadline := time.Now().Add(150 * time.Second)
+	for {
+		ctrl := s.controllers("greeter")
+		minRunning = min(minRunning, len(ctrl))
+		replaced := 0
+		for _, image := range ctrl {
+			if image == tag {
+				replaced++
+			}
+		}
+		if replaced == 3 {
+			if ok, _ := complete(s.pods("greeter"), 3, comps...); ok {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rolling update not done after 150s: controllers %v, pods %v", ctrl, s.pods("greeter"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	require.GreaterOrEqual(t, minRunning, 2, "at most one pod may be down at a time during the update")
+	for id := range old {
+		var left string
+		waitFor(t, 30*time.Second, func() bool {
+			left, _ = docker("ps", "-a", "--filter", "label=podinit.controller="+id, "--format", "{{.Names}}")
+			return left == ""
+		}, "no component of the replaced controller %.12s left (left: %q)", id, &left)
+	}
+	s.rm()
+}
+
+func TestServiceRmDuringStartUp(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "sidecar-init")
+	svc := s.svc("healthy")
+	// The writer becomes healthy a few seconds after it starts, and only then
+	// does the app start: remove the service in between.
+	var states string
+	waitFor(t, 90*time.Second, func() bool {
+		states, _ = docker("ps", "-a", "--filter", "label=podinit.swarm.service.name="+svc, "--format", `{{.Label "podinit.component"}}`)
+		return strings.Contains(states, "writer")
+	}, "the writer component to exist (have: %q)", &states)
+	require.NotContains(t, states, "app", "the app started before the service was removed: the test lost its window")
+	mustDocker(t, "service", "rm", svc)
+
+	var left string
+	for _, settle := range []time.Duration{0, 3 * time.Second} {
+		// Check again after a pause: a controller still starting must not
+		// create a component after its pod looked empty.
+		time.Sleep(settle)
+		waitFor(t, 60*time.Second, func() bool {
+			a, _ := docker("ps", "-a", "--filter", "label=podinit.swarm.service.name="+svc, "--format", "{{.Names}} {{.State}}")
+			b, _ := docker("ps", "-a", "--filter", "label=com.docker.swarm.service.name="+svc, "--format", "{{.Names}} {{.State}}")
+			left = strings.TrimSpace(a + "\n" + b)
+			return left == ""
+		}, "nothing of the removed service left (left: %q)", &left)
+	}
+	s.rm()
+}
