@@ -14,8 +14,12 @@
 //   - SIGPIPE is caught (a write to a closed stdout must not kill the init)
 //     but not forwarded: the runtime raises it for the init's own writes and
 //     a handler cannot tell that from one sent by kill(1).
-//   - Real-time signals 32 and 33 are reserved by glibc's threads
-//     implementation and are left alone; 34 (SIGRTMIN) to 64 are forwarded.
+//   - Real-time signals 32 to 34 cannot be caught by a Go program: 32 and 33
+//     are glibc's own (33 also serves the Go runtime's per-thread system
+//     calls) and the runtime reserves 34 (musl's SIGSYNCCALL), which is
+//     glibc's SIGRTMIN. As PID 1 the kernel drops them (no handler); as a
+//     plain process SIGRTMIN's default action would end the init.
+//     SIGRTMIN+1 (35) to SIGRTMAX (64) are forwarded.
 //
 // Faults the init raises itself (a SIGSEGV from a bad pointer) are handled by
 // the Go runtime as a crash and never reach Catch's channel; the same signals
@@ -56,7 +60,7 @@ func catchable(s syscall.Signal) bool {
 	case syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGCHLD, syscall.SIGURG, syscall.SIGPROF:
 		return false
 	}
-	if s > 31 && s < RTMin {
+	if s > 31 && s <= RTMin {
 		return false
 	}
 	return s >= 1 && s <= RTMax

@@ -44,7 +44,7 @@ func TestNameRoundTrips(t *testing.T) {
 
 func TestCaughtAndForwardable(t *testing.T) {
 	caught := Caught()
-	for _, s := range []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGCHLD, syscall.SIGURG, syscall.SIGPROF, 32, 33} {
+	for _, s := range []syscall.Signal{syscall.SIGKILL, syscall.SIGSTOP, syscall.SIGCHLD, syscall.SIGURG, syscall.SIGPROF, 32, 33, RTMin} {
 		if slices.Contains(caught, s) {
 			t.Errorf("Caught() contains %s", Name(s))
 		}
@@ -54,7 +54,7 @@ func TestCaughtAndForwardable(t *testing.T) {
 	}
 	workload := []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2,
 		syscall.SIGTERM, syscall.SIGWINCH, syscall.SIGALRM, syscall.SIGCONT, syscall.SIGTSTP, syscall.SIGTTIN,
-		syscall.SIGTTOU, syscall.SIGIO, syscall.SIGPWR, syscall.SIGXCPU, syscall.SIGSEGV, RTMin, RTMax}
+		syscall.SIGTTOU, syscall.SIGIO, syscall.SIGPWR, syscall.SIGXCPU, syscall.SIGSEGV, RTMin + 1, RTMax}
 	for _, s := range workload {
 		if !slices.Contains(caught, s) || !Forwardable(s) {
 			t.Errorf("%s: caught %v, forwardable %v; want both", Name(s), slices.Contains(caught, s), Forwardable(s))
