@@ -533,7 +533,7 @@ func TestRunLeftovers(t *testing.T) {
 			t.Errorf("took %s although the leftover obeyed SIGTERM", took)
 		}
 
-		p = runStart(t, m, []string{"--grace", "30s"}, []string{"sh", "-c", stubborn + "echo main-exits; exit 7"})
+		p = runStart(t, m, []string{"--grace", "30s"}, []string{"sh", "-c", stubborn + "sleep 0.3; echo main-exits; exit 7"})
 		p.expect("main-exits")
 		time.Sleep(300 * time.Millisecond)
 		p.signal(syscall.SIGTERM)

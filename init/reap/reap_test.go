@@ -153,7 +153,8 @@ func TestLeftoversGraceThenKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	await(t, c)
-	waitUntil(t, func() bool { d, _ := descendants(); return len(d) == 2 })
+	// Both are sleep once exec has run, so the trap is in place.
+	waitUntil(t, func() bool { return sleeping() == 2 })
 	const grace = 400 * time.Millisecond
 	start := time.Now()
 	res, err := r.Leftovers(context.Background(), grace)
@@ -195,7 +196,7 @@ func TestLeftoversEndEarly(t *testing.T) {
 		t.Fatal(err)
 	}
 	await(t, c)
-	waitUntil(t, func() bool { d, _ := descendants(); return len(d) == 1 })
+	waitUntil(t, func() bool { return sleeping() == 1 })
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(200*time.Millisecond, cancel)
 	start = time.Now()
@@ -237,6 +238,18 @@ func waitUntil(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// sleeping counts descendants that run sleep.
+func sleeping() int {
+	d, _ := descendants()
+	n := 0
+	for _, p := range d {
+		if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(p.pid) + "/comm"); string(comm) == "sleep\n" {
+			n++
+		}
+	}
+	return n
 }
 
 // zombieChildren counts this process's children in state Z, from /proc.
