@@ -22,6 +22,7 @@ type podRun struct {
 	events      map[string]seen // start events of the components
 	startStages []stage
 	stopStages  []stage
+	startup     []stage // podinit only: its own start-up, from its log
 }
 
 // component names c01, c02, … sort in start order of the table.
@@ -122,6 +123,11 @@ func (b *bench) podinitPod(n int, ipc bool, logDir string) (podRun, error) {
 		return podRun{}, fmt.Errorf("podinit pod %s: %w", name, err)
 	}
 	run := podRun{start: last(got).Sub(t0), events: got, startStages: b.startStages(t0, name, holder, comps)}
+	firstCreate := comps
+	if holder != "" {
+		firstCreate = []string{holder}
+	}
+	run.startup = b.startupStages(id, name, firstCreate)
 	time.Sleep(settle)
 	t1, stop, err := b.stopControllerAt(id, name, members)
 	if err != nil {
@@ -364,6 +370,11 @@ func (b *bench) startStop(sizes []int, ipcModes []bool, rounds int, logDir strin
 			pt, ft = append(pt, res[v].pod[i].stopStages), append(ft, res[v].floor[i].stopStages)
 		}
 		printStages("Start of "+v.String(), ps, fs)
+		var su [][]stage
+		for _, r := range res[v].pod {
+			su = append(su, r.startup)
+		}
+		printOwn("podinit's start-up in "+v.String()+", from its log lines", su)
 		printStages("Stop of "+v.String(), pt, ft)
 	}
 	return nil
