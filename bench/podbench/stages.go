@@ -49,7 +49,7 @@ func (b *bench) startStages(t0 time.Time, first, holder string, comps []string) 
 		}
 		out = append(out,
 			stage{"→ holder created (podinit: its start-up; floor: start call returns, create)", hc.Sub(firstStart)},
-			stage{"holder create → started (engine)", hs.Sub(hc)})
+			stage{"holder created → started (engine)", hs.Sub(hc)})
 		next = hs
 		out = append(out, stage{"holder started → first component created", compCreate.Sub(next)})
 	} else {
