@@ -22,7 +22,7 @@ import (
 )
 
 // These tests run the built podinit with real processes and real signals,
-// in two runModes: as PID 1 of a fresh PID namespace, and as a plain process
+// in two modes: as PID 1 of a fresh PID namespace, and as a plain process
 // (where it must make itself subreaper). Pids are always read from this
 // test's own PID namespace, through /proc.
 
@@ -393,20 +393,27 @@ func TestRunReapsOrphanBurst(t *testing.T) {
 	})
 }
 
-// The main child and its background runChildren exit at the same moment, over
-// and over: the main child's status always arrives and nothing hangs.
+// The main child and its background children exit at the same moment, over
+// and over (four podinits at a time, to add load): the main child's status
+// always arrives and nothing hangs.
 func TestRunExitRace(t *testing.T) {
 	runEachMode(t, func(t *testing.T, m runMode) {
-		runs := 40
+		runs := 24
 		if testing.Short() {
-			runs = 5
+			runs = 8
 		}
 		script := `for i in 1 2 3 4; do sleep 0.02 & done; (sleep 0.02 &); sleep 0.02; exit 7`
-		for i := range runs {
-			p := runStart(t, m, nil, []string{"sh", "-c", script})
-			p.stdin.Close()
-			if code := p.wait(10 * time.Second); code != 7 {
-				t.Fatalf("run %d: exit %d; want 7 (stderr %q)", i, code, p.stderr)
+		for batch := 0; batch < runs; batch += 4 {
+			var ps []*runProc
+			for range 4 {
+				p := runStart(t, m, nil, []string{"sh", "-c", script})
+				p.stdin.Close()
+				ps = append(ps, p)
+			}
+			for i, p := range ps {
+				if code := p.wait(10 * time.Second); code != 7 {
+					t.Fatalf("run %d: exit %d; want 7 (stderr %q)", batch+i, code, p.stderr)
+				}
 			}
 		}
 	})
@@ -617,7 +624,7 @@ func runWaitUntil(t *testing.T, within time.Duration, cond func() bool) {
 	}
 }
 
-// runChildren lists pid's runChildren, zombies included, from every thread.
+// runChildren lists pid's children, zombies included, from every thread.
 func runChildren(pid int) []int {
 	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	var out []int
