@@ -10,6 +10,7 @@
 package examples
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,6 +42,21 @@ var (
 	buildOut  []byte
 	stackSeq  atomic.Int64
 )
+
+// TestMain runs four tests of this package at a time unless -parallel is
+// given: the tests spend their time waiting for the engine, not on CPU, so
+// go test's default (GOMAXPROCS, two on a small CI machine) wastes time, but
+// all nine stacks at once start containers slower than one by one (measured:
+// tasks still "Starting" after 90 s).
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", "4")
+	}
+	os.Exit(m.Run())
+}
 
 // requireSwarm makes sure the engine is a swarm manager with the images the
 // examples need, and builds the examples' own images once per test process.
@@ -149,7 +165,7 @@ func (s *stack) cleanup() {
 }
 
 func (s *stack) services() string {
-	out, _ := docker("service", "ls", "-q", "--filter", "label=com.docker.stack.namespace="+s.name, "--format", "{{.Name}}")
+	out, _ := docker("service", "ls", "--filter", "label=com.docker.stack.namespace="+s.name, "--format", "{{.Name}}")
 	return out
 }
 
@@ -324,22 +340,30 @@ func TestSidecarInit(t *testing.T) {
 	s.rm()
 }
 
+// fileIn returns the host path of a file in a running container's file
+// system: reading it there is much faster than docker exec, which matters
+// for reads that must happen close together.
+func fileIn(t *testing.T, id, file string) string {
+	pid := mustDocker(t, "inspect", "-f", "{{.State.Pid}}", id)
+	return filepath.Join("/proc", pid, "root", file)
+}
+
 // readInt reads a number a component keeps in a file.
-func readInt(id, file string) (int, error) {
-	out, err := execIn(id, "cat", file)
+func readInt(path string) (int, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %v", out, err)
+		return 0, err
 	}
-	return strconv.Atoi(out)
+	return strconv.Atoi(strings.TrimSpace(string(b)))
 }
 
 // hupsFromOutside returns the greeter's reloads minus the SIGHUPs the sender
 // sent, read so that a send in between cannot be mistaken for one from
 // outside (the sender counts a signal before sending it).
-func hupsFromOutside(greeter, sender string) (int, bool) {
-	s1, err1 := readInt(sender, "/tmp/sent")
-	r, err2 := readInt(greeter, "/tmp/reloads")
-	s2, err3 := readInt(sender, "/tmp/sent")
+func hupsFromOutside(reloads, sent string) (int, bool) {
+	s1, err1 := readInt(sent)
+	r, err2 := readInt(reloads)
+	s2, err3 := readInt(sent)
 	if err1 != nil || err2 != nil || err3 != nil || s1 != s2 {
 		return 0, false
 	}
@@ -352,6 +376,7 @@ func TestSignal(t *testing.T) {
 	greeter := s.component("greeter", "greeter")
 	sender := s.component("greeter", "hup-sender")
 	ctrl := s.controller("greeter")
+	reloads, sent := fileIn(t, greeter, "/tmp/reloads"), fileIn(t, sender, "/tmp/sent")
 
 	// The sidecar's SIGHUPs reach the app through the shared PID namespace.
 	s.waitLogs("greeter", 30*time.Second,
@@ -359,7 +384,7 @@ func TestSignal(t *testing.T) {
 		`greeter \| greeter: SIGHUP received, reload #1`)
 	var diff int
 	waitFor(t, 10*time.Second, func() bool {
-		d, ok := hupsFromOutside(greeter, sender)
+		d, ok := hupsFromOutside(reloads, sent)
 		diff = d
 		return ok && d == 0
 	}, "every SIGHUP the sender sent to be a reload of the greeter (reloads-sent: %d)", &diff)
@@ -367,7 +392,7 @@ func TestSignal(t *testing.T) {
 	// docker kill -s HUP on the controller reaches the app.
 	mustDocker(t, "kill", "-s", "HUP", ctrl)
 	waitFor(t, 10*time.Second, func() bool {
-		d, ok := hupsFromOutside(greeter, sender)
+		d, ok := hupsFromOutside(reloads, sent)
 		diff = d
 		return ok && d == 1
 	}, "one reload more than the sender's SIGHUPs after docker kill -s HUP (reloads-sent: %d)", &diff)
@@ -560,11 +585,14 @@ func TestScaleAndRollingUpdate(t *testing.T) {
 	t.Cleanup(func() { docker("rmi", tag) })
 	mustDocker(t, "service", "update", "-d", "--no-resolve-image", "--image", tag, svc)
 
-	minRunning := 3
+	minRunning, lowest := 3, ""
 	deadline := time.Now().Add(150 * time.Second)
 	for {
 		ctrl := s.controllers("greeter")
-		minRunning = min(minRunning, len(ctrl))
+		if len(ctrl) < minRunning {
+			minRunning = len(ctrl)
+			lowest, _ = docker("service", "ps", svc)
+		}
 		replaced := 0
 		for _, image := range ctrl {
 			if image == tag {
@@ -581,7 +609,7 @@ func TestScaleAndRollingUpdate(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	require.GreaterOrEqual(t, minRunning, 2, "at most one pod may be down at a time during the update")
+	require.GreaterOrEqual(t, minRunning, 2, "at most one pod may be down at a time during the update; tasks then:\n%s", lowest)
 	for id := range old {
 		var left string
 		waitFor(t, 30*time.Second, func() bool {
