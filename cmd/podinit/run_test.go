@@ -445,7 +445,10 @@ func TestRunSubreaper(t *testing.T) {
 // The child always leads its own process group; with -g a signal reaches
 // the whole group, without it only the child.
 func TestRunProcessGroup(t *testing.T) {
-	script := `trap 'echo sh-usr1' USR1; sleep 30 & s=$!; echo ready; wait $s; wait $s; echo "sleep $?"; read x`
+	// wait returns early when the trap runs; loop until the sleep is gone,
+	// whenever the USR1 lands.
+	script := `trap 'echo sh-usr1' USR1; sleep 30 & s=$!; echo ready
+		while :; do wait $s; r=$?; kill -0 $s 2>/dev/null || break; done; echo "sleep $r"; read x`
 	runEachMode(t, func(t *testing.T, m runMode) {
 		for _, group := range []bool{false, true} {
 			var flags []string
