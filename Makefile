@@ -10,7 +10,7 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.bui
 .PHONY: build image test-images test demo bench clean
 
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/podinit ./cmd/podinit
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/podinit ./cmd/podinit-pod
 
 image: build
 	docker build -q -f Dockerfile.scratch -t podinit:dev . >/dev/null

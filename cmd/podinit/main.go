@@ -1,10 +1,13 @@
-// Command podinit runs a pod of containers on Docker Swarm from inside one
-// controller container, as that container's PID 1; `podinit run` is a plain
-// container init. See the README for the command line.
+// Command podinit is the small half of podinit's two binaries: the container
+// init (`podinit run`), the health and status client the image's HEALTHCHECK
+// runs every few seconds, and the IPC holder's process. It links no engine
+// client and no Compose parser, so it starts in a few milliseconds with a
+// couple of megabytes. Controller mode, validate and template live in
+// podinit-pod, which podinit execs in its own place (the PID stays, so the
+// controller is still PID 1). See the README for the command line.
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -21,7 +24,7 @@ func main() {
 	os.Exit(dispatch(os.Args[1:]))
 }
 
-// command is one mode of the binary; the README's command table is checked
+// command is one mode of podinit; the README's command table is checked
 // against this list.
 type command struct {
 	name, args, help string
@@ -29,12 +32,12 @@ type command struct {
 }
 
 var commands = []command{
-	{"", "[flags]", "controller mode (the image's entrypoint): run the pod from this container's labels", runController},
+	{"", "[flags]", "controller mode (the image's entrypoint): run the pod from this container's labels", podMode("")},
 	{"run", "[flags] -- CMD [ARGS]", "init mode: run CMD as a container init, like tini", runInit},
 	{"healthcheck", "[-socket PATH]", "exit 0 when the pod is healthy (the image's HEALTHCHECK)", runHealthcheck},
 	{"status", "[-socket PATH]", "print the pod's state as JSON", runStatus},
-	{"validate", "[-container NAME | -file COMPOSE.yml] [flags]", "print the plan for a controller's labels or a Compose file, or every error; creates nothing", runValidate},
-	{"template", "[-image IMAGE] STACK.yml... | -", "turn a stack file with x-podinit (or x-podlike) fields into a deployable stack", runTemplate},
+	{"validate", "[-container NAME | -file COMPOSE.yml] [flags]", "print the plan for a controller's labels or a Compose file, or every error; creates nothing", podMode("validate")},
+	{"template", "[-image IMAGE] STACK.yml... | -", "turn a stack file with x-podinit (or x-podlike) fields into a deployable stack", podMode("template")},
 	{"version", "", "print version, commit and build time", runVersion},
 	{"pause", "", "hold a namespace open until SIGTERM (the IPC holder's process)", runPause},
 }
@@ -43,7 +46,7 @@ var commands = []command{
 // controller mode, as with podlike.
 func dispatch(args []string) int {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
-		return runController(args)
+		return commands[0].run(args)
 	}
 	if isHelp(args[0]) || args[0] == "help" {
 		fmt.Fprint(os.Stdout, usage())
@@ -71,26 +74,14 @@ func runVersion(args []string) int {
 	return 0
 }
 
-// usage lists the commands and the controller's flags.
+// usage lists the commands.
 func usage() string {
 	var b strings.Builder
 	b.WriteString("usage:\n")
 	for _, c := range commands {
-		line := strings.TrimSpace(strings.Join([]string{"podinit", c.name, c.args}, " "))
-		line = strings.ReplaceAll(line, "  ", " ")
+		line := strings.Join(strings.Fields("podinit "+c.name+" "+c.args), " ")
 		fmt.Fprintf(&b, "  %s\n      %s\n", line, c.help)
 	}
-	b.WriteString("\ncontroller flags:\n")
-	b.WriteString(controllerFlagsUsage())
+	b.WriteString("\nController flags: podinit -h\n")
 	return b.String()
-}
-
-// controllerFlagsUsage is the flag list the README shows; a test keeps the
-// two the same.
-func controllerFlagsUsage() string {
-	fs, _ := newControllerFlags("podinit")
-	var buf bytes.Buffer
-	fs.SetOutput(&buf)
-	fs.PrintDefaults()
-	return buf.String()
 }

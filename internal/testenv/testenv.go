@@ -69,6 +69,24 @@ func RepoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
+// ReadmeBlock returns the README's text between <!-- BEGIN name --> and
+// <!-- END name -->, for tests that keep the README true to the code.
+func ReadmeBlock(t testing.TB, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(RepoRoot(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	begin, end := "<!-- BEGIN "+name+" -->\n", "<!-- END "+name+" -->"
+	i := strings.Index(text, begin)
+	j := strings.Index(text, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md has no %s block", name)
+	}
+	return text[i+len(begin) : j]
+}
+
 var (
 	binOnce sync.Once
 	binPath string
@@ -76,8 +94,9 @@ var (
 	binOut  []byte
 )
 
-// Binary builds cmd/podinit once per test process (static, as shipped) and
-// returns its path.
+// Binary builds podinit once per test process (static, as shipped) and
+// returns its path; podinit-pod, which podinit execs for controller mode,
+// validate and template, is built beside it.
 func Binary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -87,7 +106,7 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "podinit")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/podinit")
+		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/podinit", "./cmd/podinit-pod")
 		cmd.Dir = RepoRoot()
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		binOut, binErr = cmd.CombinedOutput()

@@ -22,7 +22,7 @@ import (
 
 const (
 	podImage = "podinit:dev"
-	bbox  = "podinit-test/busybox:latest"
+	bbox     = "podinit-test/busybox:latest"
 )
 
 var podSeq atomic.Int64

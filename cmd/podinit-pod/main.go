@@ -1,0 +1,41 @@
+// Command podinit-pod is the pod half of podinit: controller mode, validate
+// and template, with the engine client and the Compose parser. podinit execs
+// it for those commands; it is not meant to be called by hand.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+)
+
+func main() {
+	os.Exit(dispatch(os.Args[1:]))
+}
+
+func dispatch(args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "validate":
+			return runValidate(args[1:])
+		case "template":
+			return runTemplate(args[1:])
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(os.Stderr, "podinit-pod: unknown command %q: it runs the controller (flags only), validate and template\n", args[0])
+			return 2
+		}
+	}
+	return runController(args)
+}
+
+// controllerFlagsUsage is the flag list the README shows; a test keeps the
+// two the same.
+func controllerFlagsUsage() string {
+	fs, _ := newControllerFlags("podinit")
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	fs.PrintDefaults()
+	return buf.String()
+}
