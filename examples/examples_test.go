@@ -279,6 +279,166 @@ func execIn(id string, cmd ...string) (string, error) {
 	return docker(append([]string{"exec", id}, cmd...)...)
 }
 
+// The two longest tests come first, so that they start first: go test starts
+// parallel tests in the order they are declared.
+
+// pods describes a service's running pods: controller ID → the pod's
+// identity and the running components that name that controller.
+func (s *stack) pods(service string) map[string]podView {
+	pods := map[string]podView{}
+	for id := range s.controllers(service) {
+		pods[id] = podView{}
+	}
+	out, _ := docker("ps", "--no-trunc", "--filter", "label=podinit.swarm.service.name="+s.svc(service),
+		"--filter", "status=running", "--format", `{{.Label "podinit.controller"}} {{.Label "podinit.pod"}} {{.Label "podinit.component"}}`)
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			continue
+		}
+		p := pods[f[0]]
+		if p.components == nil {
+			p.components = map[string]string{}
+		}
+		p.components[f[2]] = f[1]
+		pods[f[0]] = p
+	}
+	return pods
+}
+
+type podView struct {
+	components map[string]string // component → its podinit.pod label
+}
+
+// complete reports whether every controller runs all of comps, all labelled
+// with one pod name, and the pods' names are distinct.
+func complete(pods map[string]podView, n int, comps ...string) (bool, string) {
+	if len(pods) != n {
+		return false, fmt.Sprintf("%d pods, want %d", len(pods), n)
+	}
+	names := map[string]bool{}
+	for ctrl, p := range pods {
+		if p.components == nil {
+			return false, fmt.Sprintf("controller %.12s runs no component", ctrl)
+		}
+		name := p.components[comps[0]]
+		for _, c := range comps {
+			got, ok := p.components[c]
+			if !ok {
+				return false, fmt.Sprintf("controller %.12s: %s not running", ctrl, c)
+			}
+			if got != name {
+				return false, fmt.Sprintf("controller %.12s: components in pods %q and %q", ctrl, name, got)
+			}
+		}
+		if len(p.components) != len(comps) {
+			return false, fmt.Sprintf("controller %.12s runs %v, want %v", ctrl, p.components, comps)
+		}
+		if names[name] {
+			return false, fmt.Sprintf("two controllers run pod %q", name)
+		}
+		names[name] = true
+	}
+	return true, ""
+}
+
+func TestScaleAndRollingUpdate(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "signal")
+	svc := s.svc("greeter")
+	comps := []string{"greeter", "hup-sender", "ipc-holder"}
+	s.component("greeter", "greeter")
+
+	// Three replicas are three independent pods.
+	mustDocker(t, "service", "scale", "-d", svc+"=3")
+	var why string
+	waitFor(t, 90*time.Second, func() bool {
+		ok, w := complete(s.pods("greeter"), 3, comps...)
+		why = w
+		return ok
+	}, "3 complete, distinct pods (%s)", &why)
+	names := map[string]bool{}
+	for _, p := range s.pods("greeter") {
+		names[p.components["greeter"]] = true
+	}
+	require.Equal(t, map[string]bool{svc + ".1": true, svc + ".2": true, svc + ".3": true}, names, "pods are named after the Swarm slots")
+	old := s.controllers("greeter")
+
+	// A rolling update to another tag of podinit's image replaces the pods
+	// one at a time (Swarm's default: parallelism 1, stop-first).
+	tag := fmt.Sprintf("podinit-example/podinit:update-%d-%d", os.Getpid(), stackSeq.Add(1))
+	mustDocker(t, "tag", podImage, tag)
+	t.Cleanup(func() { docker("rmi", tag) })
+	mustDocker(t, "service", "update", "-d", "--no-resolve-image", "--image", tag, svc)
+
+	minRunning, lowest := 3, ""
+	deadline := time.Now().Add(150 * time.Second)
+	for {
+		ctrl := s.controllers("greeter")
+		if len(ctrl) < minRunning {
+			minRunning = len(ctrl)
+			lowest, _ = docker("service", "ps", svc)
+		}
+		replaced := 0
+		for _, image := range ctrl {
+			if image == tag {
+				replaced++
+			}
+		}
+		if replaced == 3 {
+			if ok, _ := complete(s.pods("greeter"), 3, comps...); ok {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rolling update not done after 150s: controllers %v, pods %v", ctrl, s.pods("greeter"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	require.GreaterOrEqual(t, minRunning, 2, "at most one pod may be down at a time during the update; tasks then:\n%s", lowest)
+	for id := range old {
+		var left string
+		waitFor(t, 30*time.Second, func() bool {
+			left, _ = docker("ps", "-a", "--filter", "label=podinit.controller="+id, "--format", "{{.Names}}")
+			return left == ""
+		}, "no component of the replaced controller %.12s left (left: %q)", id, &left)
+	}
+	s.rm()
+}
+
+func TestHealth(t *testing.T) {
+	t.Parallel()
+	s := deploy(t, "health")
+	ctrl := s.controller("app")
+	app := s.component("app", "app")
+	health := func(id string) string {
+		out, _ := docker("inspect", "-f", "{{.State.Health.Status}}", id)
+		return out
+	}
+	var h string
+	waitFor(t, 60*time.Second, func() bool { h = health(ctrl); return h == "healthy" },
+		"the controller to be healthy (last: %q)", &h)
+
+	// Break the app: the health component's probe fails, so the pod, so the
+	// controller: Swarm then replaces the task.
+	out, err := execIn(app, "rm", "/www/index.html")
+	require.NoError(t, err, out)
+	waitFor(t, 40*time.Second, func() bool { h = health(ctrl); return h == "unhealthy" },
+		"the controller to turn unhealthy once the app fails its probe (last: %q)", &h)
+
+	waitFor(t, 90*time.Second, func() bool {
+		for id := range s.controllers("app") {
+			if id != ctrl && health(id) == "healthy" {
+				return true
+			}
+		}
+		return false
+	}, "Swarm to replace the unhealthy pod with a healthy one")
+	left, _ := docker("ps", "-aq", "--filter", "label=podinit.controller="+ctrl)
+	require.Empty(t, left, "the unhealthy pod's components must be gone")
+	s.rm()
+}
+
 func TestSidecar(t *testing.T) {
 	t.Parallel()
 	s := deploy(t, "sidecar")
@@ -438,39 +598,6 @@ func TestVolume(t *testing.T) {
 	s.rm()
 }
 
-func TestHealth(t *testing.T) {
-	t.Parallel()
-	s := deploy(t, "health")
-	ctrl := s.controller("app")
-	app := s.component("app", "app")
-	health := func(id string) string {
-		out, _ := docker("inspect", "-f", "{{.State.Health.Status}}", id)
-		return out
-	}
-	var h string
-	waitFor(t, 60*time.Second, func() bool { h = health(ctrl); return h == "healthy" },
-		"the controller to be healthy (last: %q)", &h)
-
-	// Break the app: the health component's probe fails, so the pod, so the
-	// controller: Swarm then replaces the task.
-	out, err := execIn(app, "rm", "/www/index.html")
-	require.NoError(t, err, out)
-	waitFor(t, 40*time.Second, func() bool { h = health(ctrl); return h == "unhealthy" },
-		"the controller to turn unhealthy once the app fails its probe (last: %q)", &h)
-
-	waitFor(t, 90*time.Second, func() bool {
-		for id := range s.controllers("app") {
-			if id != ctrl && health(id) == "healthy" {
-				return true
-			}
-		}
-		return false
-	}, "Swarm to replace the unhealthy pod with a healthy one")
-	left, _ := docker("ps", "-aq", "--filter", "label=podinit.controller="+ctrl)
-	require.Empty(t, left, "the unhealthy pod's components must be gone")
-	s.rm()
-}
-
 func TestJob(t *testing.T) {
 	t.Parallel()
 	s := deploy(t, "job")
@@ -493,130 +620,6 @@ func TestJob(t *testing.T) {
 		`(?m)^shipper \| \d\d:\d\d:\d\d batch: finished$`,
 		`(?m)^batch \| batch: exiting 0$`,
 		`every main component completed; exit 0`)
-	s.rm()
-}
-
-// pods describes a service's running pods: controller ID → the pod's
-// identity and the running components that name that controller.
-func (s *stack) pods(service string) map[string]podView {
-	pods := map[string]podView{}
-	for id := range s.controllers(service) {
-		pods[id] = podView{}
-	}
-	out, _ := docker("ps", "--no-trunc", "--filter", "label=podinit.swarm.service.name="+s.svc(service),
-		"--filter", "status=running", "--format", `{{.Label "podinit.controller"}} {{.Label "podinit.pod"}} {{.Label "podinit.component"}}`)
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 {
-			continue
-		}
-		p := pods[f[0]]
-		if p.components == nil {
-			p.components = map[string]string{}
-		}
-		p.components[f[2]] = f[1]
-		pods[f[0]] = p
-	}
-	return pods
-}
-
-type podView struct {
-	components map[string]string // component → its podinit.pod label
-}
-
-// complete reports whether every controller runs all of comps, all labelled
-// with one pod name, and the pods' names are distinct.
-func complete(pods map[string]podView, n int, comps ...string) (bool, string) {
-	if len(pods) != n {
-		return false, fmt.Sprintf("%d pods, want %d", len(pods), n)
-	}
-	names := map[string]bool{}
-	for ctrl, p := range pods {
-		if p.components == nil {
-			return false, fmt.Sprintf("controller %.12s runs no component", ctrl)
-		}
-		name := p.components[comps[0]]
-		for _, c := range comps {
-			got, ok := p.components[c]
-			if !ok {
-				return false, fmt.Sprintf("controller %.12s: %s not running", ctrl, c)
-			}
-			if got != name {
-				return false, fmt.Sprintf("controller %.12s: components in pods %q and %q", ctrl, name, got)
-			}
-		}
-		if len(p.components) != len(comps) {
-			return false, fmt.Sprintf("controller %.12s runs %v, want %v", ctrl, p.components, comps)
-		}
-		if names[name] {
-			return false, fmt.Sprintf("two controllers run pod %q", name)
-		}
-		names[name] = true
-	}
-	return true, ""
-}
-
-func TestScaleAndRollingUpdate(t *testing.T) {
-	t.Parallel()
-	s := deploy(t, "signal")
-	svc := s.svc("greeter")
-	comps := []string{"greeter", "hup-sender", "ipc-holder"}
-	s.component("greeter", "greeter")
-
-	// Three replicas are three independent pods.
-	mustDocker(t, "service", "scale", "-d", svc+"=3")
-	var why string
-	waitFor(t, 90*time.Second, func() bool {
-		ok, w := complete(s.pods("greeter"), 3, comps...)
-		why = w
-		return ok
-	}, "3 complete, distinct pods (%s)", &why)
-	names := map[string]bool{}
-	for _, p := range s.pods("greeter") {
-		names[p.components["greeter"]] = true
-	}
-	require.Equal(t, map[string]bool{svc + ".1": true, svc + ".2": true, svc + ".3": true}, names, "pods are named after the Swarm slots")
-	old := s.controllers("greeter")
-
-	// A rolling update to another tag of podinit's image replaces the pods
-	// one at a time (Swarm's default: parallelism 1, stop-first).
-	tag := fmt.Sprintf("podinit-example/podinit:update-%d-%d", os.Getpid(), stackSeq.Add(1))
-	mustDocker(t, "tag", podImage, tag)
-	t.Cleanup(func() { docker("rmi", tag) })
-	mustDocker(t, "service", "update", "-d", "--no-resolve-image", "--image", tag, svc)
-
-	minRunning, lowest := 3, ""
-	deadline := time.Now().Add(150 * time.Second)
-	for {
-		ctrl := s.controllers("greeter")
-		if len(ctrl) < minRunning {
-			minRunning = len(ctrl)
-			lowest, _ = docker("service", "ps", svc)
-		}
-		replaced := 0
-		for _, image := range ctrl {
-			if image == tag {
-				replaced++
-			}
-		}
-		if replaced == 3 {
-			if ok, _ := complete(s.pods("greeter"), 3, comps...); ok {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("rolling update not done after 150s: controllers %v, pods %v", ctrl, s.pods("greeter"))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	require.GreaterOrEqual(t, minRunning, 2, "at most one pod may be down at a time during the update; tasks then:\n%s", lowest)
-	for id := range old {
-		var left string
-		waitFor(t, 30*time.Second, func() bool {
-			left, _ = docker("ps", "-a", "--filter", "label=podinit.controller="+id, "--format", "{{.Names}}")
-			return left == ""
-		}, "no component of the replaced controller %.12s left (left: %q)", id, &left)
-	}
 	s.rm()
 }
 
