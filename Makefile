@@ -7,7 +7,7 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILT   ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.built=$(BUILT)
 
-.PHONY: build image test-images test demo bench clean
+.PHONY: build image test-images test demo examples clean
 
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/podinit ./cmd/podinit-pod
@@ -23,6 +23,9 @@ test:
 
 demo:
 	./scripts/demo.sh
+
+examples: image test-images
+	./scripts/examples.sh
 
 clean:
 	rm -rf bin
