@@ -83,8 +83,8 @@ func (b *bench) memory(n int, logDir string) error {
 	if err != nil {
 		return err
 	}
-	// The holder runs the same binary as a pause process: its memory is
-	// what the binary costs before the controller does any work.
+	// The holder is podinit as a pause process: its memory is what the
+	// image's entry binary costs when it does nothing.
 	var holder mem
 	if hi, err := b.cli.ContainerInspect(b.ctx, name+".ipc-holder"); err == nil && hi.State != nil {
 		holder, _ = memKB(hi.State.Pid)
@@ -135,7 +135,7 @@ func (b *bench) memory(n int, logDir string) error {
 	fmt.Printf("| VmHWM after a component restart | %s | |\n", mib(hwmRestart))
 	fmt.Printf("| VmHWM through the stop (peak RSS) | %s (%.1f MB) | < 14 MB: %s (podlike 14.4 MB) |\n", mib(hwmStop), float64(hwmStop)*1024/mb, verdict(hwmStop*1024 < 14*mb))
 	if holder.hwm > 0 {
-		fmt.Printf("| for scale: the IPC holder, same binary as a pause process: VmHWM (RssAnon, RssFile) | %s (%s, %s) | |\n", mib(holder.hwm), mib(holder.anon), mib(holder.file))
+		fmt.Printf("| for scale: the IPC holder (`podinit pause`): VmHWM (RssAnon, RssFile) | %s (%s, %s) | |\n", mib(holder.hwm), mib(holder.anon), mib(holder.file))
 	}
 	fmt.Printf("| image %s size | %d bytes (%.1f MB) | ≤ 12 MB: %s (podlike 15.2 MB) |\n", podImage, img.Size, float64(img.Size)/mb, verdict(img.Size <= 12*mb))
 	return nil
