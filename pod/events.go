@@ -26,6 +26,8 @@ func (s *Supervisor) watchEvents(ctx context.Context, subscribed chan<- struct{}
 		if first {
 			close(subscribed)
 			first = false
+		} else {
+			s.resync(ctx)
 		}
 		if err := s.follow(ctx, msgs, errs); err != nil && ctx.Err() == nil {
 			s.log.Printf("warning: engine event stream broke: %v; subscribing again in %s", err, delay)
@@ -86,5 +88,23 @@ func (s *Supervisor) handle(msg events.Message) {
 	})
 	if changedTo != "" {
 		s.log.Printf("%s is %s", m.Name, changedTo)
+	}
+}
+
+// resync reads the health of every running container from the engine, for
+// changes that happened while the event stream was broken.
+func (s *Supervisor) resync(ctx context.Context) {
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.byID))
+	for id := range s.byID {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	for _, id := range ids {
+		info, err := s.eng.ContainerInspect(ctx, id)
+		if err != nil || info.State == nil || info.State.Health == nil {
+			continue
+		}
+		s.handle(events.Message{Action: events.Action("health_status: " + info.State.Health.Status), Actor: events.Actor{ID: id}})
 	}
 }

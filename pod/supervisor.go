@@ -145,11 +145,11 @@ func (s *Supervisor) Run(ctx context.Context) Result {
 	s.started = time.Now()
 	s.mu.Unlock()
 
-	s.removeLeftovers(ctx)
 	evctx, stopEvents := context.WithCancel(ctx)
 	defer stopEvents()
 	subscribed := make(chan struct{})
 	go s.watchEvents(evctx, subscribed)
+	s.removeLeftovers(ctx)
 	select {
 	case <-subscribed:
 	case <-time.After(5 * time.Second):
@@ -533,6 +533,11 @@ func (s *Supervisor) stopContainer(ctx context.Context, id string, m *member, wa
 		code = s.lostWait(ctx, id, err)
 	case <-timer.C:
 		killed = true
+		why := "its stop_grace_period"
+		if pod := m.stopDeadline(); !pod.IsZero() && !deadline.Before(pod) {
+			why = "the pod's stop deadline"
+		}
+		s.log.Printf("%s: SIGKILL after %s (%s)", m.Name, time.Since(began).Round(time.Millisecond), why)
 		if err := s.eng.ContainerKill(ctx, id, "SIGKILL"); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
 			s.log.Printf("warning: %s: sending SIGKILL: %v", m.Name, err)
 		}

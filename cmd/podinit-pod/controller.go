@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 	"github.com/oklog/run"
 
@@ -108,6 +109,10 @@ func runController(args []string) int {
 		logger.Print(err)
 		return pod.ExitCannotRun
 	}
+	// The engine's /info can take far longer than anything else asked at
+	// start (hundreds of ms on a busy engine): ask it while the controller
+	// is found and its labels are read.
+	info := engineInfo(ctx, eng)
 	ctrl, err := pod.Discover(ctx, eng, selfid.Find(), labels.VolumeRef)
 	if err != nil {
 		logger.Print(err)
@@ -116,7 +121,7 @@ func runController(args []string) int {
 	if !f.budgetSet && ctrl.StopTimeout != nil && *ctrl.StopTimeout > 0 {
 		f.opts.StopBudget = time.Duration(*ctrl.StopTimeout) * time.Second
 	}
-	plan, code := planPod(ctx, eng, ctrl, f.opts, logger)
+	plan, code := planPod(ctrl, info, f.opts, logger)
 	if plan == nil {
 		return code
 	}
@@ -178,6 +183,21 @@ func relay(sup *pod.Supervisor, sig syscall.Signal, logger *log.Logger) {
 	}
 }
 
+type infoResult struct {
+	info system.Info
+	err  error
+}
+
+// engineInfo asks the engine for its info in the background.
+func engineInfo(ctx context.Context, eng pod.Engine) <-chan infoResult {
+	c := make(chan infoResult, 1)
+	go func() {
+		info, err := eng.Info(ctx)
+		c <- infoResult{info, err}
+	}()
+	return c
+}
+
 // connect reaches the engine from the environment (DOCKER_HOST…) and settles
 // the API version now, since negotiation is otherwise lazy.
 func connect(ctx context.Context) (*client.Client, error) {
@@ -187,34 +207,35 @@ func connect(ctx context.Context) (*client.Client, error) {
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := cli.Ping(pctx); err != nil {
+	ping, err := cli.Ping(pctx)
+	if err != nil {
 		return nil, fmt.Errorf("the Docker engine does not answer at %s: %w (mount /var/run/docker.sock into the controller, or set DOCKER_HOST)", cli.DaemonHost(), err)
 	}
-	cli.NegotiateAPIVersion(pctx)
+	cli.NegotiateAPIVersionPing(ping)
 	return cli, nil
 }
 
 // planPod reads the pod from the controller's labels and plans it for the
 // engine it runs on. A nil plan comes with the exit code.
-func planPod(ctx context.Context, eng pod.Engine, ctrl pod.Controller, opts pod.Options, logger *log.Logger) (*pod.Plan, int) {
-	info, err := eng.Info(ctx)
-	if err != nil {
-		logger.Printf("asking the engine for its cgroup driver: %v", err)
-		return nil, pod.ExitCannotRun
-	}
-	parent, nested, why := cgroup.Parent(info.CgroupDriver, info.CgroupVersion, ctrl.OwnCgroupParent, ctrl.ID)
-	if nested {
-		ctrl.CgroupParent = parent
-	}
-	logger.Print(why)
-	if ctrl.Limits, err = cgroup.Read(); err != nil {
-		logger.Printf("warning: cannot read the controller's cgroup limits (%v): component limits are not checked against them", err)
-	}
+func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, logger *log.Logger) (*pod.Plan, int) {
 	spec, err := labels.FromLabels(ctrl.Labels, os.Environ())
 	if err != nil {
 		logger.Printf("the pod's labels are invalid:\n%v", err)
 		return nil, pod.ExitInvalid
 	}
+	if ctrl.Limits, err = cgroup.Read(); err != nil {
+		logger.Printf("warning: cannot read the controller's cgroup limits (%v): component limits are not checked against them", err)
+	}
+	res := <-info
+	if res.err != nil {
+		logger.Printf("asking the engine for its cgroup driver: %v", res.err)
+		return nil, pod.ExitCannotRun
+	}
+	parent, nested, why := cgroup.Parent(res.info.CgroupDriver, res.info.CgroupVersion, ctrl.OwnCgroupParent, ctrl.ID)
+	if nested {
+		ctrl.CgroupParent = parent
+	}
+	logger.Print(why)
 	plan, err := pod.NewPlan(spec, ctrl, opts)
 	if err != nil {
 		logger.Printf("the pod cannot run:\n%v", err)

@@ -181,6 +181,7 @@ func nsOf(t *testing.T, container, ns string) string {
 }
 
 func TestPodSharesNamespacesAndLocalhost(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.component.web": `
 image: ` + bbox + `
@@ -223,6 +224,7 @@ depends_on: [web]`,
 }
 
 func TestPodSharesControllerIPCWhenShareable(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600",
 	}, []string{"--ipc", "shareable"})
@@ -232,6 +234,7 @@ func TestPodSharesControllerIPCWhenShareable(t *testing.T) {
 }
 
 func TestPodStartsInDependencyOrderAndStopsInReverse(t *testing.T) {
+	t.Parallel()
 	vol := volume(t)
 	// Each component notes its start, and its stop signal when it gets it.
 	comp := func(name, sig string, deps string) string {
@@ -264,6 +267,7 @@ command: ["sh", "-c", "trap 'echo stop %s $(date +%%s%%N) >> /shared/log; exit 0
 }
 
 func TestInitComponentsRunFirstInOrder(t *testing.T) {
+	t.Parallel()
 	vol := volume(t)
 	p := runPod(t, map[string]string{
 		"pod.init.components": fmt.Sprintf(`
@@ -283,6 +287,7 @@ command: ["sh", "-c", "cat /shared/config > /shared/seen; sleep 3600"]`, bbox, v
 }
 
 func TestFailingInitComponentFailsThePod(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.init.components": "- image: " + bbox + "\n  command: [\"sh\", \"-c\", \"exit 4\"]",
 		"pod.component.app":   "image: " + bbox + "\ncommand: sleep 3600",
@@ -293,6 +298,7 @@ func TestFailingInitComponentFailsThePod(t *testing.T) {
 }
 
 func TestCopiesFilesAndDirectories(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.conf"), []byte("listen 80\n"), 0o640))
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "conf.d", "sub"), 0o755))
@@ -308,6 +314,7 @@ func TestCopiesFilesAndDirectories(t *testing.T) {
 }
 
 func TestComponentCrashEndsThePodWithItsCode(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.component.app":     "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"sleep 1; exit 42\"]",
 		"pod.component.sidecar": "image: " + bbox + "\ncommand: sleep 3600",
@@ -318,6 +325,7 @@ func TestComponentCrashEndsThePodWithItsCode(t *testing.T) {
 }
 
 func TestLogsArePrefixedForTTYAndPlainComponents(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.component.plain": "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"echo out-line; echo err-line >&2; printf 'a\\nb\\n'; sleep 3600\"]",
 		"pod.component.tty":   "image: " + bbox + "\ntty: true\ncommand: [\"sh\", \"-c\", \"echo tty-line; sleep 3600\"]",
@@ -335,6 +343,7 @@ func TestLogsArePrefixedForTTYAndPlainComponents(t *testing.T) {
 }
 
 func TestBadLabelsFailClearlyAndLeaveNothing(t *testing.T) {
+	t.Parallel()
 	cases := map[string]struct {
 		labels map[string]string
 		want   []string
@@ -363,6 +372,7 @@ func TestBadLabelsFailClearlyAndLeaveNothing(t *testing.T) {
 }
 
 func TestMissingImageFailsThePod(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.component.app": "image: podinit-test/does-not-exist:never\ncommand: sleep 1",
 	}, nil, "-pull-timeout", "20s")
@@ -372,6 +382,7 @@ func TestMissingImageFailsThePod(t *testing.T) {
 }
 
 func TestLeftoversOfADeadControllerAreRemoved(t *testing.T) {
+	t.Parallel()
 	labels := map[string]string{"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600"}
 	// Without PID sharing a component outlives a killed controller.
 	p := runPod(t, labels, nil, "-pids=false")
@@ -392,6 +403,7 @@ func TestLeftoversOfADeadControllerAreRemoved(t *testing.T) {
 }
 
 func TestSignalsDuringStartUpAreHandled(t *testing.T) {
+	t.Parallel()
 	// A dependency that never gets healthy: podlike hung here and ignored
 	// SIGTERM until Docker killed it.
 	p := runPod(t, map[string]string{
@@ -407,6 +419,7 @@ func TestSignalsDuringStartUpAreHandled(t *testing.T) {
 }
 
 func TestDependencyThatNeverGetsReadyFailsThePod(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.component.db":  "image: " + bbox + "\ncommand: sleep 3600\nhealthcheck: {test: [\"CMD\", \"sleep\", \"100\"], interval: 30s, timeout: 60s}",
 		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600\ndepends_on: {db: {condition: service_healthy}}",
@@ -417,6 +430,7 @@ func TestDependencyThatNeverGetsReadyFailsThePod(t *testing.T) {
 }
 
 func TestVolumesAreSharedByReferenceAndNeverTheSocket(t *testing.T) {
+	t.Parallel()
 	vol := uniqueName(t, "realvol")
 	mustDocker(t, "volume", "create", "--label", "podinit.volume-ref=data", vol)
 	t.Cleanup(func() { docker(t, "volume", "rm", "-f", vol) })
@@ -436,6 +450,7 @@ func TestVolumesAreSharedByReferenceAndNeverTheSocket(t *testing.T) {
 }
 
 func TestPrivateCgroupNamespace(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600",
 	}, []string{"--cgroupns", "private"})
@@ -444,6 +459,7 @@ func TestPrivateCgroupNamespace(t *testing.T) {
 }
 
 func TestValidatePrintsThePlanOrEveryError(t *testing.T) {
+	t.Parallel()
 	bin := testenv.Binary(t)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yml")

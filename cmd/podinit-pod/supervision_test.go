@@ -27,6 +27,7 @@ command: ["sh", "-c", "trap 'echo HUP >> /shared/%[3]s' HUP; trap 'echo USR1 >> 
 }
 
 func TestSignalsToTheControllerReachTheComponents(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"shared-pid", "engine"} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
@@ -71,6 +72,7 @@ func zombies(t *testing.T, container string) int {
 }
 
 func TestOrphansOfComponentsAreReaped(t *testing.T) {
+	t.Parallel()
 	// Each `(sleep 0.2 &)` leaves an orphan that re-parents to the pod's
 	// PID 1: podinit. 1,000 of them must leave no zombie.
 	p := runPod(t, map[string]string{
@@ -123,13 +125,15 @@ func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
 	require.Less(t, took, 6*time.Second, "podinit exits inside its budget, before Docker's SIGKILL")
 	logs := p.logs()
 	require.Contains(t, logs, "quick stopped in")
-	require.Regexp(t, `own killed \(SIGKILL\) in 2\.\d+s`, logs)
-	require.Regexp(t, `long killed \(SIGKILL\) in [45]\.\d+s`, logs)
+	require.Regexp(t, `own: SIGKILL after 2\.0\d*s \(its stop_grace_period\)`, logs)
+	require.Regexp(t, `long: SIGKILL after [45]\.\d+s \(the pod's stop deadline\)`, logs)
+	require.Contains(t, logs, "own killed (SIGKILL) in")
 	require.Contains(t, logs, "more than the pod's stop budget") // the plan warned that long's grace cannot fit
 	p.noneLeft()
 }
 
 func TestHealthFollowsTheComponents(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.component.app": "image: " + bbox + `
 command: ["sh", "-c", "touch /tmp/ok; sleep 3600"]
@@ -153,6 +157,7 @@ healthcheck: {test: ["CMD", "test", "-f", "/tmp/ok"], interval: 1s, retries: 1}`
 }
 
 func TestComponentsOverThePodsLimitsAreRejected(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.component.app":  "image: " + bbox + "\nmem_limit: 128m\ncommand: sleep 3600",
 		"pod.component.side": "image: " + bbox + "\npids_limit: 500\ncommand: sleep 3600",
@@ -167,6 +172,7 @@ func TestComponentsOverThePodsLimitsAreRejected(t *testing.T) {
 }
 
 func TestSidecarsStartFirstAndStopLast(t *testing.T) {
+	t.Parallel()
 	vol := volume(t)
 	comp := func(name, role string) string {
 		return fmt.Sprintf(`
@@ -186,6 +192,7 @@ command: ["sh", "-c", "trap 'echo stop %[4]s >> /shared/log; sleep 0.5; exit 0' 
 }
 
 func TestJobPodExitsZeroWhenMainComponentsComplete(t *testing.T) {
+	t.Parallel()
 	p := runPod(t, map[string]string{
 		"pod.component.job":     "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"sleep 1; echo done\"]",
 		"pod.component.shipper": "image: " + bbox + "\nx-podinit: {role: sidecar}\ncommand: [\"sh\", \"-c\", \"trap 'exit 0' TERM; while true; do sleep 0.1; done\"]",
@@ -196,6 +203,7 @@ func TestJobPodExitsZeroWhenMainComponentsComplete(t *testing.T) {
 }
 
 func TestCrashingComponentRestartsWithGrowingDelays(t *testing.T) {
+	t.Parallel()
 	vol := volume(t)
 	p := runPod(t, map[string]string{
 		"pod.component.flaky": fmt.Sprintf(`

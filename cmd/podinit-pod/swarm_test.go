@@ -20,6 +20,7 @@ func requireSwarm(t *testing.T) {
 }
 
 func TestPodAsASwarmService(t *testing.T) {
+	t.Parallel()
 	requireSwarm(t)
 	svc := uniqueName(t, "svc")
 	t.Cleanup(func() {
