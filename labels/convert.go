@@ -2,8 +2,10 @@ package labels
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,7 +130,7 @@ func convert(s *types.ServiceConfig, at where, raw map[string]any, c *pod.Compon
 	}
 	res.DeviceCgroupRules = s.DeviceCgroupRules
 	res.DeviceRequests = append(res.DeviceRequests, deviceRequests(s.Gpus, true)...)
-	for _, name := range sortedKeys(s.Ulimits) {
+	for _, name := range slices.Sorted(maps.Keys(s.Ulimits)) {
 		u := s.Ulimits[name]
 		soft, hard := int64(u.Soft), int64(u.Hard)
 		if u.Single != 0 {
@@ -145,7 +147,7 @@ func convert(s *types.ServiceConfig, at where, raw map[string]any, c *pod.Compon
 	if len(s.StorageOpt) > 0 {
 		host.StorageOpt = s.StorageOpt
 	}
-	for _, k := range sortedKeys(s.Sysctls) {
+	for _, k := range slices.Sorted(maps.Keys(s.Sysctls)) {
 		if strings.HasPrefix(k, "net.") {
 			fail("sysctls", "%s: network sysctls would change the pod's shared network namespace: set them on the controller (the Swarm service's sysctls)", k)
 			continue
@@ -186,7 +188,7 @@ func convert(s *types.ServiceConfig, at where, raw map[string]any, c *pod.Compon
 
 	if len(s.DependsOn) > 0 {
 		c.DependsOn = map[string]pod.Dependency{}
-		for _, name := range sortedKeys(s.DependsOn) {
+		for _, name := range slices.Sorted(maps.Keys(s.DependsOn)) {
 			d := s.DependsOn[name]
 			if d.Restart {
 				fail("depends_on."+name+".restart", "not supported in a pod: a component's restart does not restart its dependents; remove it")
@@ -218,7 +220,7 @@ func environment(env types.MappingWithEquals) []string {
 		return nil
 	}
 	out := make([]string, 0, len(env))
-	for _, k := range sortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		if v := env[k]; v != nil {
 			out = append(out, k+"="+*v)
 		} else {

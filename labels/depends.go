@@ -2,6 +2,7 @@ package labels
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -31,7 +32,7 @@ func checkPod(spec *pod.Spec) []*Error {
 		known = append(known, c.Name)
 	}
 	for _, c := range spec.Components {
-		for _, dep := range sortedKeys(c.DependsOn) {
+		for _, dep := range slices.Sorted(maps.Keys(c.DependsOn)) {
 			e := &Error{Source: c.Source, Key: "depends_on." + dep}
 			if src, svc, ok := strings.Cut(c.Source, ": services."); ok {
 				e.Source, e.Service = src, svc
@@ -59,7 +60,7 @@ func checkPod(spec *pod.Spec) []*Error {
 func cycles(cs []pod.Component) [][]string {
 	deps := map[string][]string{}
 	for _, c := range cs {
-		deps[c.Name] = sortedKeys(c.DependsOn)
+		deps[c.Name] = slices.Sorted(maps.Keys(c.DependsOn))
 	}
 	const (
 		unvisited = iota
@@ -95,7 +96,7 @@ func cycles(cs []pod.Component) [][]string {
 		path = path[:len(path)-1]
 		state[n] = done
 	}
-	for _, n := range sortedKeys(deps) {
+	for _, n := range slices.Sorted(maps.Keys(deps)) {
 		if state[n] == unvisited {
 			walk(n)
 		}

@@ -2,6 +2,7 @@ package labels
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,7 +35,7 @@ func readExtension(v any, at where, isInit bool) (extension, []*Error) {
 	fail := func(key, format string, args ...any) {
 		errs = append(errs, at.errf(Extension+"."+key, format, args...))
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		val := m[k]
 		switch k {
 		case "name":

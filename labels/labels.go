@@ -16,9 +16,11 @@ package labels
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -45,7 +47,7 @@ func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
 		copyAt  = map[string]string{}
 		hasFile bool
 	)
-	for _, key := range sortedKeys(l) {
+	for _, key := range slices.Sorted(maps.Keys(l)) {
 		value := l[key]
 		switch {
 		case !strings.HasPrefix(key, PodPrefix):
@@ -105,7 +107,7 @@ func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
 		errs = append(errs, &Error{Source: ComponentPrefix + "<name>", Msg: fmt.Sprintf("the controller declares no components: add a label %s<name> with a Compose service (e.g. `image: nginx:1.27`), or %s with the path of a Compose file", ComponentPrefix, ComposeFile)})
 	}
 	errs = append(errs, checkPod(&spec)...)
-	for _, name := range sortedKeys(copies) {
+	for _, name := range slices.Sorted(maps.Keys(copies)) {
 		c := find(&spec, name)
 		if c == nil {
 			errs = append(errs, &Error{Source: copyAt[name], Msg: fmt.Sprintf("no component is named %q: name one of %s", name, strings.Join(names(&spec), ", "))})
@@ -139,7 +141,7 @@ func FromComposeFile(path string, env []string) (pod.Spec, error) {
 	}
 	var errs []*Error
 	lines := keyLines(node)
-	for _, k := range sortedKeys(lines) {
+	for _, k := range slices.Sorted(maps.Keys(lines)) {
 		switch {
 		case strings.HasPrefix(k, "x-"), k == "services", k == "version", k == "name",
 			k == "volumes", k == "networks", k == "configs", k == "secrets":

@@ -2,10 +2,10 @@ package labels
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/loader"
@@ -188,7 +188,7 @@ func (s service) composeErrors(err error) []*Error {
 // deletes them from raw so that loading can check everything else.
 func checkKeys(raw map[string]any, at where) []*Error {
 	var errs []*Error
-	for _, key := range sortedKeys(raw) {
+	for _, key := range slices.Sorted(maps.Keys(raw)) {
 		switch {
 		case strings.HasPrefix(key, "x-"):
 		case key == "deploy":
@@ -215,7 +215,7 @@ func checkDeploy(raw map[string]any, at where) []*Error {
 		return nil // compose-go's schema reports the wrong type
 	}
 	var errs []*Error
-	for _, k := range sortedKeys(deploy) {
+	for _, k := range slices.Sorted(maps.Keys(deploy)) {
 		if k == "resources" || strings.HasPrefix(k, "x-") {
 			continue
 		}
@@ -229,7 +229,7 @@ func checkDeploy(raw map[string]any, at where) []*Error {
 	res, _ := deploy["resources"].(map[string]any)
 	for _, part := range []string{"limits", "reservations"} {
 		m, _ := res[part].(map[string]any)
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			key := "deploy.resources." + part + "." + k
 			if reason := UnsupportedDeploy[key]; reason != "" {
 				errs = append(errs, at.errf(key, "not supported in a pod: %s", reason))
@@ -238,15 +238,6 @@ func checkDeploy(raw map[string]any, at where) []*Error {
 		}
 	}
 	return errs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // closest returns the candidate nearest to s when it is a likely typo.

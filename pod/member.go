@@ -1,10 +1,11 @@
 package pod
 
 import (
-	"github.com/podinit/podinit/healthprobe"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/podinit/podinit/healthprobe"
 )
 
 // member is a planned container while the pod runs. Its lifecycle goroutine

@@ -2,6 +2,8 @@ package pod
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -185,7 +187,7 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 		for dep := range m.DependsOn {
 			d, ok := members[dep]
 			if !ok {
-				errs = append(errs, fmt.Sprintf("%s: depends_on names %q, which is not a component of this pod (components: %s)", m.Source, dep, strings.Join(sortedKeys(members), ", ")))
+				errs = append(errs, fmt.Sprintf("%s: depends_on names %q, which is not a component of this pod (components: %s)", m.Source, dep, strings.Join(slices.Sorted(maps.Keys(members)), ", ")))
 				continue
 			}
 			if m.Role == RoleSidecar && d.Role == RoleMain {
@@ -397,7 +399,7 @@ func order(members map[string]*Member) ([][]*Member, string) {
 // repeats, and prints the loop as "a -> b -> a".
 func findCycle(members map[string]*Member, indeg map[string]int) string {
 	var start string
-	for _, name := range sortedKeys(members) {
+	for _, name := range slices.Sorted(maps.Keys(members)) {
 		if indeg[name] > 0 {
 			start = name
 			break
@@ -413,7 +415,7 @@ func findCycle(members map[string]*Member, indeg map[string]int) string {
 		seen[cur] = len(path)
 		path = append(path, cur)
 		var next string
-		for _, dep := range sortedKeys(members[cur].Needs) {
+		for _, dep := range slices.Sorted(maps.Keys(members[cur].Needs)) {
 			if indeg[dep] > 0 {
 				next = dep
 				break
@@ -424,15 +426,6 @@ func findCycle(members map[string]*Member, indeg map[string]int) string {
 		}
 		cur = next
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // StopWaves is the stop order: the reverse of the start levels, so that

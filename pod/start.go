@@ -2,8 +2,11 @@ package pod
 
 import (
 	"fmt"
-	"github.com/podinit/podinit/healthprobe"
+	"maps"
+	"slices"
 	"time"
+
+	"github.com/podinit/podinit/healthprobe"
 )
 
 // awaitNeeds waits until every dependency of the member meets its
@@ -16,7 +19,7 @@ func (s *Supervisor) awaitNeeds(m *member) error {
 	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
-	for _, name := range sortedKeys(m.Needs) {
+	for _, name := range slices.Sorted(maps.Keys(m.Needs)) {
 		need := m.Needs[name]
 		dep := s.byName[name]
 		msg := fmt.Sprintf("waiting for %s to be %s", name, describe(need.Condition))

@@ -3,12 +3,13 @@ package pod
 import (
 	"context"
 	"fmt"
-	"github.com/podinit/podinit/healthprobe"
 	"io"
 	"log"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/podinit/podinit/healthprobe"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"

@@ -3,10 +3,11 @@ package template
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -95,7 +96,7 @@ func (r *renderer) transform(ctx context.Context, p *podSpec) error {
 		labels[k] = v
 		return nil
 	}
-	for _, n := range sortedKeys(components) {
+	for _, n := range slices.Sorted(maps.Keys(components)) {
 		text, err := componentYAML(components[n])
 		if err != nil {
 			return p.errf("component %s: %v", n, err)
@@ -117,7 +118,7 @@ func (r *renderer) transform(ctx context.Context, p *podSpec) error {
 			return err
 		}
 	}
-	for _, n := range sortedKeys(copies) {
+	for _, n := range slices.Sorted(maps.Keys(copies)) {
 		if err := set(copyLabel+n, copies[n]); err != nil {
 			return err
 		}
@@ -151,7 +152,7 @@ func single(m map[string]any, src source, what string) (string, map[string]any, 
 	if len(m) != 1 {
 		return "", nil, &Error{File: src.name, Line: lineOf(src), Msg: fmt.Sprintf(
 			"%s renders %d root keys (%s); a %s template renders exactly one: NAME: {definition}",
-			src.label(), len(m), strings.Join(sortedKeys(m), ", "), what)}
+			src.label(), len(m), strings.Join(slices.Sorted(maps.Keys(m)), ", "), what)}
 	}
 	for k, v := range m {
 		def, err := definition(v, src, k)
@@ -194,7 +195,7 @@ func (r *renderer) controller(ctx context.Context, p *podSpec, data *Data) (map[
 		}
 		merge(ctrl, def)
 	}
-	for _, k := range sortedKeys(p.svc) {
+	for _, k := range slices.Sorted(maps.Keys(p.svc)) {
 		if controllerKeys[k] || sharedKeys[k] || strings.HasPrefix(k, "x-") {
 			addServiceKey(ctrl, k, p.svc[k])
 		}
@@ -372,7 +373,7 @@ func (r *renderer) app(ctx context.Context, p *podSpec, data *Data) (string, map
 		}
 		merge(app, def)
 	}
-	for _, k := range sortedKeys(p.svc) {
+	for _, k := range slices.Sorted(maps.Keys(p.svc)) {
 		if controllerKeys[k] || droppedKeys[k] || strings.HasPrefix(k, "x-") {
 			continue
 		}
@@ -417,7 +418,7 @@ func (r *renderer) sidecars(ctx context.Context, p *podSpec, data *Data, appName
 		if err != nil {
 			return nil, err
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if _, ok := firstSrc[k]; !ok {
 				firstSrc[k] = src
 			}
@@ -432,7 +433,7 @@ func (r *renderer) sidecars(ctx context.Context, p *podSpec, data *Data, appName
 		merge(all, m)
 	}
 	out := map[string]map[string]any{}
-	for _, k := range sortedKeys(all) {
+	for _, k := range slices.Sorted(maps.Keys(all)) {
 		def, err := definition(all[k], firstSrc[k], k)
 		if err != nil {
 			return nil, err
@@ -506,9 +507,9 @@ func (r *renderer) copies(ctx context.Context, p *podSpec, data *Data, component
 		bad := func(format string, args ...any) error {
 			return &Error{File: src.name, Line: lineOf(src), Msg: src.label() + ": " + fmt.Sprintf(format, args...)}
 		}
-		for _, name := range sortedKeys(m) {
+		for _, name := range slices.Sorted(maps.Keys(m)) {
 			if !known[name] {
-				return nil, bad("copies into %q, which is not a component of the pod (%s)", name, strings.Join(sortedKeys(known), ", "))
+				return nil, bad("copies into %q, which is not a component of the pod (%s)", name, strings.Join(slices.Sorted(maps.Keys(known)), ", "))
 			}
 			add := func(s string) error {
 				a, b, ok := strings.Cut(s, ":")
@@ -534,7 +535,7 @@ func (r *renderer) copies(ctx context.Context, p *podSpec, data *Data, component
 					}
 				}
 			case map[string]any:
-				for _, k := range sortedKeys(v) {
+				for _, k := range slices.Sorted(maps.Keys(v)) {
 					d, ok := v[k].(string)
 					if !ok {
 						return nil, bad("copy %s for %s: the destination must be a path, got %v", k, name, v[k])
@@ -619,15 +620,6 @@ func validName(s string) bool { return nameRE.MatchString(s) }
 func has(m map[string]any, k string) bool {
 	_, ok := m[k]
 	return ok
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // volumeParts reads a service volume in short (src:dst[:mode]) or long
