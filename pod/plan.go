@@ -195,6 +195,9 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 			}
 		}
 	}
+	if opts.ShareIPC {
+		errs = append(errs, ipcSysctls(spec)...)
+	}
 	if err := checkLimits(ctrl.Limits, spec); err != nil {
 		errs = append(errs, strings.Split(err.Error(), "\n")...)
 	}
@@ -215,6 +218,20 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 		p.Warnings = append(p.Warnings, w)
 	}
 	return p, nil
+}
+
+// ipcSysctls finds sysctls of the IPC namespace on components that share
+// it: the runtime refuses them there, and the component would fail to start.
+func ipcSysctls(spec Spec) []string {
+	var errs []string
+	for _, c := range append(append([]Component{}, spec.Init...), spec.Components...) {
+		for _, k := range slices.Sorted(maps.Keys(c.Host.Sysctls)) {
+			if k == "kernel.sem" || strings.HasPrefix(k, "kernel.shm") || strings.HasPrefix(k, "kernel.msg") || strings.HasPrefix(k, "fs.mqueue.") {
+				errs = append(errs, fmt.Sprintf("%s: sysctls.%s belongs to the IPC namespace, which the pod shares (-ipc): the runtime refuses it there; set it on the controller, or run the controller with -ipc=false", c.Source, k))
+			}
+		}
+	}
+	return errs
 }
 
 // checkLimits checks every component's limits against the pod's.

@@ -209,3 +209,13 @@ func TestLineWriterPrefixesWholeLines(t *testing.T) {
 	w.flush()
 	require.Equal(t, "app | one\napp | two\napp | three\n", out.String())
 }
+
+func TestIPCSysctlsAreRefusedWhenIPCIsShared(t *testing.T) {
+	c := comp("app", RoleMain)
+	c.Host.Sysctls = map[string]string{"kernel.shmmax": "1", "net.core.somaxconn": "1", "vm.swappiness": "1"}
+	spec := Spec{Components: []Component{c}}
+	_, err := NewPlan(spec, ctrl, Options{ShareIPC: true})
+	require.ErrorContains(t, err, "sysctls.kernel.shmmax belongs to the IPC namespace")
+	_, err = NewPlan(spec, ctrl, Options{ShareIPC: false})
+	require.NoError(t, err)
+}
