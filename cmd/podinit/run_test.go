@@ -446,8 +446,11 @@ func TestRunSubreaper(t *testing.T) {
 // the whole group, without it only the child.
 func TestRunProcessGroup(t *testing.T) {
 	// wait returns early when the trap runs; loop until the sleep is gone,
-	// whenever the USR1 lands.
-	script := `trap 'echo sh-usr1' USR1; sleep 30 & s=$!; echo ready
+	// whenever the USR1 lands. "ready" only once the background child has
+	// exec'd sleep: before that it is a copy of sh with the USR1 trap, which
+	// would catch the signal and then run sleep for its full 30 s.
+	script := `trap 'echo sh-usr1' USR1; sleep 30 & s=$!
+		until [ "$(cat /proc/$s/comm 2>/dev/null)" = sleep ]; do :; done; echo ready
 		while :; do wait $s; r=$?; kill -0 $s 2>/dev/null || break; done; echo "sleep $r"; read x`
 	runEachMode(t, func(t *testing.T, m runMode) {
 		for _, group := range []bool{false, true} {
