@@ -131,6 +131,24 @@ func (s *Supervisor) deadline() time.Time {
 	return at.Add(s.plan.Options.StopBudget - s.plan.Options.StopMargin)
 }
 
+// afterKillWait bounds the wait for a container's removal after SIGKILL: at
+// most killWait, and never past the end of the stop budget itself, which is
+// when Docker SIGKILLs podinit (on a busy engine the removal alone can take
+// longer than the margin).
+func (s *Supervisor) afterKillWait() time.Duration {
+	s.mu.Lock()
+	end := s.stopAt.Add(s.plan.Options.StopBudget - budgetEndSlack)
+	s.mu.Unlock()
+	if left := time.Until(end); left < killWait {
+		return max(left, 0)
+	}
+	return killWait
+}
+
+// budgetEndSlack is kept before the end of the stop budget for podinit's own
+// exit.
+const budgetEndSlack = 200 * time.Millisecond
+
 func (s *Supervisor) setPhase(p string) {
 	s.mu.Lock()
 	s.phase = p
@@ -547,9 +565,10 @@ func (s *Supervisor) stopContainer(ctx context.Context, id string, m *member, wa
 			code = exitOf(r)
 		case err := <-waitErr:
 			code = s.lostWait(ctx, id, err)
-		case <-time.After(killWait):
-			s.log.Printf("warning: %s still not gone %s after SIGKILL; removing it", m.Name, killWait)
-			s.remove(ctx, id)
+		case <-time.After(s.afterKillWait()):
+			// Its processes are dead; the engine's auto-remove finishes
+			// without podinit, which must exit before Docker kills it.
+			s.log.Printf("warning: %s killed but not yet removed by the engine; leaving the removal to auto-remove", m.Name)
 			code = 137
 		}
 	}
