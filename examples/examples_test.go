@@ -32,8 +32,8 @@ import (
 )
 
 const (
-	podImage = "podinit:dev"
-	bbox     = "podinit-test/busybox:latest"
+	podImage = testenv.PodImage
+	bbox     = testenv.Busybox
 )
 
 var (
@@ -65,7 +65,7 @@ func requireSwarm(t *testing.T) {
 	testenv.RequireRoot(t)
 	testenv.RequireImage(t, podImage)
 	testenv.RequireImage(t, bbox)
-	state, _ := docker("info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}")
+	state, _ := testenv.Docker("info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}")
 	if state != "active true" {
 		testenv.Unavailable(t, "needs a swarm manager (docker swarm init --advertise-addr 127.0.0.1), node state %q", state)
 	}
@@ -75,45 +75,6 @@ func requireSwarm(t *testing.T) {
 	})
 	if buildErr != nil {
 		t.Fatalf("scripts/examples.sh: %v\n%s", buildErr, buildOut)
-	}
-}
-
-// docker runs the docker CLI and returns its trimmed combined output.
-func docker(args ...string) (string, error) {
-	out, err := exec.Command("docker", args...).CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-}
-
-func mustDocker(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := docker(args...)
-	require.NoError(t, err, "docker %s: %s", strings.Join(args, " "), out)
-	return out
-}
-
-// waitFor polls cond until it holds, or fails the test after timeout. Pointer
-// arguments of the message are read at that time, so that it can show the
-// last thing cond saw.
-func waitFor(t *testing.T, timeout time.Duration, cond func() bool, what string, args ...any) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			vals := []any{timeout}
-			for _, a := range args {
-				switch p := a.(type) {
-				case *string:
-					a = *p
-				case *int:
-					a = *p
-				case *[]string:
-					a = *p
-				}
-				vals = append(vals, a)
-			}
-			t.Fatalf("timed out after %s waiting for "+what, vals...)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 
@@ -147,25 +108,25 @@ func deploy(t *testing.T, example string) *stack {
 func (s *stack) cleanup() {
 	if s.t.Failed() {
 		for _, svc := range strings.Fields(s.services()) {
-			out, _ := docker("service", "ps", "--no-trunc", svc)
-			logs, _ := docker("service", "logs", "--raw", svc)
+			out, _ := testenv.Docker("service", "ps", "--no-trunc", svc)
+			logs, _ := testenv.Docker("service", "logs", "--raw", svc)
 			s.t.Logf("service %s tasks:\n%s\nlogs:\n%s", svc, out, logs)
 		}
 	}
 	if !s.gone {
-		docker("stack", "rm", s.name)
+		testenv.Docker("stack", "rm", s.name)
 		s.waitNoneLeft(90 * time.Second)
 	}
-	vols, _ := docker("volume", "ls", "-q", "--filter", "label=com.docker.stack.namespace="+s.name)
+	vols, _ := testenv.Docker("volume", "ls", "-q", "--filter", "label=com.docker.stack.namespace="+s.name)
 	for _, v := range strings.Fields(vols) {
-		if out, err := docker("volume", "rm", v); err != nil {
+		if out, err := testenv.Docker("volume", "rm", v); err != nil {
 			s.t.Logf("removing volume %s: %s", v, out)
 		}
 	}
 }
 
 func (s *stack) services() string {
-	out, _ := docker("service", "ls", "--filter", "label=com.docker.stack.namespace="+s.name, "--format", "{{.Name}}")
+	out, _ := testenv.Docker("service", "ls", "--filter", "label=com.docker.stack.namespace="+s.name, "--format", "{{.Name}}")
 	return out
 }
 
@@ -177,7 +138,7 @@ func (s *stack) svc(service string) string { return s.name + "_" + service }
 func (s *stack) containers() []string {
 	var all []string
 	for _, label := range []string{"com.docker.stack.namespace", "podinit.swarm.stack.namespace"} {
-		out, _ := docker("ps", "-a", "--filter", "label="+label+"="+s.name, "--format", "{{.Names}} {{.State}}")
+		out, _ := testenv.Docker("ps", "-a", "--filter", "label="+label+"="+s.name, "--format", "{{.Names}} {{.State}}")
 		all = append(all, strings.Split(out, "\n")...)
 	}
 	var left []string
@@ -194,7 +155,7 @@ func (s *stack) containers() []string {
 // pods remains.
 func (s *stack) rm() {
 	s.t.Helper()
-	mustDocker(s.t, "stack", "rm", s.name)
+	testenv.MustDocker(s.t, "stack", "rm", s.name)
 	s.gone = true
 	s.waitNoneLeft(60 * time.Second)
 }
@@ -202,7 +163,7 @@ func (s *stack) rm() {
 func (s *stack) waitNoneLeft(timeout time.Duration) {
 	s.t.Helper()
 	var left []string
-	waitFor(s.t, timeout, func() bool {
+	testenv.WaitFor(s.t, timeout, func() bool {
 		left = s.containers()
 		return len(left) == 0
 	}, "no container of stack %s left (left: %v)", s.name, &left)
@@ -213,8 +174,8 @@ func (s *stack) waitNoneLeft(timeout time.Duration) {
 func (s *stack) component(service, comp string) string {
 	s.t.Helper()
 	var id string
-	waitFor(s.t, 90*time.Second, func() bool {
-		out, _ := docker("ps", "-q", "--filter", "label=podinit.swarm.service.name="+s.svc(service),
+	testenv.WaitFor(s.t, 90*time.Second, func() bool {
+		out, _ := testenv.Docker("ps", "-q", "--filter", "label=podinit.swarm.service.name="+s.svc(service),
 			"--filter", "label=podinit.component="+comp, "--filter", "status=running")
 		ids := strings.Fields(out)
 		if len(ids) == 1 {
@@ -227,7 +188,7 @@ func (s *stack) component(service, comp string) string {
 
 // controllers returns the running controllers of a service, as ID → image.
 func (s *stack) controllers(service string) map[string]string {
-	out, _ := docker("ps", "--no-trunc", "--filter", "label=com.docker.swarm.service.name="+s.svc(service),
+	out, _ := testenv.Docker("ps", "--no-trunc", "--filter", "label=com.docker.swarm.service.name="+s.svc(service),
 		"--filter", "status=running", "--format", "{{.ID}} {{.Image}}")
 	ctrl := map[string]string{}
 	for _, line := range strings.Split(out, "\n") {
@@ -242,7 +203,7 @@ func (s *stack) controllers(service string) map[string]string {
 func (s *stack) controller(service string) string {
 	s.t.Helper()
 	var id string
-	waitFor(s.t, 60*time.Second, func() bool {
+	testenv.WaitFor(s.t, 60*time.Second, func() bool {
 		ctrl := s.controllers(service)
 		for k := range ctrl {
 			id = k
@@ -254,7 +215,7 @@ func (s *stack) controller(service string) string {
 
 // logs is `docker service logs` of the service, without Swarm's prefixes.
 func (s *stack) logs(service string) string {
-	out, _ := docker("service", "logs", "--raw", s.svc(service))
+	out, _ := testenv.Docker("service", "logs", "--raw", s.svc(service))
 	return out
 }
 
@@ -262,7 +223,7 @@ func (s *stack) logs(service string) string {
 func (s *stack) waitLogs(service string, timeout time.Duration, patterns ...string) {
 	s.t.Helper()
 	var missing string
-	waitFor(s.t, timeout, func() bool {
+	testenv.WaitFor(s.t, timeout, func() bool {
 		logs := s.logs(service)
 		for _, p := range patterns {
 			if !regexp.MustCompile(p).MatchString(logs) {
@@ -276,7 +237,7 @@ func (s *stack) waitLogs(service string, timeout time.Duration, patterns ...stri
 
 // execIn runs a command in a container and returns its output.
 func execIn(id string, cmd ...string) (string, error) {
-	return docker(append([]string{"exec", id}, cmd...)...)
+	return testenv.Docker(append([]string{"exec", id}, cmd...)...)
 }
 
 // The two longest tests come first, so that they start first: go test starts
@@ -289,7 +250,7 @@ func (s *stack) pods(service string) map[string]podView {
 	for id := range s.controllers(service) {
 		pods[id] = podView{}
 	}
-	out, _ := docker("ps", "--no-trunc", "--filter", "label=podinit.swarm.service.name="+s.svc(service),
+	out, _ := testenv.Docker("ps", "--no-trunc", "--filter", "label=podinit.swarm.service.name="+s.svc(service),
 		"--filter", "status=running", "--format", `{{.Label "podinit.controller"}} {{.Label "podinit.pod"}} {{.Label "podinit.component"}}`)
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
@@ -350,9 +311,9 @@ func TestScaleAndRollingUpdate(t *testing.T) {
 	s.component("greeter", "greeter")
 
 	// Three replicas are three independent pods.
-	mustDocker(t, "service", "scale", "-d", svc+"=3")
+	testenv.MustDocker(t, "service", "scale", "-d", svc+"=3")
 	var why string
-	waitFor(t, 90*time.Second, func() bool {
+	testenv.WaitFor(t, 90*time.Second, func() bool {
 		ok, w := complete(s.pods("greeter"), 3, comps...)
 		why = w
 		return ok
@@ -367,9 +328,9 @@ func TestScaleAndRollingUpdate(t *testing.T) {
 	// A rolling update to another tag of podinit's image replaces the pods
 	// one at a time (Swarm's default: parallelism 1, stop-first).
 	tag := fmt.Sprintf("podinit-example/podinit:update-%d-%d", os.Getpid(), stackSeq.Add(1))
-	mustDocker(t, "tag", podImage, tag)
-	t.Cleanup(func() { docker("rmi", tag) })
-	mustDocker(t, "service", "update", "-d", "--no-resolve-image", "--image", tag, svc)
+	testenv.MustDocker(t, "tag", podImage, tag)
+	t.Cleanup(func() { testenv.Docker("rmi", tag) })
+	testenv.MustDocker(t, "service", "update", "-d", "--no-resolve-image", "--image", tag, svc)
 
 	minRunning, lowest := 3, ""
 	deadline := time.Now().Add(150 * time.Second)
@@ -377,7 +338,7 @@ func TestScaleAndRollingUpdate(t *testing.T) {
 		ctrl := s.controllers("greeter")
 		if len(ctrl) < minRunning {
 			minRunning = len(ctrl)
-			lowest, _ = docker("service", "ps", svc)
+			lowest, _ = testenv.Docker("service", "ps", svc)
 		}
 		replaced := 0
 		for _, image := range ctrl {
@@ -398,8 +359,8 @@ func TestScaleAndRollingUpdate(t *testing.T) {
 	require.GreaterOrEqual(t, minRunning, 2, "at most one pod may be down at a time during the update; tasks then:\n%s", lowest)
 	for id := range old {
 		var left string
-		waitFor(t, 30*time.Second, func() bool {
-			left, _ = docker("ps", "-a", "--filter", "label=podinit.controller="+id, "--format", "{{.Names}}")
+		testenv.WaitFor(t, 30*time.Second, func() bool {
+			left, _ = testenv.Docker("ps", "-a", "--filter", "label=podinit.controller="+id, "--format", "{{.Names}}")
 			return left == ""
 		}, "no component of the replaced controller %.12s left (left: %q)", id, &left)
 	}
@@ -412,21 +373,21 @@ func TestHealth(t *testing.T) {
 	ctrl := s.controller("app")
 	app := s.component("app", "app")
 	health := func(id string) string {
-		out, _ := docker("inspect", "-f", "{{.State.Health.Status}}", id)
+		out, _ := testenv.Docker("inspect", "-f", "{{.State.Health.Status}}", id)
 		return out
 	}
 	var h string
-	waitFor(t, 60*time.Second, func() bool { h = health(ctrl); return h == "healthy" },
+	testenv.WaitFor(t, 60*time.Second, func() bool { h = health(ctrl); return h == "healthy" },
 		"the controller to be healthy (last: %q)", &h)
 
 	// Break the app: the health component's probe fails, so the pod, so the
 	// controller: Swarm then replaces the task.
 	out, err := execIn(app, "rm", "/www/index.html")
 	require.NoError(t, err, out)
-	waitFor(t, 40*time.Second, func() bool { h = health(ctrl); return h == "unhealthy" },
+	testenv.WaitFor(t, 40*time.Second, func() bool { h = health(ctrl); return h == "unhealthy" },
 		"the controller to turn unhealthy once the app fails its probe (last: %q)", &h)
 
-	waitFor(t, 90*time.Second, func() bool {
+	testenv.WaitFor(t, 90*time.Second, func() bool {
 		for id := range s.controllers("app") {
 			if id != ctrl && health(id) == "healthy" {
 				return true
@@ -434,7 +395,7 @@ func TestHealth(t *testing.T) {
 		}
 		return false
 	}, "Swarm to replace the unhealthy pod with a healthy one")
-	left, _ := docker("ps", "-aq", "--filter", "label=podinit.controller="+ctrl)
+	left, _ := testenv.Docker("ps", "-aq", "--filter", "label=podinit.controller="+ctrl)
 	require.Empty(t, left, "the unhealthy pod's components must be gone")
 	s.rm()
 }
@@ -447,7 +408,7 @@ func TestSidecar(t *testing.T) {
 
 	// Through the proxy: the app's page, marked by the proxy.
 	var out string
-	waitFor(t, 30*time.Second, func() bool {
+	testenv.WaitFor(t, 30*time.Second, func() bool {
 		out, _ = execIn(app, "wget", "-S", "-qO-", "http://localhost:80/")
 		return strings.Contains(out, "Hello from the app, served through its sidecar proxy.")
 	}, "the app's page through the proxy (last: %q)", &out)
@@ -488,7 +449,7 @@ func TestSidecarInit(t *testing.T) {
 	for service, greeting := range want {
 		app := s.component(service, "app")
 		var out string
-		waitFor(t, 20*time.Second, func() bool {
+		testenv.WaitFor(t, 20*time.Second, func() bool {
 			out, _ = execIn(app, "wget", "-qO-", "http://localhost:8080/")
 			return out == greeting
 		}, "the %s app to serve its config's greeting %q (last: %q)", service, greeting, &out)
@@ -504,7 +465,7 @@ func TestSidecarInit(t *testing.T) {
 // system: reading it there is much faster than docker exec, which matters
 // for reads that must happen close together.
 func fileIn(t *testing.T, id, file string) string {
-	pid := mustDocker(t, "inspect", "-f", "{{.State.Pid}}", id)
+	pid := testenv.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", id)
 	return filepath.Join("/proc", pid, "root", file)
 }
 
@@ -543,15 +504,15 @@ func TestSignal(t *testing.T) {
 		`hup-sender \| hup-sender: sent SIGHUP #1 to the greeter`,
 		`greeter \| greeter: SIGHUP received, reload #1`)
 	var diff int
-	waitFor(t, 10*time.Second, func() bool {
+	testenv.WaitFor(t, 10*time.Second, func() bool {
 		d, ok := hupsFromOutside(reloads, sent)
 		diff = d
 		return ok && d == 0
 	}, "every SIGHUP the sender sent to be a reload of the greeter (reloads-sent: %d)", &diff)
 
 	// docker kill -s HUP on the controller reaches the app.
-	mustDocker(t, "kill", "-s", "HUP", ctrl)
-	waitFor(t, 10*time.Second, func() bool {
+	testenv.MustDocker(t, "kill", "-s", "HUP", ctrl)
+	testenv.WaitFor(t, 10*time.Second, func() bool {
 		d, ok := hupsFromOutside(reloads, sent)
 		diff = d
 		return ok && d == 1
@@ -559,7 +520,7 @@ func TestSignal(t *testing.T) {
 
 	// x-podinit signals: [] kept it from the sender, which would have died
 	// of it (and ended the pod).
-	state := mustDocker(t, "inspect", "-f", "{{.State.Running}}", sender)
+	state := testenv.MustDocker(t, "inspect", "-f", "{{.State.Running}}", sender)
 	require.Equal(t, "true", state, "the sender must not get the forwarded SIGHUP")
 	require.Equal(t, sender, s.component("greeter", "hup-sender"))
 	s.rm()
@@ -583,14 +544,14 @@ func TestVolume(t *testing.T) {
 	site := s.component("site", "site")
 	s.component("site", "configurer")
 	var out string
-	waitFor(t, 20*time.Second, func() bool {
+	testenv.WaitFor(t, 20*time.Second, func() bool {
 		out, _ = execIn(site, "wget", "-qO-", "http://localhost:8080/")
 		return out == "hello from the site"
 	}, "the site's default page (last: %q)", &out)
 
 	out, err := execIn(site, "wget", "-qO-", "http://localhost:8081/cgi-bin/set?greeting=bonjour+from+the+configurer")
 	require.NoError(t, err, out)
-	waitFor(t, 10*time.Second, func() bool {
+	testenv.WaitFor(t, 10*time.Second, func() bool {
 		out, _ = execIn(site, "wget", "-qO-", "http://localhost:8080/")
 		return out == "bonjour from the configurer"
 	}, "the site to reload the rewritten config (last: %q)", &out)
@@ -602,17 +563,17 @@ func TestJob(t *testing.T) {
 	t.Parallel()
 	s := deploy(t, "job")
 	var tasks string
-	waitFor(t, 90*time.Second, func() bool {
-		tasks, _ = docker("service", "ps", "--format", "{{.ID}} {{.CurrentState}}", s.svc("batch"))
+	testenv.WaitFor(t, 90*time.Second, func() bool {
+		tasks, _ = testenv.Docker("service", "ps", "--format", "{{.ID}} {{.CurrentState}}", s.svc("batch"))
 		return strings.Contains(tasks, "Complete")
 	}, "the job's task to complete (tasks: %q)", &tasks)
 	lines := strings.Split(tasks, "\n")
 	require.Len(t, lines, 1, "a job that succeeds runs once")
 	task := strings.Fields(lines[0])[0]
-	status := mustDocker(t, "inspect", "-f", "{{.Status.ContainerStatus.ExitCode}} {{.Status.ContainerStatus.ContainerID}}", task)
+	status := testenv.MustDocker(t, "inspect", "-f", "{{.Status.ContainerStatus.ExitCode}} {{.Status.ContainerStatus.ContainerID}}", task)
 	code, ctrl, _ := strings.Cut(status, " ")
 	require.Equal(t, "0", code, "the controller's exit code")
-	left, _ := docker("ps", "-aq", "--filter", "label=podinit.controller="+ctrl)
+	left, _ := testenv.Docker("ps", "-aq", "--filter", "label=podinit.controller="+ctrl)
 	require.Empty(t, left, "the job's components must be gone once it completed")
 
 	s.waitLogs("batch", 10*time.Second,
@@ -630,21 +591,21 @@ func TestServiceRmDuringStartUp(t *testing.T) {
 	// The writer becomes healthy a few seconds after it starts, and only then
 	// does the app start: remove the service in between.
 	var states string
-	waitFor(t, 90*time.Second, func() bool {
-		states, _ = docker("ps", "-a", "--filter", "label=podinit.swarm.service.name="+svc, "--format", `{{.Label "podinit.component"}}`)
+	testenv.WaitFor(t, 90*time.Second, func() bool {
+		states, _ = testenv.Docker("ps", "-a", "--filter", "label=podinit.swarm.service.name="+svc, "--format", `{{.Label "podinit.component"}}`)
 		return strings.Contains(states, "writer")
 	}, "the writer component to exist (have: %q)", &states)
 	require.NotContains(t, states, "app", "the app started before the service was removed: the test lost its window")
-	mustDocker(t, "service", "rm", svc)
+	testenv.MustDocker(t, "service", "rm", svc)
 
 	var left string
 	for _, settle := range []time.Duration{0, 3 * time.Second} {
 		// Check again after a pause: a controller still starting must not
 		// create a component after its pod looked empty.
 		time.Sleep(settle)
-		waitFor(t, 60*time.Second, func() bool {
-			a, _ := docker("ps", "-a", "--filter", "label=podinit.swarm.service.name="+svc, "--format", "{{.Names}} {{.State}}")
-			b, _ := docker("ps", "-a", "--filter", "label=com.docker.swarm.service.name="+svc, "--format", "{{.Names}} {{.State}}")
+		testenv.WaitFor(t, 60*time.Second, func() bool {
+			a, _ := testenv.Docker("ps", "-a", "--filter", "label=podinit.swarm.service.name="+svc, "--format", "{{.Names}} {{.State}}")
+			b, _ := testenv.Docker("ps", "-a", "--filter", "label=com.docker.swarm.service.name="+svc, "--format", "{{.Names}} {{.State}}")
 			left = strings.TrimSpace(a + "\n" + b)
 			return left == ""
 		}, "nothing of the removed service left (left: %q)", &left)

@@ -21,8 +21,8 @@ import (
 // would: docker inspect, docker logs, files on shared volumes.
 
 const (
-	podImage = "podinit:dev"
-	bbox     = "podinit-test/busybox:latest"
+	podImage = testenv.PodImage
+	bbox     = testenv.Busybox
 )
 
 var podSeq atomic.Int64
@@ -31,20 +31,6 @@ func requirePodEnv(t *testing.T) {
 	t.Helper()
 	testenv.RequireImage(t, podImage)
 	testenv.RequireImage(t, bbox)
-}
-
-// docker runs the docker CLI and returns its trimmed combined output.
-func docker(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	out, err := exec.Command("docker", args...).CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-}
-
-func mustDocker(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := docker(t, args...)
-	require.NoError(t, err, "docker %s: %s", strings.Join(args, " "), out)
-	return out
 }
 
 // uniqueName gives each pod (and volume) of a test run its own name.
@@ -78,25 +64,25 @@ func runPod(t *testing.T, labels map[string]string, dockerArgs []string, flags .
 	args = append(args, podImage)
 	args = append(args, flags...)
 	t.Cleanup(p.cleanup)
-	mustDocker(t, args...)
+	testenv.MustDocker(t, args...)
 	return p
 }
 
 func (p *testPod) cleanup() {
 	if p.t.Failed() {
-		out, _ := docker(p.t, "logs", p.name)
+		out, _ := testenv.Docker("logs", p.name)
 		p.t.Logf("controller %s logs:\n%s", p.name, out)
 	}
-	docker(p.t, "rm", "-f", p.name)
-	ids, _ := docker(p.t, "ps", "-aq", "--filter", "label=podinit.pod="+p.name)
+	testenv.Docker("rm", "-f", p.name)
+	ids, _ := testenv.Docker("ps", "-aq", "--filter", "label=podinit.pod="+p.name)
 	for _, id := range strings.Fields(ids) {
-		docker(p.t, "rm", "-f", id)
+		testenv.Docker("rm", "-f", id)
 	}
 }
 
 // components lists the pod's containers still on the engine, by name.
 func (p *testPod) components() []string {
-	out, _ := docker(p.t, "ps", "-a", "--filter", "label=podinit.pod="+p.name, "--format", "{{.Names}}")
+	out, _ := testenv.Docker("ps", "-a", "--filter", "label=podinit.pod="+p.name, "--format", "{{.Names}}")
 	var names []string
 	for _, n := range strings.Fields(out) {
 		names = append(names, strings.TrimPrefix(n, p.name+"."))
@@ -108,9 +94,9 @@ func (p *testPod) components() []string {
 // running waits until every named component runs.
 func (p *testPod) running(names ...string) {
 	p.t.Helper()
-	waitFor(p.t, 60*time.Second, func() bool {
+	testenv.WaitFor(p.t, 60*time.Second, func() bool {
 		for _, n := range names {
-			out, err := docker(p.t, "inspect", "-f", "{{.State.Running}}", p.name+"."+n)
+			out, err := testenv.Docker("inspect", "-f", "{{.State.Running}}", p.name+"."+n)
 			if err != nil || out != "true" {
 				return false
 			}
@@ -123,8 +109,8 @@ func (p *testPod) running(names ...string) {
 func (p *testPod) exitCode(timeout time.Duration) int {
 	p.t.Helper()
 	var code string
-	waitFor(p.t, timeout, func() bool {
-		out, err := docker(p.t, "inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", p.name)
+	testenv.WaitFor(p.t, timeout, func() bool {
+		out, err := testenv.Docker("inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", p.name)
 		if err != nil {
 			return false
 		}
@@ -138,43 +124,32 @@ func (p *testPod) exitCode(timeout time.Duration) int {
 }
 
 func (p *testPod) logs() string {
-	out, _ := docker(p.t, "logs", p.name)
+	out, _ := testenv.Docker("logs", p.name)
 	return out
 }
 
 // noneLeft asserts that no container of the pod remains.
 func (p *testPod) noneLeft() {
 	p.t.Helper()
-	waitFor(p.t, 20*time.Second, func() bool { return len(p.components()) == 0 }, "no component of %s left (left: %v)", p.name, p.components())
-}
-
-func waitFor(t *testing.T, timeout time.Duration, cond func() bool, what string, args ...any) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for "+what, append([]any{timeout}, args...)...)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testenv.WaitFor(p.t, 20*time.Second, func() bool { return len(p.components()) == 0 }, "no component of %s left (left: %v)", p.name, p.components())
 }
 
 // volume makes a named volume removed at cleanup, and returns its name.
 func volume(t *testing.T) string {
 	name := uniqueName(t, "vol")
-	mustDocker(t, "volume", "create", name)
-	t.Cleanup(func() { docker(t, "volume", "rm", "-f", name) })
+	testenv.MustDocker(t, "volume", "create", name)
+	t.Cleanup(func() { testenv.Docker("volume", "rm", "-f", name) })
 	return name
 }
 
 // readVolume reads a file from a named volume with a throwaway container.
 func readVolume(t *testing.T, vol, file string) string {
-	out, _ := docker(t, "run", "--rm", "-v", vol+":/v", bbox, "cat", "/v/"+file)
+	out, _ := testenv.Docker("run", "--rm", "-v", vol+":/v", bbox, "cat", "/v/"+file)
 	return out
 }
 
 func nsOf(t *testing.T, container, ns string) string {
-	pid := mustDocker(t, "inspect", "-f", "{{.State.Pid}}", container)
+	pid := testenv.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", container)
 	link, err := os.Readlink(filepath.Join("/proc", pid, "ns", ns))
 	require.NoError(t, err)
 	return link
@@ -194,8 +169,8 @@ depends_on: [web]`,
 	p.running("web", "client")
 
 	var body string
-	waitFor(t, 20*time.Second, func() bool {
-		body, _ = docker(t, "exec", p.name+".client", "wget", "-qO-", "http://localhost:8080/")
+	testenv.WaitFor(t, 20*time.Second, func() bool {
+		body, _ = testenv.Docker("exec", p.name+".client", "wget", "-qO-", "http://localhost:8080/")
 		return body == "hello-from-web"
 	}, "the client to reach web over localhost (last: %q)", body)
 
@@ -211,14 +186,14 @@ depends_on: [web]`,
 	require.Contains(t, p.components(), "ipc-holder")
 
 	// The client sees web's httpd: one PID namespace.
-	ps := mustDocker(t, "exec", p.name+".client", "ps")
+	ps := testenv.MustDocker(t, "exec", p.name+".client", "ps")
 	require.Contains(t, ps, "httpd")
 
 	// Ownership labels.
-	require.Equal(t, p.name, mustDocker(t, "inspect", "-f", `{{index .Config.Labels "podinit.pod"}}`, p.name+".web"))
-	require.Equal(t, "web", mustDocker(t, "inspect", "-f", `{{index .Config.Labels "podinit.component"}}`, p.name+".web"))
+	require.Equal(t, p.name, testenv.MustDocker(t, "inspect", "-f", `{{index .Config.Labels "podinit.pod"}}`, p.name+".web"))
+	require.Equal(t, "web", testenv.MustDocker(t, "inspect", "-f", `{{index .Config.Labels "podinit.component"}}`, p.name+".web"))
 
-	mustDocker(t, "stop", p.name)
+	testenv.MustDocker(t, "stop", p.name)
 	require.Equal(t, 0, p.exitCode(30*time.Second))
 	p.noneLeft()
 }
@@ -251,7 +226,7 @@ command: ["sh", "-c", "trap 'echo stop %s $(date +%%s%%N) >> /shared/log; exit 0
 		"pod.component.app":   comp("app", "SIGINT", "depends_on: {cache: {condition: service_started}, db: {condition: service_started}}"),
 	}, nil)
 	p.running("db", "cache", "app")
-	mustDocker(t, "stop", p.name)
+	testenv.MustDocker(t, "stop", p.name)
 	require.Equal(t, 0, p.exitCode(30*time.Second))
 	p.noneLeft()
 
@@ -283,7 +258,7 @@ volumes: ["%s:/shared"]
 command: ["sh", "-c", "cat /shared/config > /shared/seen; sleep 3600"]`, bbox, vol),
 	}, nil)
 	p.running("app")
-	waitFor(t, 10*time.Second, func() bool { return readVolume(t, vol, "seen") == "first\nsecond" }, "app to see the init components' config")
+	testenv.WaitFor(t, 10*time.Second, func() bool { return readVolume(t, vol, "seen") == "first\nsecond" }, "app to see the init components' config")
 }
 
 func TestFailingInitComponentFailsThePod(t *testing.T) {
@@ -308,9 +283,9 @@ func TestCopiesFilesAndDirectories(t *testing.T) {
 		"pod.copy.app":      "- /config/app.conf:/etc/app/app.conf\n- /config/conf.d:/etc/app/conf.d",
 	}, []string{"-v", dir + ":/config:ro"})
 	p.running("app")
-	require.Equal(t, "listen 80", mustDocker(t, "exec", p.name+".app", "cat", "/etc/app/app.conf"))
-	require.Equal(t, "640", mustDocker(t, "exec", p.name+".app", "stat", "-c", "%a", "/etc/app/app.conf"))
-	require.Equal(t, "755", mustDocker(t, "exec", p.name+".app", "stat", "-c", "%a", "/etc/app/conf.d/sub/x.sh"))
+	require.Equal(t, "listen 80", testenv.MustDocker(t, "exec", p.name+".app", "cat", "/etc/app/app.conf"))
+	require.Equal(t, "640", testenv.MustDocker(t, "exec", p.name+".app", "stat", "-c", "%a", "/etc/app/app.conf"))
+	require.Equal(t, "755", testenv.MustDocker(t, "exec", p.name+".app", "stat", "-c", "%a", "/etc/app/conf.d/sub/x.sh"))
 }
 
 func TestComponentCrashEndsThePodWithItsCode(t *testing.T) {
@@ -331,7 +306,7 @@ func TestLogsArePrefixedForTTYAndPlainComponents(t *testing.T) {
 		"pod.component.tty":   "image: " + bbox + "\ntty: true\ncommand: [\"sh\", \"-c\", \"echo tty-line; sleep 3600\"]",
 	}, nil, "-logs")
 	p.running("plain", "tty")
-	waitFor(t, 10*time.Second, func() bool {
+	testenv.WaitFor(t, 10*time.Second, func() bool {
 		l := p.logs()
 		return strings.Contains(l, "plain | out-line") && strings.Contains(l, "plain | err-line") &&
 			strings.Contains(l, "plain | a\n") && strings.Contains(l, "plain | b") && strings.Contains(l, "tty | tty-line")
@@ -387,15 +362,15 @@ func TestLeftoversOfADeadControllerAreRemoved(t *testing.T) {
 	// Without PID sharing a component outlives a killed controller.
 	p := runPod(t, labels, nil, "-pids=false")
 	p.running("app")
-	oldID := mustDocker(t, "inspect", "-f", "{{.Id}}", p.name+".app")
-	mustDocker(t, "rm", "-f", p.name)
+	oldID := testenv.MustDocker(t, "inspect", "-f", "{{.Id}}", p.name+".app")
+	testenv.MustDocker(t, "rm", "-f", p.name)
 	require.Contains(t, p.components(), "app", "the component outlives its killed controller")
 
 	// A new controller of the same name (the same pod) cleans up first.
 	args := []string{"run", "-d", "--name", p.name, "-v", "/var/run/docker.sock:/var/run/docker.sock", "--label", "pod.component.app=" + labels["pod.component.app"], podImage, "-pids=false"}
-	mustDocker(t, args...)
-	waitFor(t, 30*time.Second, func() bool {
-		id, _ := docker(t, "inspect", "-f", "{{.Id}}", p.name+".app")
+	testenv.MustDocker(t, args...)
+	testenv.WaitFor(t, 30*time.Second, func() bool {
+		id, _ := testenv.Docker("inspect", "-f", "{{.Id}}", p.name+".app")
 		return id != "" && id != oldID
 	}, "a new app container to replace the leftover")
 	p.running("app")
@@ -412,7 +387,7 @@ func TestSignalsDuringStartUpAreHandled(t *testing.T) {
 	}, nil)
 	p.running("db")
 	began := time.Now()
-	mustDocker(t, "stop", "-t", "20", p.name)
+	testenv.MustDocker(t, "stop", "-t", "20", p.name)
 	require.Less(t, time.Since(began), 15*time.Second)
 	require.Equal(t, 0, p.exitCode(5*time.Second))
 	p.noneLeft()
@@ -432,8 +407,8 @@ func TestDependencyThatNeverGetsReadyFailsThePod(t *testing.T) {
 func TestVolumesAreSharedByReferenceAndNeverTheSocket(t *testing.T) {
 	t.Parallel()
 	vol := uniqueName(t, "realvol")
-	mustDocker(t, "volume", "create", "--label", "podinit.volume-ref=data", vol)
-	t.Cleanup(func() { docker(t, "volume", "rm", "-f", vol) })
+	testenv.MustDocker(t, "volume", "create", "--label", "podinit.volume-ref=data", vol)
+	t.Cleanup(func() { testenv.Docker("volume", "rm", "-f", vol) })
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "shared.txt"), []byte("from-controller\n"), 0o644))
 
@@ -442,10 +417,10 @@ func TestVolumesAreSharedByReferenceAndNeverTheSocket(t *testing.T) {
 		"pod.component.app": "image: " + bbox + "\nvolumes: [\"data:/d\"]\ncommand: [\"sh\", \"-c\", \"echo written-by-app > /d/f; sleep 3600\"]",
 	}, []string{"-v", vol + ":/unused", "-v", dir + ":/conf:ro"}, "-volumes")
 	p.running("app")
-	waitFor(t, 10*time.Second, func() bool { return readVolume(t, vol, "f") == "written-by-app" }, "app to write into the controller's volume by its reference")
+	testenv.WaitFor(t, 10*time.Second, func() bool { return readVolume(t, vol, "f") == "written-by-app" }, "app to write into the controller's volume by its reference")
 	// -volumes: the controller's mounts, but not the Docker socket.
-	require.Equal(t, "from-controller", mustDocker(t, "exec", p.name+".app", "cat", "/conf/shared.txt"))
-	_, err := docker(t, "exec", p.name+".app", "test", "-e", "/var/run/docker.sock")
+	require.Equal(t, "from-controller", testenv.MustDocker(t, "exec", p.name+".app", "cat", "/conf/shared.txt"))
+	_, err := testenv.Docker("exec", p.name+".app", "test", "-e", "/var/run/docker.sock")
 	require.Error(t, err, "the Docker socket must never reach a component")
 }
 
@@ -503,11 +478,11 @@ services:
 	// A controller's labels, read through the engine, without running it.
 	requirePodEnv(t)
 	name := uniqueName(t, "validate")
-	t.Cleanup(func() { docker(t, "rm", "-f", name) })
-	mustDocker(t, "create", "--name", name, "--label", "pod.component.app=image: "+bbox+"\ncpus: 0.5", podImage)
+	t.Cleanup(func() { testenv.Docker("rm", "-f", name) })
+	testenv.MustDocker(t, "create", "--name", name, "--label", "pod.component.app=image: "+bbox+"\ncpus: 0.5", podImage)
 	out, err = exec.Command(bin, "validate", "-container", name).CombinedOutput()
 	require.NoError(t, err, string(out))
 	require.Contains(t, string(out), "app [main] image "+bbox+" (cpus 0.5)")
-	left, _ := docker(t, "ps", "-aq", "--filter", "label=podinit.pod="+name)
+	left, _ := testenv.Docker("ps", "-aq", "--filter", "label=podinit.pod="+name)
 	require.Empty(t, left, "validate creates nothing")
 }

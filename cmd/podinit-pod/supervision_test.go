@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/podinit/podinit/internal/testenv"
+
 	"github.com/podinit/podinit/healthprobe"
 )
 
@@ -41,21 +43,21 @@ func TestSignalsToTheControllerReachTheComponents(t *testing.T) {
 				"pod.component.proxy": catcher("proxy", vol, "x-podinit: {signals: [USR1]}"),
 			}, nil, flags...)
 			p.running("app", "proxy")
-			waitFor(t, 10*time.Second, func() bool {
+			testenv.WaitFor(t, 10*time.Second, func() bool {
 				return readVolume(t, vol, "app.up") == "" && readVolume(t, vol, "proxy.up") == ""
 			}, "the traps to be set")
 			// cat of an empty file prints nothing; a missing one errors.
-			_, err := docker(t, "run", "--rm", "-v", vol+":/v", bbox, "test", "-f", "/v/proxy.up")
+			_, err := testenv.Docker("run", "--rm", "-v", vol+":/v", bbox, "test", "-f", "/v/proxy.up")
 			require.NoError(t, err)
 
-			mustDocker(t, "kill", "-s", "HUP", p.name)
-			waitFor(t, 10*time.Second, func() bool { return readVolume(t, vol, "app") == "HUP" }, "app to get HUP")
-			mustDocker(t, "kill", "-s", "USR1", p.name)
-			waitFor(t, 10*time.Second, func() bool {
+			testenv.MustDocker(t, "kill", "-s", "HUP", p.name)
+			testenv.WaitFor(t, 10*time.Second, func() bool { return readVolume(t, vol, "app") == "HUP" }, "app to get HUP")
+			testenv.MustDocker(t, "kill", "-s", "USR1", p.name)
+			testenv.WaitFor(t, 10*time.Second, func() bool {
 				return readVolume(t, vol, "app") == "HUP\nUSR1" && readVolume(t, vol, "proxy") == "USR1"
 			}, "app and proxy to get USR1 (app %q, proxy %q)", readVolume(t, vol, "app"), readVolume(t, vol, "proxy"))
 			// The controller keeps running, and proxy never saw HUP.
-			require.Equal(t, "true", mustDocker(t, "inspect", "-f", "{{.State.Running}}", p.name))
+			require.Equal(t, "true", testenv.MustDocker(t, "inspect", "-f", "{{.State.Running}}", p.name))
 			require.Equal(t, "USR1", readVolume(t, vol, "proxy"))
 		})
 	}
@@ -64,7 +66,7 @@ func TestSignalsToTheControllerReachTheComponents(t *testing.T) {
 // zombies counts the zombie processes in the pod's PID namespace, as seen
 // from inside a component.
 func zombies(t *testing.T, container string) int {
-	out, err := docker(t, "exec", container, "sh", "-c", "grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l")
+	out, err := testenv.Docker("exec", container, "sh", "-c", "grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l")
 	require.NoError(t, err, out)
 	n, err := strconv.Atoi(strings.TrimSpace(out))
 	require.NoError(t, err, out)
@@ -80,17 +82,17 @@ func TestOrphansOfComponentsAreReaped(t *testing.T) {
 command: ["sh", "-c", "i=0; while [ $i -lt 1000 ]; do (sleep 0.2 &); i=$((i+1)); done; touch /tmp/done; sleep 3600"]`,
 	}, nil)
 	p.running("app")
-	waitFor(t, 60*time.Second, func() bool {
-		_, err := docker(t, "exec", p.name+".app", "test", "-f", "/tmp/done")
+	testenv.WaitFor(t, 60*time.Second, func() bool {
+		_, err := testenv.Docker("exec", p.name+".app", "test", "-f", "/tmp/done")
 		return err == nil
 	}, "1,000 orphans to be made")
-	waitFor(t, 10*time.Second, func() bool { return zombies(t, p.name+".app") == 0 }, "no zombie left (zombies: %d)", zombies(t, p.name+".app"))
+	testenv.WaitFor(t, 10*time.Second, func() bool { return zombies(t, p.name+".app") == 0 }, "no zombie left (zombies: %d)", zombies(t, p.name+".app"))
 }
 
 // status asks the controller for `podinit status`.
 func status(t *testing.T, p *testPod) healthprobe.Status {
 	t.Helper()
-	out := mustDocker(t, "exec", p.name, "/podinit", "status")
+	out := testenv.MustDocker(t, "exec", p.name, "/podinit", "status")
 	var st healthprobe.Status
 	require.NoError(t, json.Unmarshal([]byte(out), &st), out)
 	return st
@@ -119,7 +121,7 @@ func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
 	}, nil, "-stop-budget", "6s")
 	p.running("quick", "own", "long")
 	began := time.Now()
-	mustDocker(t, "stop", "-t", "6", p.name)
+	testenv.MustDocker(t, "stop", "-t", "6", p.name)
 	took := time.Since(began)
 	require.Equal(t, 0, p.exitCode(5*time.Second), "a requested stop that completes in its budget is success")
 	require.Less(t, took, 6*time.Second, "podinit exits inside its budget, before Docker's SIGKILL")
@@ -140,20 +142,20 @@ command: ["sh", "-c", "touch /tmp/ok; sleep 3600"]
 healthcheck: {test: ["CMD", "test", "-f", "/tmp/ok"], interval: 1s, retries: 1}`,
 	}, []string{"--health-interval", "1s", "--health-retries", "2", "--health-start-period", "1s"})
 	health := func() string {
-		out, _ := docker(t, "inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", p.name)
+		out, _ := testenv.Docker("inspect", "-f", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", p.name)
 		return out
 	}
-	waitFor(t, 30*time.Second, func() bool { return health() == "healthy" }, "the controller to be healthy (is %s)", health())
+	testenv.WaitFor(t, 30*time.Second, func() bool { return health() == "healthy" }, "the controller to be healthy (is %s)", health())
 	require.Equal(t, "healthy", component(status(t, p), "app").Health)
 
-	mustDocker(t, "exec", p.name+".app", "rm", "/tmp/ok")
-	waitFor(t, 30*time.Second, func() bool { return health() == "unhealthy" }, "the controller to be unhealthy (is %s)", health())
+	testenv.MustDocker(t, "exec", p.name+".app", "rm", "/tmp/ok")
+	testenv.WaitFor(t, 30*time.Second, func() bool { return health() == "unhealthy" }, "the controller to be unhealthy (is %s)", health())
 	st := status(t, p)
 	require.Equal(t, "unhealthy", st.Health)
 	require.Equal(t, "unhealthy", component(st, "app").Health)
 
-	mustDocker(t, "exec", p.name+".app", "touch", "/tmp/ok")
-	waitFor(t, 30*time.Second, func() bool { return health() == "healthy" }, "the controller to be healthy again (is %s)", health())
+	testenv.MustDocker(t, "exec", p.name+".app", "touch", "/tmp/ok")
+	testenv.WaitFor(t, 30*time.Second, func() bool { return health() == "healthy" }, "the controller to be healthy again (is %s)", health())
 }
 
 func TestComponentsOverThePodsLimitsAreRejected(t *testing.T) {
@@ -186,7 +188,7 @@ command: ["sh", "-c", "trap 'echo stop %[4]s >> /shared/log; sleep 0.5; exit 0' 
 		"pod.component.proxy": comp("proxy", "sidecar"),
 	}, nil)
 	p.running("app", "proxy")
-	mustDocker(t, "stop", p.name)
+	testenv.MustDocker(t, "stop", p.name)
 	require.Equal(t, 0, p.exitCode(30*time.Second))
 	require.Equal(t, "start proxy\nstart app\nstop app\nstop proxy", readVolume(t, vol, "log"))
 }
@@ -215,7 +217,7 @@ command: ["sh", "-c", "cut -d' ' -f1 /proc/uptime >> /shared/runs; exit 3"]`, bb
 	}, nil)
 	// Each run notes the host's uptime (not namespaced) in seconds.
 	var runs []float64
-	waitFor(t, 60*time.Second, func() bool {
+	testenv.WaitFor(t, 60*time.Second, func() bool {
 		runs = runs[:0]
 		for _, f := range strings.Fields(readVolume(t, vol, "runs")) {
 			if n, err := strconv.ParseFloat(f, 64); err == nil {
@@ -237,7 +239,7 @@ command: ["sh", "-c", "cut -d' ' -f1 /proc/uptime >> /shared/runs; exit 3"]`, bb
 	for _, d := range []string{"1s", "2s", "4s"} {
 		require.Contains(t, logs, "flaky exited with 3; restarting in "+d)
 	}
-	require.Equal(t, "true", mustDocker(t, "inspect", "-f", "{{.State.Running}}", p.name), "a restarting component does not end the pod")
+	require.Equal(t, "true", testenv.MustDocker(t, "inspect", "-f", "{{.State.Running}}", p.name), "a restarting component does not end the pod")
 	c := component(status(t, p), "flaky")
 	require.GreaterOrEqual(t, c.Restarts, 3)
 	require.NotNil(t, c.LastExit)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/internal/testenv"
 )
 
 // requireSwarm makes sure the engine is a swarm manager (`make test` makes
@@ -13,7 +15,7 @@ import (
 func requireSwarm(t *testing.T) {
 	t.Helper()
 	requirePodEnv(t)
-	state, _ := docker(t, "info", "--format", "{{.Swarm.LocalNodeState}}")
+	state, _ := testenv.Docker("info", "--format", "{{.Swarm.LocalNodeState}}")
 	if state != "active" {
 		t.Fatalf("the engine is not a swarm (state %q): run `make test`, which runs `docker swarm init`", state)
 	}
@@ -24,13 +26,13 @@ func TestPodAsASwarmService(t *testing.T) {
 	requireSwarm(t)
 	svc := uniqueName(t, "svc")
 	t.Cleanup(func() {
-		docker(t, "service", "rm", svc)
-		ids, _ := docker(t, "ps", "-aq", "--filter", "label=podinit.swarm.service.name="+svc)
+		testenv.Docker("service", "rm", svc)
+		ids, _ := testenv.Docker("ps", "-aq", "--filter", "label=podinit.swarm.service.name="+svc)
 		for _, id := range strings.Fields(ids) {
-			docker(t, "rm", "-f", id)
+			testenv.Docker("rm", "-f", id)
 		}
 	})
-	mustDocker(t, "service", "create", "-d", "--name", svc,
+	testenv.MustDocker(t, "service", "create", "-d", "--name", svc,
 		"--restart-condition", "none",
 		"--mount", "type=bind,src=/var/run/docker.sock,dst=/var/run/docker.sock",
 		"--container-label", "pod.component.web=image: "+bbox+"\ncommand: [\"sh\", \"-c\", \"mkdir -p /www && echo swarm-pod > /www/index.html && exec httpd -f -p 8080 -h /www\"]",
@@ -40,22 +42,22 @@ func TestPodAsASwarmService(t *testing.T) {
 	// The pod is "<service>.<slot>"; its components carry the task's labels.
 	pod := svc + ".1"
 	find := func(component string) string {
-		out, _ := docker(t, "ps", "-q", "--filter", "label=podinit.pod="+pod, "--filter", "label=podinit.component="+component)
+		out, _ := testenv.Docker("ps", "-q", "--filter", "label=podinit.pod="+pod, "--filter", "label=podinit.component="+component)
 		return out
 	}
-	waitFor(t, 90*time.Second, func() bool { return find("web") != "" && find("client") != "" }, "the pod's components to run")
+	testenv.WaitFor(t, 90*time.Second, func() bool { return find("web") != "" && find("client") != "" }, "the pod's components to run")
 	client := find("client")
-	require.Equal(t, svc, mustDocker(t, "inspect", "-f", `{{index .Config.Labels "podinit.swarm.service.name"}}`, client))
+	require.Equal(t, svc, testenv.MustDocker(t, "inspect", "-f", `{{index .Config.Labels "podinit.swarm.service.name"}}`, client))
 
 	var body string
-	waitFor(t, 20*time.Second, func() bool {
-		body, _ = docker(t, "exec", client, "wget", "-qO-", "http://localhost:8080/")
+	testenv.WaitFor(t, 20*time.Second, func() bool {
+		body, _ = testenv.Docker("exec", client, "wget", "-qO-", "http://localhost:8080/")
 		return body == "swarm-pod"
 	}, "client to reach web over localhost (last %q)", body)
 
-	mustDocker(t, "service", "rm", svc)
-	waitFor(t, 60*time.Second, func() bool {
-		out, _ := docker(t, "ps", "-aq", "--filter", "label=podinit.pod="+pod)
+	testenv.MustDocker(t, "service", "rm", svc)
+	testenv.WaitFor(t, 60*time.Second, func() bool {
+		out, _ := testenv.Docker("ps", "-aq", "--filter", "label=podinit.pod="+pod)
 		return out == ""
 	}, "no component of %s left", pod)
 }
