@@ -112,6 +112,12 @@ func (s *stack) cleanup() {
 			logs, _ := testenv.Docker("service", "logs", "--raw", svc)
 			s.t.Logf("service %s tasks:\n%s\nlogs:\n%s", svc, out, logs)
 		}
+		// Why Swarm judged a controller unhealthy: its last probes.
+		ids, _ := testenv.Docker("ps", "-aq", "--filter", "label=com.docker.stack.namespace="+s.name)
+		for _, id := range strings.Fields(ids) {
+			health, _ := testenv.Docker("inspect", "-f", "{{.Name}} {{.State.Status}} {{json .State.Health}}", id)
+			s.t.Logf("controller %s", health)
+		}
 	}
 	if !s.gone {
 		testenv.Docker("stack", "rm", s.name)

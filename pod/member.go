@@ -3,6 +3,7 @@ package pod
 import (
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/podinit/podinit/healthprobe"
@@ -29,7 +30,8 @@ type member struct {
 	failed     bool // it could not be started
 	ready      bool // started, and healthy if it has a healthcheck
 	changed    chan struct{}
-	signalPid  *pidTarget // direct signal delivery in a shared PID namespace
+	signalPid  *pidTarget     // direct signal delivery in a shared PID namespace
+	stopSignal syscall.Signal // the container's, the image's STOPSIGNAL included
 
 	launched atomic.Bool
 	stopOnce sync.Once

@@ -81,6 +81,18 @@ func (t *pidTarget) signal(sig syscall.Signal) error {
 	return unix.PidfdSendSignal(t.fd, sig, nil, 0)
 }
 
+// gone reports whether the process has exited: its pidfd turns readable.
+func (t *pidTarget) gone() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.fd < 0 {
+		return true
+	}
+	fds := []unix.PollFd{{Fd: int32(t.fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n == 1
+}
+
 func (t *pidTarget) close() {
 	t.mu.Lock()
 	defer t.mu.Unlock()

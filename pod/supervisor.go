@@ -2,6 +2,7 @@ package pod
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -10,9 +11,11 @@ import (
 	"time"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/init/signals"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+	"golang.org/x/sys/unix"
 )
 
 // Exit codes of the controller besides a component's own code.
@@ -473,8 +476,13 @@ func (s *Supervisor) runOnce(ctx context.Context, m *member) outcome {
 func (s *Supervisor) running(ctx context.Context, id string, m *member) {
 	hasHealth := false
 	pid := 0
+	stopSig := stopSignal(m.StopSignal)
 	if info, err := s.eng.ContainerInspect(ctx, id); err == nil {
 		hasHealth = info.Config != nil && info.Config.Healthcheck != nil && len(info.Config.Healthcheck.Test) > 0 && info.Config.Healthcheck.Test[0] != "NONE"
+		if info.Config != nil {
+			// The engine's config holds the image's STOPSIGNAL too.
+			stopSig = stopSignal(info.Config.StopSignal)
+		}
 		if info.State != nil {
 			pid = info.State.Pid
 		}
@@ -494,6 +502,7 @@ func (s *Supervisor) running(ctx context.Context, id string, m *member) {
 		}
 		m.ready = !hasHealth
 		m.signalPid = target
+		m.stopSignal = stopSig
 	})
 	s.log.Printf("%s started (%s)", m.Name, short(id))
 }
@@ -511,7 +520,11 @@ func (s *Supervisor) exited(m *member, code int) outcome {
 		m.id = ""
 		m.ready = false
 	})
-	s.log.Printf("%s exited with %d", m.Name, code)
+	if code == codeUnknown {
+		s.log.Printf("%s exited; the engine did not report its code in time", m.Name)
+	} else {
+		s.log.Printf("%s exited with %d", m.Name, code)
+	}
 	return outcome{code: code}
 }
 
@@ -526,50 +539,62 @@ func (s *Supervisor) lostWait(ctx context.Context, id string, err error) int {
 }
 
 // stopContainer sends the member's stop signal, waits until its own grace or
-// the pod's deadline, whichever is first, then sends SIGKILL.
+// the pod's deadline, whichever is first, then sends SIGKILL. The deadline
+// counts from the start of the stop, whatever the engine does: signals go
+// straight to the container's process when the pod shares its PID
+// namespace, and engine calls never hold the stop past its deadline.
 func (s *Supervisor) stopContainer(ctx context.Context, id string, m *member, waitC <-chan container.WaitResponse, waitErr <-chan error) outcome {
 	began := time.Now()
 	deadline := began.Add(m.grace(s.plan.Options.StopBudget))
 	if pod := m.stopDeadline(); !pod.IsZero() && pod.Before(deadline) {
 		deadline = pod
 	}
-	sig := m.StopSignal
-	if sig == "" {
-		sig = "SIGTERM"
-	}
-	m.update(func(m *member) { m.state = healthprobe.StateStopping })
-	if err := s.eng.ContainerKill(ctx, id, sig); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
-		s.log.Printf("warning: %s: sending %s: %v", m.Name, sig, err)
-	}
-	killed := false
-	var code int
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
+	var sig syscall.Signal
+	m.update(func(m *member) { m.state, sig = healthprobe.StateStopping, m.stopSignal })
+	if sig == 0 {
+		sig = stopSignal(m.StopSignal)
+	}
+	s.deliver(ctx, id, m, sig, deadline)
+	killed := false
+	var code int
 	select {
 	case r := <-waitC:
 		code = exitOf(r)
 	case err := <-waitErr:
 		code = s.lostWait(ctx, id, err)
 	case <-timer.C:
-		killed = true
-		why := "its stop_grace_period"
-		if pod := m.stopDeadline(); !pod.IsZero() && !deadline.Before(pod) {
-			why = "the pod's stop deadline"
+		var target *pidTarget
+		m.view(func(m *member) { target = m.signalPid })
+		if target != nil && target.gone() {
+			// It stopped in time; only the engine is late to say so.
+			s.log.Printf("%s: exited after %s, the engine has not reported it yet", m.Name, time.Since(began).Round(time.Millisecond))
+		} else {
+			killed = true
+			why := "its stop_grace_period"
+			if pod := m.stopDeadline(); !pod.IsZero() && !deadline.Before(pod) {
+				why = "the pod's stop deadline"
+			}
+			s.log.Printf("%s: SIGKILL after %s (%s)", m.Name, time.Since(began).Round(time.Millisecond), why)
 		}
-		s.log.Printf("%s: SIGKILL after %s (%s)", m.Name, time.Since(began).Round(time.Millisecond), why)
-		if err := s.eng.ContainerKill(ctx, id, "SIGKILL"); err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
-			s.log.Printf("warning: %s: sending SIGKILL: %v", m.Name, err)
+		wait := s.afterKillWait()
+		if killed {
+			s.deliver(ctx, id, m, unix.SIGKILL, time.Now().Add(wait))
 		}
 		select {
 		case r := <-waitC:
 			code = exitOf(r)
 		case err := <-waitErr:
 			code = s.lostWait(ctx, id, err)
-		case <-time.After(s.afterKillWait()):
+		case <-time.After(wait):
 			// Its processes are dead; the engine's auto-remove finishes
 			// without podinit, which must exit before Docker kills it.
-			s.log.Printf("warning: %s killed but not yet removed by the engine; leaving the removal to auto-remove", m.Name)
-			code = 137
+			s.log.Printf("warning: %s ended but not yet removed by the engine; leaving the removal to auto-remove", m.Name)
+			code = codeUnknown
+			if killed {
+				code = 128 + int(unix.SIGKILL)
+			}
 		}
 	}
 	took := time.Since(began)
@@ -583,6 +608,44 @@ func (s *Supervisor) stopContainer(ctx context.Context, id string, m *member, wa
 	out.stopped = true
 	return out
 }
+
+// deliver sends sig to the member's container. In a shared PID namespace it
+// goes straight to the container's first process, as the engine would send
+// it: a busy engine takes seconds over a kill (it writes the container's
+// state to disk first). Otherwise it goes through the engine in the
+// background, given up at until, so that a stalled call cannot hold up the
+// stop's own timing.
+func (s *Supervisor) deliver(ctx context.Context, id string, m *member, sig syscall.Signal, until time.Time) {
+	var target *pidTarget
+	m.view(func(m *member) { target = m.signalPid })
+	if target != nil {
+		err := target.signal(sig)
+		if err == nil || errors.Is(err, unix.ESRCH) {
+			return
+		}
+	}
+	go func() {
+		kctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), until)
+		defer cancel()
+		err := s.eng.ContainerKill(kctx, id, signalName(sig))
+		if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+			s.log.Printf("warning: %s: sending %s: %v", m.Name, signalName(sig), err)
+		}
+	}()
+}
+
+// stopSignal is the signal a container is stopped with: its stop_signal or
+// its image's STOPSIGNAL, else SIGTERM as for docker stop.
+func stopSignal(name string) syscall.Signal {
+	if sig, err := signals.Parse(name); name != "" && err == nil {
+		return sig
+	}
+	return unix.SIGTERM
+}
+
+// codeUnknown stands for an exit code the engine did not report in time, as
+// Docker's own -1.
+const codeUnknown = -1
 
 // killWait bounds the wait for a container after SIGKILL.
 const killWait = 5 * time.Second
