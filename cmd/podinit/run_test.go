@@ -165,7 +165,22 @@ func runStart(t *testing.T, m runMode, flags []string, argv []string, setups ...
 	})
 	p.pid = cmd.Process.Pid
 	if m.pid1 {
-		p.pid = runOnlyChild(t, cmd.Process.Pid)
+		// podinit is unshare's child; a short command may have ended it,
+		// and unshare with it, before it can be seen.
+		var kids []int
+		runWaitUntil(t, 10*time.Second, func() bool {
+			kids = runChildren(cmd.Process.Pid)
+			select {
+			case <-p.waited:
+				return true
+			default:
+				return len(kids) == 1
+			}
+		})
+		p.pid = 0
+		if len(kids) == 1 {
+			p.pid = kids[0]
+		}
 	}
 	return p
 }
@@ -212,6 +227,9 @@ func (p *runProc) quiet(d time.Duration) {
 
 func (p *runProc) signal(s syscall.Signal) {
 	p.t.Helper()
+	if p.pid <= 0 {
+		p.t.Fatalf("podinit ended before it could be signalled; stderr: %s", p.stderr)
+	}
 	if err := unix.Kill(p.pid, s); err != nil {
 		p.t.Fatalf("kill %d %s: %v", p.pid, signals.Name(s), err)
 	}
