@@ -3,6 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -108,40 +111,103 @@ func component(st healthprobe.Status, name string) healthprobe.Component {
 	return healthprobe.Component{}
 }
 
-func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
+// stubbornPod runs three components against a stop budget of 6s: quick
+// stops on TERM; own ignores it and gets SIGKILL at its own grace (2s);
+// long ignores it with a grace longer than the budget and gets SIGKILL at
+// the pod's deadline (budget 6s - margin 1s).
+func stubbornPod(t *testing.T) *testPod {
 	stubborn := func(grace string) string {
 		return "image: " + bbox + "\nstop_grace_period: " + grace + "\ncommand: [\"sh\", \"-c\", \"trap '' TERM; while true; do sleep 0.1; done\"]"
 	}
 	p := runPod(t, map[string]string{
 		"pod.component.quick": "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"trap 'exit 0' TERM; while true; do sleep 0.1; done\"]",
-		// Its own grace ends first: SIGKILL after 2s.
-		"pod.component.own": stubborn("2s"),
-		// Its grace is longer than the pod's budget: SIGKILL at the pod's
-		// deadline (budget 6s - margin 1s).
-		"pod.component.long": stubborn("30s"),
+		"pod.component.own":   stubborn("2s"),
+		"pod.component.long":  stubborn("30s"),
 	}, nil, "-stop-budget", "6s")
 	p.running("quick", "own", "long")
-	testenv.MustDocker(t, "stop", "-t", "6", p.name)
-	// Docker's SIGKILL at 6s would make it 137.
-	require.Equal(t, 0, p.exitCode(5*time.Second), "a requested stop that completes in its budget is success")
-	logs := p.logs()
-	// From podinit's own clock (the CLI and the engine add their own time
-	// around it): SIGTERM received to pod ended, inside the 6s budget.
+	return p
+}
+
+// stopTook is the time from SIGTERM received to the pod ended, from
+// podinit's own clock: the CLI and the engine add their own time around it.
+func stopTook(t *testing.T, logs string) time.Duration {
 	stamp := func(re string) time.Time {
 		m := regexp.MustCompile(`podinit: (\d\d:\d\d:\d\d\.\d+) ` + re).FindStringSubmatch(logs)
-		require.NotNil(t, m, "no log line %q", re)
+		require.NotNil(t, m, "no log line %q in:\n%s", re, logs)
 		at, err := time.Parse("15:04:05.000000", m[1])
 		require.NoError(t, err)
 		return at
 	}
-	took := stamp(`pod \S+ ended`).Sub(stamp(`received SIGTERM`))
-	require.Less(t, took, 6*time.Second, "podinit exits inside its budget, before Docker's SIGKILL")
+	return stamp(`pod \S+ ended`).Sub(stamp(`received SIGTERM`))
+}
+
+func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
+	p := stubbornPod(t)
+	testenv.MustDocker(t, "stop", "-t", "6", p.name)
+	// Docker's SIGKILL at 6s would make it 137.
+	require.Equal(t, 0, p.exitCode(5*time.Second), "a requested stop that completes in its budget is success")
+	logs := p.logs()
+	require.Less(t, stopTook(t, logs), 6*time.Second, "podinit exits inside its budget, before Docker's SIGKILL")
 	require.Contains(t, logs, "quick stopped in")
 	require.Regexp(t, `own: SIGKILL after 2(\.0\d*)?s \(its stop_grace_period\)`, logs)
 	require.Regexp(t, `long: SIGKILL after [45](\.\d+)?s \(the pod's stop deadline\)`, logs)
 	require.Contains(t, logs, "own killed (SIGKILL) in")
 	require.Contains(t, logs, "more than the pod's stop budget") // the plan warned that long's grace cannot fit
 	p.noneLeft()
+}
+
+// A busy engine can take seconds over one call. Here it takes none at all
+// for 8s, longer than the budget, from just after the stop signal: the pod
+// still stops in its budget, since podinit signals the components straight
+// through their pidfds and bounds every wait for the engine.
+func TestStopBudgetHoldsWhileTheEngineStalls(t *testing.T) {
+	out, err := exec.Command("pidof", "dockerd").Output()
+	if err != nil {
+		testenv.Unavailable(t, "needs the engine's dockerd process on this host to pause it: %v", err)
+	}
+	dockerd := strings.Fields(string(out))[0]
+	p := stubbornPod(t)
+	ids := strings.Fields(testenv.MustDocker(t, "ps", "-q", "--no-trunc", "--filter", "label=podinit.pod="+p.name))
+	ctrl := testenv.MustDocker(t, "inspect", "-f", "{{.Id}}", p.name)
+	ids = append(ids, ctrl)
+	testenv.MustDocker(t, "kill", "-s", "TERM", p.name)
+	// A separate process pauses and resumes dockerd, so that nothing this
+	// test does can leave the engine paused.
+	stall := exec.Command("sh", "-c", "kill -STOP "+dockerd+"; sleep 8; kill -CONT "+dockerd)
+	require.NoError(t, stall.Start())
+	time.Sleep(6500 * time.Millisecond)
+	// Still paused: no process of the pod runs, podinit included, though
+	// the engine had no part in the stop.
+	left := processesOf(ids)
+	require.NoError(t, stall.Wait())
+	require.Empty(t, left, "processes of the pod still running 6.5s after SIGTERM with the engine paused")
+
+	require.Equal(t, 0, p.exitCode(10*time.Second))
+	logs := p.logs()
+	require.Less(t, stopTook(t, logs), 6*time.Second, "podinit exits inside its budget while the engine is paused")
+	require.Regexp(t, `own: SIGKILL after 2(\.0\d*)?s \(its stop_grace_period\)`, logs)
+	require.Regexp(t, `long: SIGKILL after [45](\.\d+)?s \(the pod's stop deadline\)`, logs)
+	p.noneLeft()
+}
+
+// processesOf lists the host's processes that run in the cgroup of one of
+// the containers ids, as "pid: cgroup line".
+func processesOf(ids []string) []string {
+	var found []string
+	cgs, _ := filepath.Glob("/proc/[0-9]*/cgroup")
+	for _, f := range cgs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, id := range ids {
+			if strings.Contains(string(b), id) {
+				found = append(found, f+": "+strings.SplitN(string(b), "\n", 2)[0])
+				break
+			}
+		}
+	}
+	return found
 }
 
 func TestHealthFollowsTheComponents(t *testing.T) {
