@@ -60,6 +60,9 @@ type Supervisor struct {
 
 	ended chan *member
 
+	forwardOnce sync.Once
+	forwards    chan forward // signals for components without a pidfd
+
 	outMu  sync.Mutex // one line at a time on out and errw
 	pullMu sync.Mutex
 	pulls  map[string]*pullOnce
@@ -699,7 +702,8 @@ func (s *Supervisor) untrack(id string) {
 
 // Forward delivers a signal to every running component that takes it:
 // straight to its process in a shared PID namespace, else through the
-// engine.
+// engine. It never waits for the engine: the caller's next signal may be
+// the TERM that stops the pod.
 func (s *Supervisor) Forward(sig syscall.Signal) {
 	for _, m := range append(append([]*member{}, s.init...), s.members...) {
 		if !m.takes(sig) {
@@ -714,8 +718,36 @@ func (s *Supervisor) Forward(sig syscall.Signal) {
 		if target != nil && target.signal(sig) == nil {
 			continue
 		}
-		if err := s.eng.ContainerKill(context.Background(), id, signalName(sig)); err != nil && !errdefs.IsNotFound(err) {
-			s.log.Printf("warning: forwarding %s to %s: %v", signalName(sig), m.Name, err)
+		s.forwardOnce.Do(func() {
+			s.forwards = make(chan forward, forwardQueue)
+			go s.forwardThroughEngine()
+		})
+		select {
+		case s.forwards <- forward{id: id, name: m.Name, sig: sig}:
+		default:
+			s.log.Printf("warning: %s not forwarded to %s: %d signals already wait for the engine", signalName(sig), m.Name, forwardQueue)
+		}
+	}
+}
+
+// forward is a signal on its way to a component through the engine.
+type forward struct {
+	id, name string
+	sig      syscall.Signal
+}
+
+// forwardQueue bounds the signals waiting for a slow engine.
+const forwardQueue = 64
+
+// forwardThroughEngine sends queued signals one at a time, so that each
+// component gets them in the order podinit did.
+func (s *Supervisor) forwardThroughEngine() {
+	for f := range s.forwards {
+		ctx, cancel := context.WithTimeout(context.Background(), killWait)
+		err := s.eng.ContainerKill(ctx, f.id, signalName(f.sig))
+		cancel()
+		if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+			s.log.Printf("warning: forwarding %s to %s: %v", signalName(f.sig), f.name, err)
 		}
 	}
 }

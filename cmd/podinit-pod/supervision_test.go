@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -161,11 +162,7 @@ func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
 // still stops in its budget, since podinit signals the components straight
 // through their pidfds and bounds every wait for the engine.
 func TestStopBudgetHoldsWhileTheEngineStalls(t *testing.T) {
-	out, err := exec.Command("pidof", "dockerd").Output()
-	if err != nil {
-		testenv.Unavailable(t, "needs the engine's dockerd process on this host to pause it: %v", err)
-	}
-	dockerd := strings.Fields(string(out))[0]
+	dockerd := dockerdPid(t)
 	p := stubbornPod(t)
 	ids := strings.Fields(testenv.MustDocker(t, "ps", "-q", "--no-trunc", "--filter", "label=podinit.pod="+p.name))
 	ctrl := testenv.MustDocker(t, "inspect", "-f", "{{.Id}}", p.name)
@@ -188,6 +185,49 @@ func TestStopBudgetHoldsWhileTheEngineStalls(t *testing.T) {
 	require.Regexp(t, `own: SIGKILL after 2(\.0\d*)?s \(its stop_grace_period\)`, logs)
 	require.Regexp(t, `long: SIGKILL after [45](\.\d+)?s \(the pod's stop deadline\)`, logs)
 	p.noneLeft()
+}
+
+// Without a shared PID namespace signals go through the engine. A HUP for
+// the components must not hold up the TERM that follows it while the engine
+// does not answer: the stop starts at once.
+func TestSignalsDoNotWaitForAStalledEngine(t *testing.T) {
+	dockerd := dockerdPid(t)
+	vol := volume(t)
+	p := runPod(t, map[string]string{"pod.component.app": catcher("app", vol, "")}, nil, "-pids=false")
+	p.running("app")
+	var pid int
+	_, err := fmt.Sscan(testenv.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.name), &pid)
+	require.NoError(t, err)
+
+	stall := exec.Command("sh", "-c", "kill -STOP "+dockerd+"; sleep 5; kill -CONT "+dockerd)
+	require.NoError(t, stall.Start())
+	time.Sleep(200 * time.Millisecond)
+	require.NoError(t, syscall.Kill(pid, syscall.SIGHUP))
+	time.Sleep(100 * time.Millisecond)
+	sent := time.Now().UTC()
+	require.NoError(t, syscall.Kill(pid, syscall.SIGTERM))
+	require.NoError(t, stall.Wait())
+
+	p.exitCode(30 * time.Second)
+	logs := p.logs()
+	m := regexp.MustCompile(`podinit: (\d\d:\d\d:\d\d\.\d+) received SIGTERM`).FindStringSubmatch(logs)
+	require.NotNil(t, m, logs)
+	got, err := time.Parse("15:04:05.000000", m[1])
+	require.NoError(t, err)
+	day := 24 * time.Hour
+	sentOfDay := sent.Sub(sent.Truncate(day))
+	late := ((got.Sub(got.Truncate(day))-sentOfDay)%day + day) % day
+	require.Less(t, late, time.Second, "TERM handled %s after it was sent, behind a HUP waiting for the paused engine", late)
+}
+
+// dockerdPid is the pid of the engine's dockerd on this host, for tests
+// that pause it.
+func dockerdPid(t *testing.T) string {
+	out, err := exec.Command("pidof", "dockerd").Output()
+	if err != nil {
+		testenv.Unavailable(t, "needs the engine's dockerd process on this host to pause it: %v", err)
+	}
+	return strings.Fields(string(out))[0]
 }
 
 // processesOf lists the host's processes that run in the cgroup of one of
