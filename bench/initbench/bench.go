@@ -24,7 +24,7 @@ func bench(args []string) int {
 	podinit := fs.String("podinit", "bin/podinit", "podinit binary")
 	tini := fs.String("tini", "/usr/bin/tini", "tini binary")
 	n := fs.Int("orphans", 2000, "orphans per reaping round")
-	rounds := fs.Int("rounds", 3, "reaping rounds per init")
+	rounds := fs.Int("rounds", 9, "reaping rounds per init")
 	pings := fs.Int("pings", 1000, "signal round trips per init")
 	rssN := fs.Int("rss-orphans", 500, "orphans in the burst before peak RSS is read")
 	if err := fs.Parse(args); err != nil {
@@ -56,7 +56,14 @@ func bench(args []string) int {
 	for round := 1; round <= *rounds; round++ {
 		fmt.Fprintf(os.Stderr, "reaping round %d of %d\n", round, *rounds)
 		for _, backlog := range []bool{false, true} {
-			for i, in := range live {
+			for k := range live {
+				// Who goes first alternates, so that neither always
+				// follows the other's round.
+				i := k
+				if round%2 == 0 {
+					i = len(live) - 1 - k
+				}
+				in := live[i]
 				rate, err := in.reapRound(*n, backlog)
 				if err != nil {
 					return fail(i, fmt.Sprintf("reaping round %d (backlog %v)", round, backlog), err)
@@ -229,6 +236,15 @@ func (in *instance) reapRound(n int, backlog bool) (float64, error) {
 	if err := waitFor(func() bool { return len(children(in.pid)) == n+1 }, time.Minute); err != nil {
 		return 0, fmt.Errorf("waiting for %d orphans under pid %d: %w", n, in.pid, err)
 	}
+	// Polling reads one children file, the one task's that holds the
+	// orphans: reading one per thread would load the kernel's task list
+	// lock, which reaping takes too, more for a many-threaded init than
+	// for a single-threaded one.
+	holder, held := orphanHolder(in.pid, n)
+	if holder == "" {
+		return 0, fmt.Errorf("no task of pid %d holds the %d orphans", in.pid, n)
+	}
+	left := func() int { return len(childrenOf(in.pid, holder)) - (held - n) }
 	if backlog {
 		if err := unix.Kill(in.pid, unix.SIGSTOP); err != nil {
 			return 0, err
@@ -237,7 +253,7 @@ func (in *instance) reapRound(n int, backlog bool) (float64, error) {
 	start := time.Now()
 	hold.Close()
 	if backlog {
-		err := waitFor(func() bool { return zombies(children(in.pid)) == n }, time.Minute)
+		err := waitFor(func() bool { return zombies(childrenOf(in.pid, holder)) == n }, time.Minute)
 		if err != nil {
 			unix.Kill(in.pid, unix.SIGCONT)
 			return 0, fmt.Errorf("waiting for %d zombies: %w", n, err)
@@ -247,10 +263,27 @@ func (in *instance) reapRound(n int, backlog bool) (float64, error) {
 			return 0, err
 		}
 	}
-	if err := waitFor(func() bool { return len(children(in.pid)) == 1 }, time.Minute); err != nil {
+	if err := waitFor(func() bool { return left() == 0 }, time.Minute); err != nil {
 		return 0, fmt.Errorf("waiting for the orphans to be reaped: %w", err)
 	}
-	return float64(n) / time.Since(start).Seconds(), nil
+	rate := float64(n) / time.Since(start).Seconds()
+	if kids := children(in.pid); len(kids) != 1 {
+		return 0, fmt.Errorf("after reaping, pid %d has children %v; want only the workload", in.pid, kids)
+	}
+	return rate, nil
+}
+
+// orphanHolder names the task of pid whose children list holds the n parked
+// orphans (the kernel re-parents them to one task of the init), and how
+// many children it has in all.
+func orphanHolder(pid, n int) (string, int) {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		if k := len(childrenOf(pid, t.Name())); k >= n {
+			return t.Name(), k
+		}
+	}
+	return "", 0
 }
 
 func (in *instance) ping(pid int) (time.Duration, error) {
@@ -281,11 +314,18 @@ func children(pid int) []int {
 	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	var out []int
 	for _, t := range tasks {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
-		for _, f := range strings.Fields(string(b)) {
-			if c, err := strconv.Atoi(f); err == nil {
-				out = append(out, c)
-			}
+		out = append(out, childrenOf(pid, t.Name())...)
+	}
+	return out
+}
+
+// childrenOf lists the children of one task of pid.
+func childrenOf(pid int, task string) []int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task))
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		if c, err := strconv.Atoi(f); err == nil {
+			out = append(out, c)
 		}
 	}
 	return out
@@ -346,6 +386,11 @@ func report(w io.Writer, p, t result, n, rssN int) {
 		fmt.Sprintf("%.0f", median(p.burst)), fmt.Sprintf("%.0f", median(t.burst)), median(p.burst)/median(t.burst))
 	row(fmt.Sprintf("backlog of %d zombies, reaped/s (median)", n),
 		fmt.Sprintf("%.0f", median(p.backlog)), fmt.Sprintf("%.0f", median(t.backlog)), median(p.backlog)/median(t.backlog))
+	// Each round runs podinit and tini back to back: the ratio within a
+	// round cancels the machine's swings between rounds, which are wider
+	// than the difference between the inits.
+	row("burst, median of per-round ratios", "", "", median(ratios(p.burst, t.burst)))
+	row("backlog, median of per-round ratios", "", "", median(ratios(p.backlog, t.backlog)))
 	row("signal relayed by the init, median", ms(median(p.relayed)), ms(median(t.relayed)), float64(median(p.relayed))/float64(median(t.relayed)))
 	row("signal relayed by the init, p95", ms(pct(p.relayed, 95)), ms(pct(t.relayed, 95)), float64(pct(p.relayed, 95))/float64(pct(t.relayed, 95)))
 	row("same catcher signalled directly, median", ms(median(p.direct)), ms(median(t.direct)), float64(median(p.direct))/float64(median(t.direct)))
@@ -358,6 +403,14 @@ func report(w io.Writer, p, t result, n, rssN int) {
 		fmt.Sprintf("%d kB", p.rssNowkB), fmt.Sprintf("%d kB", t.rssNowkB), float64(p.rssNowkB)/float64(t.rssNowkB))
 	fmt.Fprintf(w, "burst rounds podinit %v, tini %v\nbacklog rounds podinit %v, tini %v\n",
 		rounded(p.burst), rounded(t.burst), rounded(p.backlog), rounded(t.backlog))
+}
+
+func ratios(a, b []float64) []float64 {
+	out := make([]float64, min(len(a), len(b)))
+	for i := range out {
+		out[i] = a[i] / b[i]
+	}
+	return out
 }
 
 func rounded(v []float64) []int {
