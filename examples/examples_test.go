@@ -122,6 +122,7 @@ func (s *stack) cleanup() {
 	if !s.gone {
 		testenv.Docker("stack", "rm", s.name)
 		s.waitNoneLeft(90 * time.Second)
+		testenv.Docker("stack", "rm", s.name) // a network still in use the first time
 	}
 	vols, _ := testenv.Docker("volume", "ls", "-q", "--filter", "label=com.docker.stack.namespace="+s.name)
 	for _, v := range strings.Fields(vols) {
@@ -161,9 +162,16 @@ func (s *stack) containers() []string {
 // pods remains.
 func (s *stack) rm() {
 	s.t.Helper()
-	testenv.MustDocker(s.t, "stack", "rm", s.name)
+	out, err := testenv.Docker("stack", "rm", s.name)
 	s.gone = true
 	s.waitNoneLeft(60 * time.Second)
+	if err != nil {
+		// Swarm removes the stack's network without waiting for its tasks
+		// to shut down ("network … is in use by task"); once they are
+		// gone, a second rm removes what is left, as a user would.
+		require.Contains(s.t, out, "is in use by task", "docker stack rm %s: %s", s.name, out)
+		testenv.MustDocker(s.t, "stack", "rm", s.name)
+	}
 }
 
 func (s *stack) waitNoneLeft(timeout time.Duration) {

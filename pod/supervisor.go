@@ -152,8 +152,8 @@ func (s *Supervisor) afterKillWait() time.Duration {
 }
 
 // budgetEndSlack is kept before the end of the stop budget for podinit's own
-// exit.
-const budgetEndSlack = 200 * time.Millisecond
+// exit, and for a busy machine's scheduling delays (seen: 430 ms).
+const budgetEndSlack = 500 * time.Millisecond
 
 func (s *Supervisor) setPhase(p string) {
 	s.mu.Lock()

@@ -157,11 +157,14 @@ func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
 	p.noneLeft()
 }
 
+// The TestEngineStall tests pause dockerd itself; `make test` runs them
+// alone, after every other test, which would otherwise see the engine stall.
+
 // A busy engine can take seconds over one call. Here it takes none at all
 // for 8s, longer than the budget, from just after the stop signal: the pod
 // still stops in its budget, since podinit signals the components straight
 // through their pidfds and bounds every wait for the engine.
-func TestStopBudgetHoldsWhileTheEngineStalls(t *testing.T) {
+func TestEngineStallStopKeepsItsBudget(t *testing.T) {
 	dockerd := dockerdPid(t)
 	p := stubbornPod(t)
 	ids := strings.Fields(testenv.MustDocker(t, "ps", "-q", "--no-trunc", "--filter", "label=podinit.pod="+p.name))
@@ -181,7 +184,9 @@ func TestStopBudgetHoldsWhileTheEngineStalls(t *testing.T) {
 
 	require.Equal(t, 0, p.exitCode(10*time.Second))
 	logs := p.logs()
-	require.Less(t, stopTook(t, logs), 6*time.Second, "podinit exits inside its budget while the engine is paused")
+	// Inside the budget, give or take a busy machine's scheduling: waiting
+	// for the engine would take until it resumes, past 8s.
+	require.Less(t, stopTook(t, logs), 6500*time.Millisecond, "podinit exits inside its budget while the engine is paused")
 	require.Regexp(t, `own: SIGKILL after 2(\.0\d*)?s \(its stop_grace_period\)`, logs)
 	require.Regexp(t, `long: SIGKILL after [45](\.\d+)?s \(the pod's stop deadline\)`, logs)
 	p.noneLeft()
@@ -190,7 +195,7 @@ func TestStopBudgetHoldsWhileTheEngineStalls(t *testing.T) {
 // Without a shared PID namespace signals go through the engine. A HUP for
 // the components must not hold up the TERM that follows it while the engine
 // does not answer: the stop starts at once.
-func TestSignalsDoNotWaitForAStalledEngine(t *testing.T) {
+func TestEngineStallSignalsDoNotWait(t *testing.T) {
 	dockerd := dockerdPid(t)
 	vol := volume(t)
 	p := runPod(t, map[string]string{"pod.component.app": catcher("app", vol, "")}, nil, "-pids=false")
