@@ -241,6 +241,42 @@ command: ["sh", "-c", "trap 'echo stop %s $(date +%%s%%N) >> /shared/log; exit 0
 		"start in dependency order, stop in reverse, each by its own stop_signal")
 }
 
+// A component without stop_signal is stopped with its image's STOPSIGNAL,
+// as docker stop would: here USR1, while TERM is ignored.
+func TestImageStopSignalStopsTheComponent(t *testing.T) {
+	t.Parallel()
+	requirePodEnv(t)
+	image := fmt.Sprintf("podinit-test/stopsignal:%d", os.Getpid())
+	build := exec.Command("docker", "build", "-q", "-t", image, "-")
+	build.Stdin = strings.NewReader("FROM " + bbox + "\nSTOPSIGNAL SIGUSR1\n")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "docker build: %s", out)
+	t.Cleanup(func() { testenv.Docker("rmi", image) })
+
+	for _, mode := range []string{"shared-pid", "engine"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			vol := volume(t)
+			var flags []string
+			if mode == "engine" {
+				flags = []string{"-pids=false"}
+			}
+			p := runPod(t, map[string]string{
+				"pod.component.app": fmt.Sprintf(`
+image: %s
+volumes: ["%s:/shared"]
+command: ["sh", "-c", "trap '' TERM; trap 'echo USR1 > /shared/stop; exit 0' USR1; while true; do sleep 0.1; done"]`, image, vol),
+			}, nil, flags...)
+			p.running("app")
+			testenv.MustDocker(t, "stop", p.name)
+			require.Equal(t, 0, p.exitCode(30*time.Second))
+			require.Equal(t, "USR1", readVolume(t, vol, "stop"))
+			require.Contains(t, p.logs(), "app stopped in", "USR1 ended it, not a SIGKILL")
+			p.noneLeft()
+		})
+	}
+}
+
 func TestInitComponentsRunFirstInOrder(t *testing.T) {
 	t.Parallel()
 	vol := volume(t)
