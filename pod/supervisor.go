@@ -435,9 +435,14 @@ func (s *Supervisor) runOnce(ctx context.Context, m *member) outcome {
 	if m.stopping() {
 		return outcome{stopped: true}
 	}
-	id, err := s.create(ctx, m)
+	// A stalled engine must not hold the pod's stop past its budget: the
+	// calls that make and start the container are abandoned at the stop
+	// deadline.
+	callCtx, abandon := untilDeadline(ctx, m)
+	defer abandon()
+	id, err := s.create(callCtx, m)
 	if err != nil {
-		return outcome{err: err}
+		return s.startFailed(m, "", err)
 	}
 	// Registered before start: with auto-remove the container may be gone
 	// before a later wait could be registered.
@@ -445,9 +450,8 @@ func (s *Supervisor) runOnce(ctx context.Context, m *member) outcome {
 	s.track(id, m)
 	defer s.untrack(id)
 
-	if err := s.copyFiles(ctx, id, m); err != nil {
-		s.remove(ctx, id)
-		return outcome{err: err}
+	if err := s.copyFiles(callCtx, id, m); err != nil {
+		return s.startFailed(m, id, err)
 	}
 	if s.plan.Options.Logs {
 		if err := s.streamLogs(ctx, id, m); err != nil {
@@ -458,11 +462,10 @@ func (s *Supervisor) runOnce(ctx context.Context, m *member) outcome {
 		s.remove(ctx, id)
 		return outcome{stopped: true}
 	}
-	if err := s.eng.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
-		s.remove(ctx, id)
-		return outcome{err: fmt.Errorf("starting container %s: %w", m.ContainerName, err)}
+	if err := s.eng.ContainerStart(callCtx, id, container.StartOptions{}); err != nil {
+		return s.startFailed(m, id, fmt.Errorf("starting container %s: %w", m.ContainerName, err))
 	}
-	s.running(ctx, id, m)
+	s.running(callCtx, id, m)
 
 	select {
 	case r := <-waitC:
@@ -472,6 +475,49 @@ func (s *Supervisor) runOnce(ctx context.Context, m *member) outcome {
 	case <-m.stopCh:
 		return s.stopContainer(ctx, id, m, waitC, waitErr)
 	}
+}
+
+// untilDeadline is ctx, also cancelled once the member's stop deadline has
+// passed after a stop request.
+func untilDeadline(ctx context.Context, m *member) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-m.stopCh:
+		case <-ctx.Done():
+			return
+		}
+		t := time.NewTimer(time.Until(m.stopDeadline()))
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// startFailed ends a run whose container could not be made or started, and
+// removes the container id when there is one. When the pod is stopping the
+// run just stops: the step may have been abandoned at the stop deadline, and
+// then the engine is not answering, so the removal goes on in the
+// background while podinit exits (the next controller of the pod removes
+// what is left).
+func (s *Supervisor) startFailed(m *member, id string, err error) outcome {
+	if !m.stopping() {
+		if id != "" {
+			s.remove(context.Background(), id)
+		}
+		return outcome{err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		s.log.Printf("%s: the engine did not answer by the pod's stop deadline: %v", m.Name, err)
+	}
+	if id != "" {
+		go s.remove(context.Background(), id)
+	}
+	return outcome{stopped: true}
 }
 
 // running records a started container: its state, whether the engine runs

@@ -192,6 +192,40 @@ func TestEngineStallStopKeepsItsBudget(t *testing.T) {
 	p.noneLeft()
 }
 
+// A stop that comes while podinit waits for the engine to create a
+// component (here the restart of a crashed one, with the engine paused)
+// abandons the call at the stop deadline: the pod still stops in its
+// budget.
+func TestEngineStallDuringAStartStopKeepsItsBudget(t *testing.T) {
+	dockerd := dockerdPid(t)
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"sleep 1; exit 1\"]\nrestart: on-failure",
+	}, nil, "-stop-budget", "4s")
+	ctrl := testenv.MustDocker(t, "inspect", "-f", "{{.Id}}", p.name)
+	logPath := testenv.MustDocker(t, "inspect", "-f", "{{.LogPath}}", p.name)
+	var pid int
+	_, err := fmt.Sscan(testenv.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.name), &pid)
+	require.NoError(t, err)
+	// podinit logs the restart, then creates the container again 1s later:
+	// read from the log file, since the engine will not answer.
+	testenv.WaitFor(t, 30*time.Second, func() bool {
+		b, _ := os.ReadFile(logPath)
+		return strings.Contains(string(b), "restarting in 1s")
+	}, "app to crash and podinit to plan its restart")
+
+	stall := exec.Command("sh", "-c", "kill -STOP "+dockerd+"; sleep 8; kill -CONT "+dockerd)
+	require.NoError(t, stall.Start())
+	time.Sleep(1500 * time.Millisecond) // the create now waits for the engine
+	require.NoError(t, syscall.Kill(pid, syscall.SIGTERM))
+	time.Sleep(4500 * time.Millisecond)
+	left := processesOf([]string{ctrl})
+	require.NoError(t, stall.Wait())
+	require.Empty(t, left, "processes of the pod still running 4.5s after SIGTERM, with a 4s budget and the engine paused")
+
+	require.Equal(t, 0, p.exitCode(10*time.Second))
+	require.Contains(t, p.logs(), "app: the engine did not answer by the pod's stop deadline")
+}
+
 // Without a shared PID namespace signals go through the engine. A HUP for
 // the components must not hold up the TERM that follows it while the engine
 // does not answer: the stop starts at once.
