@@ -132,14 +132,16 @@ func stubbornPod(t *testing.T) *testPod {
 // stopTook is the time from SIGTERM received to the pod ended, from
 // podinit's own clock: the CLI and the engine add their own time around it.
 func stopTook(t *testing.T, logs string) time.Duration {
-	stamp := func(re string) time.Time {
-		m := regexp.MustCompile(`podinit: (\d\d:\d\d:\d\d\.\d+) ` + re).FindStringSubmatch(logs)
-		require.NotNil(t, m, "no log line %q in:\n%s", re, logs)
-		at, err := time.Parse("15:04:05.000000", m[1])
-		require.NoError(t, err)
-		return at
-	}
-	return stamp(`pod \S+ ended`).Sub(stamp(`received SIGTERM`))
+	return logStamp(t, logs, `pod \S+ ended`).Sub(logStamp(t, logs, `received SIGTERM`))
+}
+
+// logStamp is the time of day of podinit's first log line matching re.
+func logStamp(t *testing.T, logs, re string) time.Time {
+	m := regexp.MustCompile(`podinit: (\d\d:\d\d:\d\d\.\d+) ` + re).FindStringSubmatch(logs)
+	require.NotNil(t, m, "no log line %q in:\n%s", re, logs)
+	at, err := time.Parse("15:04:05.000000", m[1])
+	require.NoError(t, err)
+	return at
 }
 
 func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
@@ -171,10 +173,7 @@ func TestEngineStallStopKeepsItsBudget(t *testing.T) {
 	ctrl := testenv.MustDocker(t, "inspect", "-f", "{{.Id}}", p.name)
 	ids = append(ids, ctrl)
 	testenv.MustDocker(t, "kill", "-s", "TERM", p.name)
-	// A separate process pauses and resumes dockerd, so that nothing this
-	// test does can leave the engine paused.
-	stall := exec.Command("sh", "-c", "kill -STOP "+dockerd+"; sleep 8; kill -CONT "+dockerd)
-	require.NoError(t, stall.Start())
+	stall := pauseEngine(t, dockerd, 8*time.Second)
 	time.Sleep(6500 * time.Millisecond)
 	// Still paused: no process of the pod runs, podinit included, though
 	// the engine had no part in the stop.
@@ -203,9 +202,7 @@ func TestEngineStallDuringAStartStopKeepsItsBudget(t *testing.T) {
 	}, nil, "-stop-budget", "4s")
 	ctrl := testenv.MustDocker(t, "inspect", "-f", "{{.Id}}", p.name)
 	logPath := testenv.MustDocker(t, "inspect", "-f", "{{.LogPath}}", p.name)
-	var pid int
-	_, err := fmt.Sscan(testenv.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.name), &pid)
-	require.NoError(t, err)
+	pid := hostPid(t, p.name)
 	// podinit logs the restart, then creates the container again 1s later:
 	// read from the log file, since the engine will not answer.
 	testenv.WaitFor(t, 30*time.Second, func() bool {
@@ -213,8 +210,7 @@ func TestEngineStallDuringAStartStopKeepsItsBudget(t *testing.T) {
 		return strings.Contains(string(b), "restarting in 1s")
 	}, "app to crash and podinit to plan its restart")
 
-	stall := exec.Command("sh", "-c", "kill -STOP "+dockerd+"; sleep 8; kill -CONT "+dockerd)
-	require.NoError(t, stall.Start())
+	stall := pauseEngine(t, dockerd, 8*time.Second)
 	time.Sleep(1500 * time.Millisecond) // the create now waits for the engine
 	require.NoError(t, syscall.Kill(pid, syscall.SIGTERM))
 	time.Sleep(4500 * time.Millisecond)
@@ -234,12 +230,9 @@ func TestEngineStallSignalsDoNotWait(t *testing.T) {
 	vol := volume(t)
 	p := runPod(t, map[string]string{"pod.component.app": catcher("app", vol, "")}, nil, "-pids=false")
 	p.running("app")
-	var pid int
-	_, err := fmt.Sscan(testenv.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", p.name), &pid)
-	require.NoError(t, err)
+	pid := hostPid(t, p.name)
 
-	stall := exec.Command("sh", "-c", "kill -STOP "+dockerd+"; sleep 5; kill -CONT "+dockerd)
-	require.NoError(t, stall.Start())
+	stall := pauseEngine(t, dockerd, 5*time.Second)
 	time.Sleep(200 * time.Millisecond)
 	require.NoError(t, syscall.Kill(pid, syscall.SIGHUP))
 	time.Sleep(100 * time.Millisecond)
@@ -249,10 +242,7 @@ func TestEngineStallSignalsDoNotWait(t *testing.T) {
 
 	p.exitCode(30 * time.Second)
 	logs := p.logs()
-	m := regexp.MustCompile(`podinit: (\d\d:\d\d:\d\d\.\d+) received SIGTERM`).FindStringSubmatch(logs)
-	require.NotNil(t, m, logs)
-	got, err := time.Parse("15:04:05.000000", m[1])
-	require.NoError(t, err)
+	got := logStamp(t, logs, `received SIGTERM`)
 	day := 24 * time.Hour
 	sentOfDay := sent.Sub(sent.Truncate(day))
 	late := ((got.Sub(got.Truncate(day))-sentOfDay)%day + day) % day
@@ -267,6 +257,22 @@ func dockerdPid(t *testing.T) string {
 		testenv.Unavailable(t, "needs the engine's dockerd process on this host to pause it: %v", err)
 	}
 	return strings.Fields(string(out))[0]
+}
+
+// pauseEngine pauses dockerd for d from a separate process, which resumes
+// it whatever this test does; Wait on the result waits for the resume.
+func pauseEngine(t *testing.T, dockerd string, d time.Duration) *exec.Cmd {
+	stall := exec.Command("sh", "-c", fmt.Sprintf("kill -STOP %s; sleep %g; kill -CONT %s", dockerd, d.Seconds(), dockerd))
+	require.NoError(t, stall.Start())
+	return stall
+}
+
+// hostPid is the host pid of a container's first process.
+func hostPid(t *testing.T, container string) int {
+	var pid int
+	_, err := fmt.Sscan(testenv.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", container), &pid)
+	require.NoError(t, err)
+	return pid
 }
 
 // processesOf lists the host's processes that run in the cgroup of one of
