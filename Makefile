@@ -5,6 +5,7 @@
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILT   ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+IMAGE   ?= $(or $(PODINIT_IMAGE),podinit:dev)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.built=$(BUILT)
 
 .PHONY: build image test-images test demo examples clean
@@ -13,7 +14,7 @@ build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/podinit ./cmd/podinit-pod
 
 image: build
-	docker build -q -f Dockerfile.scratch -t podinit:dev . >/dev/null
+	docker build -q -f Dockerfile.scratch -t $(IMAGE) . >/dev/null
 
 test-images:
 	./scripts/test-images.sh

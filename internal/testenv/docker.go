@@ -1,17 +1,26 @@
 package testenv
 
 import (
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 )
 
-// Images the end-to-end tests use; `make test` builds both.
-const (
-	PodImage = "podinit:dev"
-	Busybox  = "podinit-test/busybox:latest"
-)
+// Images the end-to-end tests use; `make test` builds both. PODINIT_IMAGE
+// names another tag for podinit's image (`make image IMAGE=…`), so that two
+// work trees can test their own builds on one engine.
+var PodImage = imageFromEnv()
+
+const Busybox = "podinit-test/busybox:latest"
+
+func imageFromEnv() string {
+	if img := os.Getenv("PODINIT_IMAGE"); img != "" {
+		return img
+	}
+	return "podinit:dev"
+}
 
 // Docker runs the docker CLI and returns its trimmed combined output.
 func Docker(args ...string) (string, error) {
