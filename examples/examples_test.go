@@ -31,10 +31,9 @@ import (
 	"github.com/podinit/podinit/internal/testenv"
 )
 
-const (
-	podImage = testenv.PodImage
-	bbox     = testenv.Busybox
-)
+var podImage = testenv.PodImage
+
+const bbox = testenv.Busybox
 
 var (
 	buildOnce sync.Once

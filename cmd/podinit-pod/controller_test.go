@@ -20,10 +20,9 @@ import (
 // (`make test` builds it) and look at the pod only from outside, as a user
 // would: docker inspect, docker logs, files on shared volumes.
 
-const (
-	podImage = testenv.PodImage
-	bbox     = testenv.Busybox
-)
+var podImage = testenv.PodImage
+
+const bbox = testenv.Busybox
 
 var podSeq atomic.Int64
 
