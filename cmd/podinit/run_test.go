@@ -585,12 +585,21 @@ func TestRunHygiene(t *testing.T) {
 		defer r.Close()
 		pipeID, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", w.Fd()))
 		dir := t.TempDir()
+		// CMD blocks on a read of stdin until the test closes it, so that
+		// podinit is still there to be looked at (/dev/null would end it at
+		// once, and the check would race podinit's exit).
+		stdinR, stdinW, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stdinW.Close()
 		p := runStart(t, m, nil, []string{"sh", "-c", `echo via-fd3 >&3; exec 3>&-; read x`}, func(c *exec.Cmd) {
 			c.Dir = dir
 			c.ExtraFiles = []*os.File{w}
-			c.Stdin, _ = os.Open(os.DevNull)
+			c.Stdin = stdinR
 		})
 		w.Close()
+		stdinR.Close()
 		line, _ := bufio.NewReader(r).ReadString('\n')
 		if line != "via-fd3\n" {
 			t.Errorf("child wrote %q on fd 3; want via-fd3", line)
