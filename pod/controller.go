@@ -30,6 +30,9 @@ func Discover(ctx context.Context, eng Engine, candidates []string, volumeRef fu
 	return Controller{}, fmt.Errorf("none of the container IDs podinit found for itself is known to the engine: %s; is the Docker socket the one of the engine that runs this container?", strings.Join(tried, "; "))
 }
 
+// DefaultEngineHost is where the engine client looks without DOCKER_HOST.
+const DefaultEngineHost = "unix:///var/run/docker.sock"
+
 func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse, volumeRef func(string, map[string]string) string) Controller {
 	c := Controller{
 		ID:     info.ID,
@@ -37,10 +40,19 @@ func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse
 		Image:  info.Image,
 		Mounts: info.Mounts,
 	}
+	c.EngineHost = DefaultEngineHost
 	if info.Config != nil {
 		c.Labels = info.Config.Labels
 		c.StopTimeout = info.Config.StopTimeout
+		for _, e := range info.Config.Env {
+			if h, ok := strings.CutPrefix(e, "DOCKER_HOST="); ok && h != "" {
+				c.EngineHost = h
+			}
+		}
 	}
+	// What a root process of the container holds; the controller itself
+	// replaces it with its own CapEff.
+	c.Caps = Caps{Set: capsOf(info.HostConfig), From: "its engine configuration"}
 	if info.HostConfig != nil {
 		c.IpcMode = info.HostConfig.IpcMode
 		c.PidMode = info.HostConfig.PidMode

@@ -3,6 +3,7 @@ package pod
 import (
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -50,6 +51,14 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// StrictBudget makes a stop order that cannot fit the budget an error.
 	StrictBudget bool
+	// Allow opens privilege classes past the ceiling (see ceiling.go).
+	Allow Allow
+	// StrictEngine makes an engine reached over the network, which every
+	// component can reach too, an error instead of a warning.
+	StrictEngine bool
+	// HealthSocket is the health server's socket inside the controller;
+	// no component gets the mount that holds it.
+	HealthSocket string
 }
 
 // Controller is what the plan needs to know about the container podinit
@@ -74,6 +83,20 @@ type Controller struct {
 	CgroupParent string
 	// Limits are the controller's own cgroup limits: the pod's budget.
 	Limits cgroup.Limits
+	// Caps are the controller's own effective capabilities: the ceiling
+	// for the components' cap_add.
+	Caps Caps
+	// EngineHost is where the controller reaches the engine (DOCKER_HOST,
+	// or the default unix socket).
+	EngineHost string
+	// EngineDirs are host paths of the engine beyond the usual ones (its
+	// data root, the source of the controller's socket mount): no component
+	// gets them or a directory that holds them.
+	EngineDirs []string
+	// Private are paths inside the controller that no component gets, nor a
+	// mount that holds them: the engine's socket and the health socket.
+	// NewPlan fills it from EngineHost and Options.HealthSocket.
+	Private []string
 }
 
 // Member is one container of the plan: a component with the engine
@@ -96,6 +119,8 @@ type Plan struct {
 	Pod        string
 	Controller Controller
 	Options    Options
+	// Spec is the pod as declared.
+	Spec Spec
 	// Holder is the IPC holder, when components cannot join the
 	// controller's IPC namespace and share one of the holder's instead.
 	Holder *Member
@@ -125,8 +150,17 @@ func IPCNeedsHolder(mode container.IpcMode) bool {
 // NewPlan turns a spec into a plan for the given controller. It checks what
 // only the whole pod can check: dependency graph, roles, stop budget.
 func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
-	p := &Plan{Pod: podKey(ctrl), Controller: ctrl, Options: opts}
+	ctrl.Private = privatePaths(ctrl, opts)
+	ctrl.EngineDirs = engineDirs(ctrl)
+	p := &Plan{Pod: podKey(ctrl), Controller: ctrl, Options: opts, Spec: spec}
 	var errs []string
+	if w := engineReach(ctrl.EngineHost); w != "" {
+		if opts.StrictEngine {
+			errs = append(errs, w+" (-strict-engine refuses it)")
+		} else {
+			p.Warnings = append(p.Warnings, w+"; -strict-engine refuses to start like this")
+		}
+	}
 
 	names := map[string]bool{}
 	for _, c := range spec.Components {
@@ -198,6 +232,7 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 	if opts.ShareIPC {
 		errs = append(errs, ipcSysctls(spec)...)
 	}
+	errs = append(errs, checkCeiling(spec, p.Controller, opts)...)
 	if err := checkLimits(ctrl.Limits, spec); err != nil {
 		errs = append(errs, strings.Split(err.Error(), "\n")...)
 	}
@@ -226,7 +261,7 @@ func ipcSysctls(spec Spec) []string {
 	var errs []string
 	for _, c := range append(append([]Component{}, spec.Init...), spec.Components...) {
 		for _, k := range slices.Sorted(maps.Keys(c.Host.Sysctls)) {
-			if k == "kernel.sem" || strings.HasPrefix(k, "kernel.shm") || strings.HasPrefix(k, "kernel.msg") || strings.HasPrefix(k, "fs.mqueue.") {
+			if ipcSysctl(k) {
 				errs = append(errs, fmt.Sprintf("%s: sysctls.%s belongs to the IPC namespace, which the pod shares (-ipc): the runtime refuses it there; set it on the controller, or run the controller with -ipc=false", c.Source, k))
 			}
 		}
@@ -316,13 +351,17 @@ func (p *Plan) finish(m *Member, holder bool) {
 }
 
 // mounts maps the component's named volumes to the controller's real
-// volumes and, with ShareVolumes, adds the controller's own mounts.
+// volumes and, with ShareVolumes, adds the controller's own mounts, except
+// those that hold the engine's socket, the health socket or engine
+// directories (checkCeiling has refused such mounts of the component's own).
 func (p *Plan) mounts(m *Member, holder bool) []mount.Mount {
 	var out []mount.Mount
 	taken := map[string]bool{}
 	for _, mt := range m.Component.Host.Mounts {
 		if mt.Type == mount.TypeVolume {
 			if real, ok := p.Controller.VolumeRefs[mt.Source]; ok {
+				mt.Source = real
+			} else if real, ok := p.Spec.Volumes[mt.Source]; ok && real != "" {
 				mt.Source = real
 			}
 		}
@@ -336,11 +375,17 @@ func (p *Plan) mounts(m *Member, holder bool) []mount.Mount {
 		if taken[cm.Destination] || isDockerSocket(cm) {
 			continue
 		}
+		if _, private := touchesAny(path.Clean(cm.Destination), p.Controller.Private); private {
+			continue
+		}
 		mt := mount.Mount{Target: cm.Destination, ReadOnly: !cm.RW}
 		switch cm.Type {
 		case mount.TypeVolume:
 			mt.Type, mt.Source = mount.TypeVolume, cm.Name
 		case mount.TypeBind:
+			if _, engine := touchesAny(path.Clean(cm.Source), p.Controller.EngineDirs); engine {
+				continue
+			}
 			mt.Type, mt.Source = mount.TypeBind, cm.Source
 		default:
 			continue // tmpfs and others are private to the controller
@@ -354,6 +399,46 @@ func (p *Plan) mounts(m *Member, holder bool) []mount.Mount {
 // is root on the host, and components never get it through -volumes.
 func isDockerSocket(m container.MountPoint) bool {
 	return strings.HasSuffix(m.Destination, "docker.sock") || strings.HasSuffix(m.Source, "docker.sock")
+}
+
+// privatePaths are the controller's paths no component may get a mount of:
+// the engine's unix socket (DOCKER_HOST's, else the default) and the health
+// socket.
+func privatePaths(ctrl Controller, opts Options) []string {
+	out := []string{"/var/run/docker.sock", "/run/docker.sock"}
+	if p, ok := strings.CutPrefix(ctrl.EngineHost, "unix://"); ok && path.IsAbs(p) {
+		out = append(out, path.Clean(p))
+	}
+	if path.IsAbs(opts.HealthSocket) {
+		out = append(out, path.Clean(opts.HealthSocket))
+	}
+	return out
+}
+
+// engineDirs are the host paths of the engine no component gets: the usual
+// ones, those the caller found (the engine's data root), and the host source
+// of the controller's mount of the engine's socket.
+func engineDirs(ctrl Controller) []string {
+	out := append(append([]string{}, engineHostPaths...), ctrl.EngineDirs...)
+	sock := strings.TrimPrefix(ctrl.EngineHost, "unix://")
+	for _, cm := range ctrl.Mounts {
+		if cm.Type == mount.TypeBind && path.IsAbs(sock) && within(path.Clean(sock), path.Clean(cm.Destination)) {
+			out = append(out, cm.Source)
+		}
+	}
+	return out
+}
+
+// engineReach warns when the controller reaches the engine over the
+// network: every component shares the controller's network namespace, so
+// it reaches the same API with the same rights.
+func engineReach(host string) string {
+	scheme, _, _ := strings.Cut(host, "://")
+	switch scheme {
+	case "tcp", "http", "https":
+		return fmt.Sprintf("the controller reaches the engine at %s over the network namespace that every component shares: any component can call the same API. Use a unix socket only the controller mounts (a socket proxy's socket on a volume of the controller's own)", host)
+	}
+	return ""
 }
 
 // podKey names the pod so that a controller restarted by Swarm in the same

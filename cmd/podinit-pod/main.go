@@ -8,13 +8,29 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 func main() {
 	os.Exit(dispatch(os.Args[1:]))
 }
 
+// sealed makes podinit-pod not dumpable before main runs (its package's
+// init comes after every imported package's, but before anything reads the
+// labels, the environment or connects to the engine). podinit sealed the
+// process already, but execve made it dumpable again. Not dumpable, its
+// /proc/<pid>/root (with the Docker socket), environ, fd targets, mem, maps
+// and cwd and ptrace attach are refused to every process of the pod without
+// CAP_SYS_PTRACE (the kernel's ptrace_may_access).
+var sealed = func() error {
+	return unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+}()
+
 func dispatch(args []string) int {
+	if sealed != nil {
+		fmt.Fprintf(os.Stderr, "podinit: warning: cannot make the process non-dumpable (%v): processes of the pod with the same uid can read its /proc entries and reach the Docker socket through /proc/<pid>/root\n", sealed)
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "validate":

@@ -36,7 +36,9 @@ func runValidate(args []string) int {
 	var err error
 	if *file != "" {
 		spec, err = labels.FromComposeFile(*file, os.Environ())
-		ctrl = pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private"}
+		ctrl = pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private",
+			Caps:       pod.Caps{Set: pod.DockerDefaultCaps, From: "Docker's default set, as -file has no controller"},
+			EngineHost: engineHost()}
 	} else {
 		ctx := context.Background()
 		eng, cerr := connect(ctx)
@@ -112,6 +114,7 @@ func printPlan(w io.Writer, p *pod.Plan) {
 		fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(names, ", "))
 	}
 	fmt.Fprintf(w, "stop budget: %s (%s kept for the last kills)\n", o.StopBudget, o.StopMargin)
+	fmt.Fprint(w, describeCeiling(p))
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
@@ -136,7 +139,7 @@ func describeMember(m *pod.Member) string {
 	if m.Restart.Mode != "" && m.Restart.Mode != pod.RestartNo {
 		s += " restart " + string(m.Restart.Mode)
 	}
-	return s
+	return s + grants(m)
 }
 
 func needs(m *pod.Member) string {

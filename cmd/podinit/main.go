@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Stamped by `make build`.
@@ -21,7 +23,21 @@ var (
 )
 
 func main() {
+	seal()
 	os.Exit(dispatch(os.Args[1:]))
+}
+
+// seal makes this process not dumpable, first thing: components share the
+// pod's PID namespace, often as the same uid, and the kernel then lets only
+// a holder of CAP_SYS_PTRACE open /proc/<pid>/root, environ, fd targets,
+// mem, maps or cwd, or ptrace-attach (ptrace_may_access). The controller's
+// root holds the Docker socket; the health check and `podinit run` run in
+// it too. execve resets the flag, so podinit-pod seals itself again, and a
+// CMD that `podinit run` starts is dumpable as usual.
+func seal() {
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		fmt.Fprintf(os.Stderr, "podinit: warning: cannot make the process non-dumpable (%v): processes of the pod with the same uid can read its /proc entries\n", err)
+	}
 }
 
 // command is one mode of podinit; the README's command table is checked
