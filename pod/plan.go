@@ -336,18 +336,32 @@ func (p *Plan) finish(m *Member, holder bool) {
 	// supervisor fills IpcMode in then.
 	host.AutoRemove = true
 	host.RestartPolicy = container.RestartPolicy{}
-	if ctrl.CgroupParent != "" {
+	// On cgroup v1 a nested component's devices cgroup cannot allow more
+	// than the controller's: a privileged component or one given devices
+	// (past the ceiling, with -allow) would fail to start there.
+	nest := ctrl.CgroupParent != "" && !wantsDevices(host)
+	if nest {
 		host.CgroupParent = ctrl.CgroupParent
 	}
 	host.Mounts = p.mounts(m, holder)
-	if ctrl.CgroupParent == "" && !holder {
+	if !nest && !holder {
 		// Not nested under the controller's cgroup: bound the component by
 		// the pod's limits itself.
+		why := "the engine cannot nest it under the controller's cgroup"
+		if ctrl.CgroupParent != "" {
+			why = "nested under the controller's cgroup, its devices could not exceed the controller's"
+		}
 		if set := cgroup.Inherit(ctrl.Limits, &host.Resources); len(set) > 0 {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("%s inherits the pod's %s (the engine cannot nest it under the controller's cgroup)", m.Name, strings.Join(set, ", ")))
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s inherits the pod's %s (%s)", m.Name, strings.Join(set, ", "), why))
 		}
 	}
 	m.Host = host
+}
+
+// wantsDevices reports whether a component asks for devices beyond a
+// default container's.
+func wantsDevices(h container.HostConfig) bool {
+	return h.Privileged || len(h.Devices) > 0 || len(h.DeviceCgroupRules) > 0 || len(h.DeviceRequests) > 0
 }
 
 // mounts maps the component's named volumes to the controller's real

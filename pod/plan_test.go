@@ -228,3 +228,22 @@ func TestIPCSysctlsAreRefusedWhenIPCIsShared(t *testing.T) {
 	_, err = NewPlan(spec, ctrl, Options{ShareIPC: false, Allow: Allow{AllowSysctls: true}})
 	require.NoError(t, err)
 }
+
+func TestComponentsWithDevicesAreNotNested(t *testing.T) {
+	cr := ctrl
+	cr.CgroupParent = "/docker/c0ffee"
+	plain := comp("plain", RoleMain)
+	priv := comp("priv", RoleMain)
+	priv.Host.Privileged = true
+	dev := comp("dev", RoleMain)
+	dev.Host.Devices = []container.DeviceMapping{{PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm"}}
+	p, err := NewPlan(Spec{Components: []Component{plain, priv, dev}}, cr, Options{Allow: Allow{AllowPrivileged: true, AllowDevices: true}})
+	require.NoError(t, err)
+	for _, m := range p.Members() {
+		want := ""
+		if m.Name == "plain" {
+			want = "/docker/c0ffee"
+		}
+		require.Equal(t, want, m.Host.CgroupParent, "%s: on cgroup v1 a nested devices cgroup cannot exceed the controller's", m.Name)
+	}
+}
