@@ -142,7 +142,7 @@ func (ce *ceilingCheck) never(key, value, why string) {
 func (ce *ceilingCheck) run() []string {
 	h := ce.c.Host
 	if h.Privileged {
-		ce.refuse(AllowPrivileged, "privileged", "true", "gives the component every capability and device of the host, more than the controller has")
+		ce.refuse(AllowPrivileged, "privileged", "true", "gives the component every capability and device of the host")
 	}
 	ce.capabilities()
 	for _, d := range h.Devices {

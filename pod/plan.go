@@ -148,7 +148,8 @@ func IPCNeedsHolder(mode container.IpcMode) bool {
 }
 
 // NewPlan turns a spec into a plan for the given controller. It checks what
-// only the whole pod can check: dependency graph, roles, stop budget.
+// only the whole pod can check: dependency graph, roles, stop budget, and
+// the privilege ceiling against the controller's own (ceiling.go).
 func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 	ctrl.Private = privatePaths(ctrl, opts)
 	ctrl.EngineDirs = engineDirs(ctrl)

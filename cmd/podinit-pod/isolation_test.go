@@ -401,3 +401,23 @@ func TestReadmeAllowClassesMatchTheCode(t *testing.T) {
 	}
 	require.Equal(t, want, testenv.ReadmeBlock(t, "allow"), "README's -allow table must be pod.Classes")
 }
+
+func TestVolumesDeclaredByThePodNeedNoAllow(t *testing.T) {
+	t.Parallel()
+	requirePodEnv(t)
+	real := uniqueName(t, "declared")
+	t.Cleanup(func() { testenv.Docker("volume", "rm", "-f", real) })
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "pod.yml"), []byte(`
+services:
+  app:
+    image: `+bbox+`
+    volumes: [cache:/c]
+    command: ["sh", "-c", "echo written > /c/f; sleep 3600"]
+volumes:
+  cache: {name: `+real+`}
+`), 0o644))
+	p := runPod(t, map[string]string{"pod.compose.file": "/pod/pod.yml"}, []string{"-v", dir + ":/pod:ro"})
+	p.running("app")
+	testenv.WaitFor(t, 10*time.Second, func() bool { return readVolume(t, real, "f") == "written" }, "app to write into the declared volume under its name")
+}
