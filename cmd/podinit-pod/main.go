@@ -9,22 +9,21 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/podinit/podinit/internal/seal"
 )
 
 func main() {
 	os.Exit(dispatch(os.Args[1:]))
 }
 
-// sealed makes podinit-pod not dumpable before main runs (its package's
-// init comes after every imported package's, but before anything reads the
-// labels, the environment or connects to the engine). podinit sealed the
-// process already, but execve made it dumpable again. Not dumpable, its
-// /proc/<pid>/root (with the Docker socket), environ, fd targets, mem, maps
-// and cwd and ptrace attach are refused to every process of the pod without
-// CAP_SYS_PTRACE (the kernel's ptrace_may_access).
+// sealed makes podinit-pod not dumpable (package seal) before main runs,
+// if the binary's entry point has not already: podinit sealed the process,
+// but execve made it dumpable again. Not dumpable, its /proc/<pid>/root
+// (with the Docker socket), environ, fd targets, mem, maps and cwd and
+// ptrace attach are refused to every process of the pod without
+// CAP_SYS_PTRACE.
 var sealed = func() error {
-	return unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+	return seal.Now()
 }()
 
 func dispatch(args []string) int {

@@ -12,7 +12,7 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/podinit/podinit/internal/seal"
 )
 
 // Stamped by `make build`.
@@ -23,19 +23,20 @@ var (
 )
 
 func main() {
-	seal()
+	sealProcess()
 	os.Exit(dispatch(os.Args[1:]))
 }
 
-// seal makes this process not dumpable, first thing: components share the
-// pod's PID namespace, often as the same uid, and the kernel then lets only
-// a holder of CAP_SYS_PTRACE open /proc/<pid>/root, environ, fd targets,
-// mem, maps or cwd, or ptrace-attach (ptrace_may_access). The controller's
-// root holds the Docker socket; the health check and `podinit run` run in
-// it too. execve resets the flag, so podinit-pod seals itself again, and a
-// CMD that `podinit run` starts is dumpable as usual.
-func seal() {
-	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+// sealProcess makes this process not dumpable (package seal), if the
+// binary's entry point has not already: components share the pod's PID
+// namespace, often as the same uid, and the kernel then lets only a holder
+// of CAP_SYS_PTRACE open /proc/<pid>/root, environ, fd targets, mem, maps or
+// cwd, or ptrace-attach. The controller's root holds the Docker socket; the
+// health check and `podinit run` run in it too. execve resets the flag, so
+// podinit-pod seals itself again, and a CMD that `podinit run` starts is
+// dumpable as usual.
+func sealProcess() {
+	if err := seal.Now(); err != nil {
 		fmt.Fprintf(os.Stderr, "podinit: warning: cannot make the process non-dumpable (%v): processes of the pod with the same uid can read its /proc entries\n", err)
 	}
 }
