@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -420,4 +422,68 @@ volumes:
 	p := runPod(t, map[string]string{"pod.compose.file": "/pod/pod.yml"}, []string{"-v", dir + ":/pod:ro"})
 	p.running("app")
 	testenv.WaitFor(t, 10*time.Second, func() bool { return readVolume(t, real, "f") == "written" }, "app to write into the declared volume under its name")
+}
+
+// tcpEngine serves the engine's API over TCP on the docker0 bridge's
+// address, as a socket proxy on a network would, and returns its
+// DOCKER_HOST.
+func tcpEngine(t *testing.T) string {
+	t.Helper()
+	br, err := net.InterfaceByName("docker0")
+	if err != nil {
+		testenv.Unavailable(t, "needs the engine's docker0 bridge: %v", err)
+	}
+	addrs, _ := br.Addrs()
+	var ip net.IP
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil {
+			ip = n.IP
+		}
+	}
+	if ip == nil {
+		testenv.Unavailable(t, "docker0 has no IPv4 address")
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(ip.String(), "0"))
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("unix", "/var/run/docker.sock")
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				go io.Copy(u, c)
+				io.Copy(c, u)
+			}()
+		}
+	}()
+	return "tcp://" + l.Addr().String()
+}
+
+func TestEngineOverTCPIsReachableByComponents(t *testing.T) {
+	t.Parallel()
+	requirePodEnv(t)
+	host := tcpEngine(t)
+	t.Run("warned, and reachable", func(t *testing.T) {
+		t.Parallel()
+		p := runPod(t, map[string]string{"pod.component.spy": spy("")}, []string{"-e", "DOCKER_HOST=" + host})
+		p.running("spy")
+		require.Contains(t, p.logs(), "warning: the controller reaches the engine at "+host+" over the network namespace that every component shares")
+		// What the warning is about: the component calls the same API.
+		out, err := inside(p, "spy", "wget -qO- http://"+strings.TrimPrefix(host, "tcp://")+"/_ping")
+		require.NoError(t, err, out)
+		require.Equal(t, "OK", out)
+	})
+	t.Run("-strict-engine", func(t *testing.T) {
+		t.Parallel()
+		p := runPod(t, map[string]string{"pod.component.spy": spy("")}, []string{"-e", "DOCKER_HOST=" + host}, "-strict-engine")
+		refused(t, p, "the controller reaches the engine at "+host, "-strict-engine refuses it")
+	})
 }
