@@ -237,9 +237,14 @@ func (ce *ceilingCheck) mount(key string, m mount.Mount) {
 		if m.Source == "" {
 			return // anonymous: the component's own, removed with it
 		}
-		if dest, ok := ce.controllerVolume(m.Source); ok {
-			if p, bad := touchesAny(dest, ce.ctrl.Private); bad {
+		if dest, real, ok := ce.controllerVolume(m.Source); ok {
+			if p, bad := touchesAny(dest, ce.ctrl.Private); bad && dest != "" {
 				ce.never(key, m.Source+":"+m.Target, fmt.Sprintf("is the controller's volume at %s, which holds %s (the engine's or the health socket)", dest, p))
+			}
+			if dev := ce.ctrl.VolumeDevices[real]; dev != "" {
+				if p, bad := touchesAny(path.Clean(dev), ce.ctrl.EngineDirs); bad {
+					ce.never(key, m.Source+":"+m.Target, fmt.Sprintf("is the controller's volume %s, which binds the host's %s and so the engine's %s", real, dev, p))
+				}
 			}
 			return
 		}
@@ -251,19 +256,19 @@ func (ce *ceilingCheck) mount(key string, m mount.Mount) {
 }
 
 // controllerVolume finds a controller volume by its reference or its real
-// name, and returns where the controller mounts it.
-func (ce *ceilingCheck) controllerVolume(name string) (string, bool) {
-	real := name
+// name, and returns where the controller mounts it and its real name.
+func (ce *ceilingCheck) controllerVolume(name string) (dest, real string, ok bool) {
+	real = name
 	if r, ok := ce.ctrl.VolumeRefs[name]; ok {
 		real = r
 	}
 	for _, cm := range ce.ctrl.Mounts {
 		if cm.Type == mount.TypeVolume && cm.Name == real {
-			return cm.Destination, true
+			return cm.Destination, real, true
 		}
 	}
-	_, ok := ce.ctrl.VolumeRefs[name]
-	return "", ok
+	_, ok = ce.ctrl.VolumeRefs[name]
+	return "", real, ok
 }
 
 func (ce *ceilingCheck) controllerVolumeNames() string {

@@ -173,3 +173,24 @@ func TestAllowFlagValue(t *testing.T) {
 	require.ErrorContains(t, err, `"priviledged" is not a class`)
 	require.ErrorContains(t, err, "privileged, capabilities, devices")
 }
+
+func TestVolumeThatBindsTheEngineIsNeverHandedOver(t *testing.T) {
+	require.Equal(t, "/var/run", boundDevice("local", map[string]string{"type": "none", "o": "bind", "device": "/var/run"}))
+	require.Equal(t, "", boundDevice("local", map[string]string{"type": "nfs", "o": "addr=10.0.0.1", "device": ":/export"}))
+	require.Equal(t, "", boundDevice("other", map[string]string{"o": "bind", "device": "/"}))
+
+	cr := ceilingCtrl()
+	cr.VolumeRefs["run"] = "stack_run"
+	cr.VolumeDevices = map[string]string{"stack_run": "/var/run"}
+	cr.Mounts = append(cr.Mounts, container.MountPoint{Type: mount.TypeVolume, Name: "stack_run", Destination: "/hostrun"})
+	c := comp("spy", RoleMain)
+	c.Host.Mounts = []mount.Mount{{Type: mount.TypeVolume, Source: "run", Target: "/r"}}
+	_, err := NewPlan(Spec{Components: []Component{c}}, cr, Options{Allow: Allow{AllowNamedVolumes: true, AllowHostMounts: true}})
+	require.ErrorContains(t, err, "volumes[0]: run:/r is the controller's volume stack_run, which binds the host's /var/run and so the engine's /var/run/docker.sock; no -allow opens this")
+
+	p, err := NewPlan(Spec{Components: []Component{comp("app", RoleMain)}}, cr, Options{ShareVolumes: true})
+	require.NoError(t, err)
+	for _, m := range p.Members()[0].Host.Mounts {
+		require.NotEqual(t, "stack_run", m.Source, "-volumes skips a volume that binds the engine's folder")
+	}
+}

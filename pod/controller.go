@@ -59,15 +59,35 @@ func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse
 		c.OwnCgroupParent = info.HostConfig.CgroupParent
 	}
 	c.VolumeRefs = map[string]string{}
+	c.VolumeDevices = map[string]string{}
 	for _, m := range info.Mounts {
 		if m.Type != mount.TypeVolume || m.Name == "" {
 			continue
 		}
 		ref := m.Name
-		if vol, err := eng.VolumeInspect(ctx, m.Name); err == nil && volumeRef != nil {
-			ref = volumeRef(m.Name, vol.Labels)
+		if vol, err := eng.VolumeInspect(ctx, m.Name); err == nil {
+			if volumeRef != nil {
+				ref = volumeRef(m.Name, vol.Labels)
+			}
+			if dev := boundDevice(vol.Driver, vol.Options); dev != "" {
+				c.VolumeDevices[m.Name] = dev
+			}
 		}
 		c.VolumeRefs[ref] = m.Name
 	}
 	return c
+}
+
+// boundDevice is the host path a local volume binds (driver_opts o=bind,
+// device=PATH), "" for any other volume.
+func boundDevice(driver string, opts map[string]string) string {
+	if driver != "local" || opts["device"] == "" {
+		return ""
+	}
+	for _, o := range strings.Split(opts["o"], ",") {
+		if o == "bind" || o == "rbind" {
+			return opts["device"]
+		}
+	}
+	return ""
 }

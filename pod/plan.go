@@ -75,6 +75,10 @@ type Controller struct {
 	// VolumeRefs maps the name components use for a controller volume to
 	// the volume's real name (volume-ref labels, stack prefixes).
 	VolumeRefs map[string]string
+	// VolumeDevices maps a controller volume's real name to the host path
+	// it binds, for local volumes created with o=bind: such a volume is a
+	// host mount under another name.
+	VolumeDevices map[string]string
 	// OwnCgroupParent is the controller's own HostConfig.CgroupParent.
 	OwnCgroupParent string
 	// CgroupParent is the parent to give components so that they nest under
@@ -396,6 +400,9 @@ func (p *Plan) mounts(m *Member, holder bool) []mount.Mount {
 		mt := mount.Mount{Target: cm.Destination, ReadOnly: !cm.RW}
 		switch cm.Type {
 		case mount.TypeVolume:
+			if _, engine := touchesAny(path.Clean(p.Controller.VolumeDevices[cm.Name]), p.Controller.EngineDirs); engine {
+				continue
+			}
 			mt.Type, mt.Source = mount.TypeVolume, cm.Name
 		case mount.TypeBind:
 			if _, engine := touchesAny(path.Clean(cm.Source), p.Controller.EngineDirs); engine {
