@@ -487,3 +487,20 @@ func TestEngineOverTCPIsReachableByComponents(t *testing.T) {
 		refused(t, p, "the controller reaches the engine at "+host, "-strict-engine refuses it")
 	})
 }
+
+func TestCopyOverTheLimitFailsClearly(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "small"), []byte("fits"), 0o644))
+	big, err := os.Create(filepath.Join(dir, "big"))
+	require.NoError(t, err)
+	require.NoError(t, big.Truncate(65<<20)) // sparse: 65 MiB of zeros
+	require.NoError(t, big.Close())
+	p := runPod(t, map[string]string{
+		"pod.component.app": spy(""),
+		"pod.copy.app":      "- /data/small:/small\n- /data/big:/big",
+	}, []string{"-v", dir + ":/data:ro"})
+	require.Equal(t, 3, p.exitCode(60*time.Second))
+	require.Contains(t, p.logs(), "pod.copy.app: /data/big takes the copy past its limit of 64 MiB")
+	p.noneLeft()
+}
