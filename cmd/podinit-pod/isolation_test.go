@@ -62,6 +62,14 @@ func TestAttackDockerSocketThroughProcRoot(t *testing.T) {
 			out, err := inside(p, "spy", "readlink "+link)
 			require.Error(t, err, "readlink %s: %s", link, out)
 		}
+		// podinit listens on no port and no abstract socket of the network
+		// namespace the components share.
+		out, _ = inside(p, "spy", "cat /proc/net/tcp /proc/net/tcp6 /proc/net/unix 2>/dev/null")
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			require.False(t, len(f) > 3 && f[3] == "0A", "a TCP listener in the pod: %s", line)
+			require.False(t, len(f) > 7 && strings.HasPrefix(f[7], "@"), "an abstract socket in the pod: %s", line)
+		}
 		// The same look at an ordinary process of the pod works: the
 		// refusal is the seal, not a general restriction.
 		out, err = inside(p, "spy", "sleep 60 & ls -d /proc/$!/root/bin")
