@@ -136,7 +136,9 @@ func ptraceAttachImage(t *testing.T) string {
 			ptraceErr = &exec.Error{Name: "go build ptraceattach: " + string(out), Err: err}
 			return
 		}
-		require.NoError(t, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nCOPY ptraceattach /\nENTRYPOINT [\"/ptraceattach\"]\n"), 0o644))
+		if ptraceErr = os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\nCOPY ptraceattach /\nENTRYPOINT [\"/ptraceattach\"]\n"), 0o644); ptraceErr != nil {
+			return
+		}
 		ptraceImage = "podinit-test/ptraceattach:" + strconv.Itoa(os.Getpid())
 		if out, err := exec.Command("docker", "build", "-q", "-t", ptraceImage, dir).CombinedOutput(); err != nil {
 			ptraceErr = &exec.Error{Name: "docker build: " + string(out), Err: err}
@@ -158,15 +160,16 @@ func TestAttackPtraceAttachToPID1(t *testing.T) {
 	app := "image: " + bbox + "\ncommand: sleep 3600"
 	t.Run("default", func(t *testing.T) {
 		t.Parallel()
-		p := runPod(t, map[string]string{"pod.init.components": attacker(""), "pod.component.app": app}, nil)
+		p := runPod(t, map[string]string{"pod.init.components": attacker(""), "pod.component.app": app}, nil, "-logs")
 		require.Equal(t, 1, p.exitCode(60*time.Second), "the attach must be refused")
+		require.Contains(t, p.logs(), "ptrace(PTRACE_SEIZE, 1): operation not permitted")
 		require.Contains(t, p.logs(), "init component init-1 exited with 1")
 	})
 	t.Run("allowed: capabilities (cap_add SYS_PTRACE)", func(t *testing.T) {
 		t.Parallel()
-		p := runPod(t, map[string]string{"pod.init.components": attacker("  cap_add: [SYS_PTRACE]"), "pod.component.app": app}, nil, "-allow", "capabilities")
+		p := runPod(t, map[string]string{"pod.init.components": attacker("  cap_add: [SYS_PTRACE]"), "pod.component.app": app}, nil, "-logs", "-allow", "capabilities")
 		p.running("app")
-		require.NotContains(t, p.logs(), "init component init-1 exited")
+		require.Contains(t, p.logs(), "attached to 1")
 	})
 }
 
