@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/docker/go-units"
 
@@ -55,6 +56,13 @@ func runValidate(args []string) int {
 			fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
 			return pod.ExitCannotRun
 		}
+		// The engine's data root joins the host paths no component gets;
+		// without an answer in time the usual ones still count.
+		ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if info, ierr := eng.Info(ictx); ierr == nil && info.DockerRootDir != "" {
+			ctrl.EngineDirs = append(ctrl.EngineDirs, info.DockerRootDir)
+		}
+		cancel()
 		spec, err = labels.FromLabels(ctrl.Labels, os.Environ())
 	}
 	if err != nil {
