@@ -17,18 +17,6 @@ import (
 // to second-guess the labels' author (host paths are compared as written:
 // the controller cannot see the host's file system to resolve links).
 
-// engineHostPaths are host paths of the engine and its runtime that no
-// component gets, whatever -allow says: with any of them (or a directory
-// holding one) a component controls the engine, every container and the
-// host. NewPlan adds the engine's own to Controller.EngineDirs (its data
-// root, the source of the controller's socket mount).
-var engineHostPaths = []string{
-	"/var/run/docker.sock", "/run/docker.sock",
-	"/var/run/docker", "/run/docker",
-	"/var/lib/docker",
-	"/var/run/containerd", "/run/containerd", "/var/lib/containerd",
-}
-
 // checkCeiling lists every grant in the spec that goes past the controller's
 // own privileges and that opts.Allow does not open, and every mount that
 // could never be given.
@@ -200,24 +188,4 @@ func (ce *ceilingCheck) controllerVolumeNames() string {
 		return "it has none"
 	}
 	return strings.Join(slices.Sorted(maps.Keys(ce.ctrl.VolumeRefs)), ", ")
-}
-
-// touchesAny reports the first of paths that p is, lies under, or holds.
-func touchesAny(p string, paths []string) (string, bool) {
-	for _, q := range paths {
-		if q == "" {
-			continue
-		}
-		q = path.Clean(q)
-		if within(p, q) || within(q, p) {
-			return q, true
-		}
-	}
-	return "", false
-}
-
-// within reports whether p is dir or lies under it (both clean and
-// absolute).
-func within(p, dir string) bool {
-	return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/")
 }

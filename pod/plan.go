@@ -423,46 +423,6 @@ func isDockerSocket(m container.MountPoint) bool {
 	return strings.HasSuffix(m.Destination, "docker.sock") || strings.HasSuffix(m.Source, "docker.sock")
 }
 
-// privatePaths are the controller's paths no component may get a mount of:
-// the engine's unix socket (DOCKER_HOST's, else the default) and the health
-// socket.
-func privatePaths(ctrl Controller, opts Options) []string {
-	out := []string{"/var/run/docker.sock", "/run/docker.sock"}
-	if p, ok := strings.CutPrefix(ctrl.EngineHost, "unix://"); ok && path.IsAbs(p) {
-		out = append(out, path.Clean(p))
-	}
-	if path.IsAbs(opts.HealthSocket) {
-		out = append(out, path.Clean(opts.HealthSocket))
-	}
-	return out
-}
-
-// engineDirs are the host paths of the engine no component gets: the usual
-// ones, those the caller found (the engine's data root), and the host source
-// of the controller's mount of the engine's socket.
-func engineDirs(ctrl Controller) []string {
-	out := append(append([]string{}, engineHostPaths...), ctrl.EngineDirs...)
-	sock := strings.TrimPrefix(ctrl.EngineHost, "unix://")
-	for _, cm := range ctrl.Mounts {
-		if cm.Type == mount.TypeBind && path.IsAbs(sock) && within(path.Clean(sock), path.Clean(cm.Destination)) {
-			out = append(out, cm.Source)
-		}
-	}
-	return out
-}
-
-// engineReach warns when the controller reaches the engine over the
-// network: every component shares the controller's network namespace, so
-// it reaches the same API with the same rights.
-func engineReach(host string) string {
-	scheme, _, _ := strings.Cut(host, "://")
-	switch scheme {
-	case "tcp", "http", "https":
-		return fmt.Sprintf("the controller reaches the engine at %s over the network namespace that every component shares: any component can call the same API. Use a unix socket only the controller mounts (a socket proxy's socket on a volume of the controller's own)", host)
-	}
-	return ""
-}
-
 // podKey names the pod so that a controller restarted by Swarm in the same
 // slot finds its predecessor's leftovers: "<service>.<slot>" from the task
 // name "<service>.<slot>.<task id>", or the controller's name outside Swarm.
