@@ -6,7 +6,10 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILT   ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 IMAGE   ?= $(or $(PODINIT_IMAGE),podinit:dev)
-LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.built=$(BUILT)
+# Where package seal has an entry point, the binaries make themselves
+# non-dumpable at their first instruction (see internal/seal).
+SEAL    := $(if $(filter amd64 arm64,$(shell go env GOARCH 2>/dev/null)),-E github.com/podinit/podinit/internal/seal.Entry)
+LDFLAGS := -s -w $(SEAL) -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.built=$(BUILT)
 
 .PHONY: build image test-images test demo examples clean
 

@@ -71,6 +71,7 @@ func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
 			fs, err := FromComposeFile(value, env)
 			errs = append(errs, flatten(err)...)
 			spec.Components = append(spec.Components, fs.Components...)
+			spec.Volumes = fs.Volumes
 		case key == InitComponents:
 			inits, ierrs := readInit(value, environ, wd)
 			errs = append(errs, ierrs...)
@@ -121,8 +122,9 @@ func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
 // FromComposeFile reads the pod whose components are the services of the
 // Compose file at path (inside the controller). Relative env_file and
 // label_file paths start at the file's directory, as in Compose. Top-level
-// volumes, networks, configs and secrets declarations are ignored: the
-// controller's own mounts decide what a component can use.
+// volumes are the pod's declared volumes (Spec.Volumes: their `name:`, else
+// the key, as the real name); networks, configs and secrets declarations
+// are ignored: the controller's own mounts decide what a component can use.
 func FromComposeFile(path string, env []string) (pod.Spec, error) {
 	var spec pod.Spec
 	text, err := os.ReadFile(path)
@@ -151,6 +153,7 @@ func FromComposeFile(path string, env []string) (pod.Spec, error) {
 			errs = append(errs, fileErr(lines[k], "unknown top-level key %q: a pod's Compose file has services: (and x-* extension fields)", k))
 		}
 	}
+	spec.Volumes = declaredVolumes(mappingValue(node, "volumes"))
 	services := mappingValue(node, "services")
 	if services == nil || services.Kind != yaml.MappingNode || len(services.Content) == 0 {
 		errs = append(errs, fileErr(lines["services"], "no services: each service of the file is a component of the pod"))
@@ -175,6 +178,23 @@ func FromComposeFile(path string, env []string) (pod.Spec, error) {
 	sort.Slice(spec.Components, func(i, j int) bool { return spec.Components[i].Name < spec.Components[j].Name })
 	errs = append(errs, checkPod(&spec)...)
 	return spec, join(errs)
+}
+
+// declaredVolumes reads a Compose file's top-level volumes: their keys, each
+// with its `name:` when it has one.
+func declaredVolumes(n *yaml.Node) map[string]string {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := map[string]string{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := n.Content[i].Value
+		out[key] = key
+		if name := mappingValue(n.Content[i+1], "name"); name != nil && name.Kind == yaml.ScalarNode && name.Value != "" {
+			out[key] = name.Value
+		}
+	}
+	return out
 }
 
 // readInit reads pod.init.components: a list of services, named init-1,

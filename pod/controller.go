@@ -30,6 +30,9 @@ func Discover(ctx context.Context, eng Engine, candidates []string, volumeRef fu
 	return Controller{}, fmt.Errorf("none of the container IDs podinit found for itself is known to the engine: %s; is the Docker socket the one of the engine that runs this container?", strings.Join(tried, "; "))
 }
 
+// DefaultEngineHost is where the engine client looks without DOCKER_HOST.
+const DefaultEngineHost = "unix:///var/run/docker.sock"
+
 func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse, volumeRef func(string, map[string]string) string) Controller {
 	c := Controller{
 		ID:     info.ID,
@@ -37,25 +40,54 @@ func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse
 		Image:  info.Image,
 		Mounts: info.Mounts,
 	}
+	c.EngineHost = DefaultEngineHost
 	if info.Config != nil {
 		c.Labels = info.Config.Labels
 		c.StopTimeout = info.Config.StopTimeout
+		for _, e := range info.Config.Env {
+			if h, ok := strings.CutPrefix(e, "DOCKER_HOST="); ok && h != "" {
+				c.EngineHost = h
+			}
+		}
 	}
+	// What a root process of the container holds; the controller itself
+	// replaces it with its own CapEff.
+	c.Caps = Caps{Set: capsOf(info.HostConfig), From: "its engine configuration"}
 	if info.HostConfig != nil {
 		c.IpcMode = info.HostConfig.IpcMode
 		c.PidMode = info.HostConfig.PidMode
 		c.OwnCgroupParent = info.HostConfig.CgroupParent
 	}
 	c.VolumeRefs = map[string]string{}
+	c.VolumeDevices = map[string]string{}
 	for _, m := range info.Mounts {
 		if m.Type != mount.TypeVolume || m.Name == "" {
 			continue
 		}
 		ref := m.Name
-		if vol, err := eng.VolumeInspect(ctx, m.Name); err == nil && volumeRef != nil {
-			ref = volumeRef(m.Name, vol.Labels)
+		if vol, err := eng.VolumeInspect(ctx, m.Name); err == nil {
+			if volumeRef != nil {
+				ref = volumeRef(m.Name, vol.Labels)
+			}
+			if dev := boundDevice(vol.Driver, vol.Options); dev != "" {
+				c.VolumeDevices[m.Name] = dev
+			}
 		}
 		c.VolumeRefs[ref] = m.Name
 	}
 	return c
+}
+
+// boundDevice is the host path a local volume binds (driver_opts o=bind,
+// device=PATH), "" for any other volume.
+func boundDevice(driver string, opts map[string]string) string {
+	if driver != "local" || opts["device"] == "" {
+		return ""
+	}
+	for _, o := range strings.Split(opts["o"], ",") {
+		if o == "bind" || o == "rbind" {
+			return opts["device"]
+		}
+	}
+	return ""
 }

@@ -2,110 +2,240 @@ package pod
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
-	"syscall"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"golang.org/x/sys/unix"
 )
 
-// copyFiles puts the member's pod.copy entries into its created container,
-// before it starts, with their modes and owners.
+// CopyLimit bounds the tar stream of one component's pod.copy entries
+// (file contents plus 512 bytes per entry): configs and secrets are small,
+// and a copy reads inside the controller, whose memory and time are the
+// pod's.
+const CopyLimit = 64 << 20
+
+// errCopyAbandoned ends the archive writer when the engine stops reading.
+var errCopyAbandoned = errors.New("the engine stopped reading the archive")
+
+// copyFiles streams the member's pod.copy entries into its created
+// container, before it starts, with their modes and owners.
+//
+// A source is read without following any symbolic link: a component that
+// shares a volume with the controller could otherwise plant a link to the
+// controller's secrets (or its Docker socket's folder) where a copy source
+// will be, and have the controller copy them into a component on its next
+// start. Links inside a copied directory are copied as links.
 func (s *Supervisor) copyFiles(ctx context.Context, id string, m *member) error {
 	if len(m.Copies) == 0 {
 		return nil
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, c := range m.Copies {
-		if err := addToTar(tw, c.Src, c.Dst); err != nil {
-			return fmt.Errorf("pod.copy.%s: %w", m.Name, err)
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return err
-	}
+	pr, pw := io.Pipe()
+	written := make(chan error, 1)
+	go func() {
+		err := writeCopies(pw, m.Copies, CopyLimit)
+		pw.CloseWithError(err) // nil: the engine reads EOF
+		written <- err
+	}()
 	// Entries carry their full path, so the engine makes missing parent
 	// directories in the component.
-	if err := s.eng.CopyToContainer(ctx, id, "/", &buf, container.CopyToContainerOptions{}); err != nil {
+	err := s.eng.CopyToContainer(ctx, id, "/", pr, container.CopyToContainerOptions{})
+	pr.CloseWithError(errCopyAbandoned)
+	if werr := <-written; werr != nil && !errors.Is(werr, errCopyAbandoned) {
+		return fmt.Errorf("pod.copy.%s: %w", m.Name, werr)
+	}
+	if err != nil {
 		return fmt.Errorf("pod.copy.%s: copying into the container: %w", m.Name, err)
 	}
 	return nil
 }
 
-// addToTar adds src (a file or a directory tree in the controller) to the
-// archive at dst.
-func addToTar(tw *tar.Writer, src, dst string) error {
+// writeCopies writes every copy as one tar stream of at most limit bytes.
+func writeCopies(w io.Writer, copies []Copy, limit int64) error {
+	tw := &tarBudget{tw: tar.NewWriter(w), left: limit, limit: limit}
+	for _, c := range copies {
+		if err := tw.addSource(c.Src, c.Dst); err != nil {
+			return err
+		}
+	}
+	return tw.tw.Close()
+}
+
+// tarBudget is a tar writer that refuses to grow past its limit.
+type tarBudget struct {
+	tw          *tar.Writer
+	left, limit int64
+}
+
+func (t *tarBudget) spend(n int64, at string) error {
+	t.left -= n
+	if t.left < 0 {
+		return fmt.Errorf("%s takes the copy past its limit of %d MiB: copy less, or share the data on a volume", at, t.limit>>20)
+	}
+	return nil
+}
+
+// addSource adds src (a file or a directory tree in the controller) at dst.
+func (t *tarBudget) addSource(src, dst string) error {
 	if !path.IsAbs(dst) {
 		return fmt.Errorf("target %q must be an absolute path in the component", dst)
 	}
-	info, err := os.Stat(src)
+	if !path.IsAbs(src) {
+		return fmt.Errorf("source %q must be an absolute path in the controller", src)
+	}
+	dir, base := path.Split(path.Clean(src))
+	parent, err := openNoLinks(dir)
 	if err != nil {
 		return fmt.Errorf("source %s: %w (the path is read inside the controller)", src, err)
 	}
-	if !info.IsDir() {
-		return addFile(tw, src, strings.TrimPrefix(path.Clean(dst), "/"), info)
+	defer unix.Close(parent)
+	if base == "" { // src is "/"
+		return fmt.Errorf("source %s: copy a file or a folder, not the controller's root", src)
 	}
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	var st unix.Stat_t
+	if err := unix.Fstatat(parent, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("source %s: %w (the path is read inside the controller)", src, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+		target, _ := readlinkat(parent, base)
+		return fmt.Errorf("source %s is a symbolic link (to %s): pod.copy follows no link, as a component sharing the folder could have planted it; name the file itself", src, target)
+	}
+	return t.add(parent, base, src, strings.TrimPrefix(path.Clean(dst), "/"))
+}
+
+// add adds the entry name of the open directory dirfd, shown as src in
+// messages, as the archive entry arc.
+func (t *tarBudget) add(dirfd int, name, src, arc string) error {
+	var st unix.Stat_t
+	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("%s: %w", src, err)
+	}
+	hdr := header(&st, arc)
+	if err := t.spend(512, src); err != nil {
+		return err
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFLNK:
+		target, err := readlinkat(dirfd, name)
 		if err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		}
+		hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, target
+		return t.tw.WriteHeader(hdr)
+	case unix.S_IFDIR:
+		fd, err := openEntry(dirfd, name, &st, unix.O_DIRECTORY)
+		if err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		}
+		dir := os.NewFile(uintptr(fd), src)
+		defer dir.Close()
+		hdr.Typeflag, hdr.Name = tar.TypeDir, arc+"/"
+		if err := t.tw.WriteHeader(hdr); err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(src, p)
+		names, err := dir.Readdirnames(-1)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", src, err)
 		}
-		name := strings.TrimPrefix(path.Join(dst, filepath.ToSlash(rel)), "/")
-		// Stat follows links: Swarm configs and secrets are symlinks in
-		// some set-ups, and the component wants their content.
-		fi, err := os.Stat(p)
-		if err != nil {
-			return err
-		}
-		if fi.IsDir() {
-			hdr, err := tar.FileInfoHeader(fi, "")
-			if err != nil {
+		for _, n := range names {
+			if err := t.add(fd, n, path.Join(src, n), path.Join(arc, n)); err != nil {
 				return err
 			}
-			hdr.Name = name + "/"
-			owner(hdr, fi)
-			return tw.WriteHeader(hdr)
 		}
-		return addFile(tw, p, name, fi)
-	})
+		return nil
+	case unix.S_IFREG:
+		if err := t.spend(st.Size, src); err != nil {
+			return err
+		}
+		fd, err := openEntry(dirfd, name, &st, 0)
+		if err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		}
+		f := os.NewFile(uintptr(fd), src)
+		defer f.Close()
+		hdr.Typeflag, hdr.Size = tar.TypeReg, st.Size
+		if err := t.tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		// Exactly the size announced: a file that grows is cut there, one
+		// that shrinks is an error.
+		if _, err := io.CopyN(t.tw, f, st.Size); err != nil {
+			return fmt.Errorf("%s changed while it was copied: %w", src, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s is not a regular file, folder or symbolic link", src)
 }
 
-func addFile(tw *tar.Writer, src, name string, fi fs.FileInfo) error {
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("source %s is not a regular file or directory", src)
-	}
-	hdr, err := tar.FileInfoHeader(fi, "")
+// openEntry opens name in dirfd without following a link, and makes sure it
+// is still what Fstatat saw (a component may swap entries of a shared
+// folder in between).
+func openEntry(dirfd int, name string, seen *unix.Stat_t, flags int) (int, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|flags, 0)
 	if err != nil {
-		return err
+		return -1, err
 	}
-	hdr.Name = name
-	owner(hdr, fi)
-	if err := tw.WriteHeader(hdr); err != nil {
-		return err
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Dev != seen.Dev || st.Ino != seen.Ino {
+		unix.Close(fd)
+		return -1, errors.New("replaced while it was copied")
 	}
-	f, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(tw, f)
-	return err
+	return fd, nil
 }
 
-func owner(hdr *tar.Header, fi fs.FileInfo) {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		hdr.Uid, hdr.Gid = int(st.Uid), int(st.Gid)
+// openNoLinks opens the absolute folder p one component at a time, refusing
+// a symbolic link anywhere on the way (openat2's RESOLVE_NO_SYMLINKS, which
+// kernels before 5.6 lack).
+func openNoLinks(p string) (int, error) {
+	fd, err := unix.Open("/", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
 	}
-	hdr.Uname, hdr.Gname = "", ""
+	walked := ""
+	for _, part := range strings.Split(strings.Trim(path.Clean(p), "/"), "/") {
+		if part == "" {
+			continue
+		}
+		walked += "/" + part
+		next, err := unix.Openat(fd, part, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+		if err != nil {
+			var st unix.Stat_t
+			if unix.Fstatat(fd, part, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+				target, _ := readlinkat(fd, part)
+				err = fmt.Errorf("%s is a symbolic link (to %s): pod.copy follows no link; name the real path", walked, target)
+			}
+			unix.Close(fd)
+			return -1, err
+		}
+		unix.Close(fd)
+		fd = next
+	}
+	return fd, nil
+}
+
+func readlinkat(dirfd int, name string) (string, error) {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlinkat(dirfd, name, buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// header is the tar header for an entry with its mode, owner and time.
+func header(st *unix.Stat_t, name string) *tar.Header {
+	return &tar.Header{
+		Name:    name,
+		Mode:    int64(st.Mode & 0o7777),
+		Uid:     int(st.Uid),
+		Gid:     int(st.Gid),
+		ModTime: time.Unix(st.Mtim.Unix()),
+		Format:  tar.FormatPAX,
+	}
 }

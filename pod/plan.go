@@ -3,6 +3,7 @@ package pod
 import (
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -50,6 +51,14 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// StrictBudget makes a stop order that cannot fit the budget an error.
 	StrictBudget bool
+	// Allow opens privilege classes past the ceiling (see ceiling.go).
+	Allow Allow
+	// StrictEngine makes an engine reached over the network, which every
+	// component can reach too, an error instead of a warning.
+	StrictEngine bool
+	// HealthSocket is the health server's socket inside the controller;
+	// no component gets the mount that holds it.
+	HealthSocket string
 }
 
 // Controller is what the plan needs to know about the container podinit
@@ -66,6 +75,10 @@ type Controller struct {
 	// VolumeRefs maps the name components use for a controller volume to
 	// the volume's real name (volume-ref labels, stack prefixes).
 	VolumeRefs map[string]string
+	// VolumeDevices maps a controller volume's real name to the host path
+	// it binds, for local volumes created with o=bind: such a volume is a
+	// host mount under another name.
+	VolumeDevices map[string]string
 	// OwnCgroupParent is the controller's own HostConfig.CgroupParent.
 	OwnCgroupParent string
 	// CgroupParent is the parent to give components so that they nest under
@@ -74,6 +87,20 @@ type Controller struct {
 	CgroupParent string
 	// Limits are the controller's own cgroup limits: the pod's budget.
 	Limits cgroup.Limits
+	// Caps are the controller's own effective capabilities: the ceiling
+	// for the components' cap_add.
+	Caps Caps
+	// EngineHost is where the controller reaches the engine (DOCKER_HOST,
+	// or the default unix socket).
+	EngineHost string
+	// EngineDirs are host paths of the engine beyond the usual ones (its
+	// data root, the source of the controller's socket mount): no component
+	// gets them or a directory that holds them.
+	EngineDirs []string
+	// Private are paths inside the controller that no component gets, nor a
+	// mount that holds them: the engine's socket and the health socket.
+	// NewPlan fills it from EngineHost and Options.HealthSocket.
+	Private []string
 }
 
 // Member is one container of the plan: a component with the engine
@@ -96,6 +123,8 @@ type Plan struct {
 	Pod        string
 	Controller Controller
 	Options    Options
+	// Spec is the pod as declared.
+	Spec Spec
 	// Holder is the IPC holder, when components cannot join the
 	// controller's IPC namespace and share one of the holder's instead.
 	Holder *Member
@@ -123,10 +152,20 @@ func IPCNeedsHolder(mode container.IpcMode) bool {
 }
 
 // NewPlan turns a spec into a plan for the given controller. It checks what
-// only the whole pod can check: dependency graph, roles, stop budget.
+// only the whole pod can check: dependency graph, roles, stop budget, and
+// the privilege ceiling against the controller's own (ceiling.go).
 func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
-	p := &Plan{Pod: podKey(ctrl), Controller: ctrl, Options: opts}
+	ctrl.Private = privatePaths(ctrl, opts)
+	ctrl.EngineDirs = engineDirs(ctrl)
+	p := &Plan{Pod: podKey(ctrl), Controller: ctrl, Options: opts, Spec: spec}
 	var errs []string
+	if w := engineReach(ctrl.EngineHost); w != "" {
+		if opts.StrictEngine {
+			errs = append(errs, w+" (-strict-engine refuses it)")
+		} else {
+			p.Warnings = append(p.Warnings, w+"; -strict-engine refuses to start like this")
+		}
+	}
 
 	names := map[string]bool{}
 	for _, c := range spec.Components {
@@ -198,6 +237,7 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 	if opts.ShareIPC {
 		errs = append(errs, ipcSysctls(spec)...)
 	}
+	errs = append(errs, checkCeiling(spec, p.Controller, opts)...)
 	if err := checkLimits(ctrl.Limits, spec); err != nil {
 		errs = append(errs, strings.Split(err.Error(), "\n")...)
 	}
@@ -226,7 +266,7 @@ func ipcSysctls(spec Spec) []string {
 	var errs []string
 	for _, c := range append(append([]Component{}, spec.Init...), spec.Components...) {
 		for _, k := range slices.Sorted(maps.Keys(c.Host.Sysctls)) {
-			if k == "kernel.sem" || strings.HasPrefix(k, "kernel.shm") || strings.HasPrefix(k, "kernel.msg") || strings.HasPrefix(k, "fs.mqueue.") {
+			if ipcSysctl(k) {
 				errs = append(errs, fmt.Sprintf("%s: sysctls.%s belongs to the IPC namespace, which the pod shares (-ipc): the runtime refuses it there; set it on the controller, or run the controller with -ipc=false", c.Source, k))
 			}
 		}
@@ -301,28 +341,46 @@ func (p *Plan) finish(m *Member, holder bool) {
 	// supervisor fills IpcMode in then.
 	host.AutoRemove = true
 	host.RestartPolicy = container.RestartPolicy{}
-	if ctrl.CgroupParent != "" {
+	// On cgroup v1 a nested component's devices cgroup cannot allow more
+	// than the controller's: a privileged component or one given devices
+	// (past the ceiling, with -allow) would fail to start there.
+	nest := ctrl.CgroupParent != "" && !wantsDevices(host)
+	if nest {
 		host.CgroupParent = ctrl.CgroupParent
 	}
 	host.Mounts = p.mounts(m, holder)
-	if ctrl.CgroupParent == "" && !holder {
+	if !nest && !holder {
 		// Not nested under the controller's cgroup: bound the component by
 		// the pod's limits itself.
+		why := "the engine cannot nest it under the controller's cgroup"
+		if ctrl.CgroupParent != "" {
+			why = "nested under the controller's cgroup, its devices could not exceed the controller's"
+		}
 		if set := cgroup.Inherit(ctrl.Limits, &host.Resources); len(set) > 0 {
-			p.Warnings = append(p.Warnings, fmt.Sprintf("%s inherits the pod's %s (the engine cannot nest it under the controller's cgroup)", m.Name, strings.Join(set, ", ")))
+			p.Warnings = append(p.Warnings, fmt.Sprintf("%s inherits the pod's %s (%s)", m.Name, strings.Join(set, ", "), why))
 		}
 	}
 	m.Host = host
 }
 
+// wantsDevices reports whether a component asks for devices beyond a
+// default container's.
+func wantsDevices(h container.HostConfig) bool {
+	return h.Privileged || len(h.Devices) > 0 || len(h.DeviceCgroupRules) > 0 || len(h.DeviceRequests) > 0
+}
+
 // mounts maps the component's named volumes to the controller's real
-// volumes and, with ShareVolumes, adds the controller's own mounts.
+// volumes and, with ShareVolumes, adds the controller's own mounts, except
+// those that hold the engine's socket, the health socket or engine
+// directories (checkCeiling has refused such mounts of the component's own).
 func (p *Plan) mounts(m *Member, holder bool) []mount.Mount {
 	var out []mount.Mount
 	taken := map[string]bool{}
 	for _, mt := range m.Component.Host.Mounts {
 		if mt.Type == mount.TypeVolume {
 			if real, ok := p.Controller.VolumeRefs[mt.Source]; ok {
+				mt.Source = real
+			} else if real, ok := p.Spec.Volumes[mt.Source]; ok && real != "" {
 				mt.Source = real
 			}
 		}
@@ -336,11 +394,20 @@ func (p *Plan) mounts(m *Member, holder bool) []mount.Mount {
 		if taken[cm.Destination] || isDockerSocket(cm) {
 			continue
 		}
+		if _, private := touchesAny(path.Clean(cm.Destination), p.Controller.Private); private {
+			continue
+		}
 		mt := mount.Mount{Target: cm.Destination, ReadOnly: !cm.RW}
 		switch cm.Type {
 		case mount.TypeVolume:
+			if _, engine := touchesAny(path.Clean(p.Controller.VolumeDevices[cm.Name]), p.Controller.EngineDirs); engine {
+				continue
+			}
 			mt.Type, mt.Source = mount.TypeVolume, cm.Name
 		case mount.TypeBind:
+			if _, engine := touchesAny(path.Clean(cm.Source), p.Controller.EngineDirs); engine {
+				continue
+			}
 			mt.Type, mt.Source = mount.TypeBind, cm.Source
 		default:
 			continue // tmpfs and others are private to the controller

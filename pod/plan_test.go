@@ -123,8 +123,15 @@ func TestPlanMapsVolumesAndNeverSharesTheDockerSocket(t *testing.T) {
 		{Type: mount.TypeBind, Source: "/var/run/docker.sock", Destination: "/var/run/docker.sock", RW: true},
 		{Type: mount.TypeVolume, Name: "stack_data_task1", Destination: "/unused", RW: true},
 		{Type: mount.TypeBind, Source: "/srv/conf", Destination: "/conf"},
+		// Never handed over: the engine's data, a proxy's socket named
+		// by DOCKER_HOST, the health socket's folder.
+		{Type: mount.TypeBind, Source: "/var/lib/docker/volumes", Destination: "/vols"},
+		{Type: mount.TypeBind, Source: "/srv/proxy", Destination: "/proxy"},
+		{Type: mount.TypeVolume, Name: "health", Destination: "/run/podinit"},
 	}
-	p, err := NewPlan(Spec{Components: []Component{c}}, cr, Options{ShareVolumes: true})
+	cr.EngineHost = "unix:///proxy/docker.sock"
+	spec := Spec{Components: []Component{c}, Volumes: map[string]string{"other": "other"}}
+	p, err := NewPlan(spec, cr, Options{ShareVolumes: true, HealthSocket: "/run/podinit/podinit.sock"})
 	require.NoError(t, err)
 	got := p.Levels[0][0].Host.Mounts
 	require.Equal(t, []mount.Mount{
@@ -217,5 +224,26 @@ func TestIPCSysctlsAreRefusedWhenIPCIsShared(t *testing.T) {
 	_, err := NewPlan(spec, ctrl, Options{ShareIPC: true})
 	require.ErrorContains(t, err, "sysctls.kernel.shmmax belongs to the IPC namespace")
 	_, err = NewPlan(spec, ctrl, Options{ShareIPC: false})
+	require.ErrorContains(t, err, "vm.swappiness=1 is not namespaced", "the ceiling refuses a host sysctl")
+	_, err = NewPlan(spec, ctrl, Options{ShareIPC: false, Allow: Allow{AllowSysctls: true}})
 	require.NoError(t, err)
+}
+
+func TestComponentsWithDevicesAreNotNested(t *testing.T) {
+	cr := ctrl
+	cr.CgroupParent = "/docker/c0ffee"
+	plain := comp("plain", RoleMain)
+	priv := comp("priv", RoleMain)
+	priv.Host.Privileged = true
+	dev := comp("dev", RoleMain)
+	dev.Host.Devices = []container.DeviceMapping{{PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm"}}
+	p, err := NewPlan(Spec{Components: []Component{plain, priv, dev}}, cr, Options{Allow: Allow{AllowPrivileged: true, AllowDevices: true}})
+	require.NoError(t, err)
+	for _, m := range p.Members() {
+		want := ""
+		if m.Name == "plain" {
+			want = "/docker/c0ffee"
+		}
+		require.Equal(t, want, m.Host.CgroupParent, "%s: on cgroup v1 a nested devices cgroup cannot exceed the controller's", m.Name)
+	}
 }

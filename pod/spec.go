@@ -17,6 +17,11 @@ type Spec struct {
 	Init []Component
 	// Components are the pod's main components and sidecars.
 	Components []Component
+	// Volumes are the named volumes the pod's Compose file declares
+	// (top-level volumes:), by the name components use, with their real
+	// name (the `name:` field, else the same). Components may mount them
+	// without -allow named-volumes.
+	Volumes map[string]string
 }
 
 // Role says how a component takes part in the pod's life.

@@ -40,7 +40,7 @@ func newControllerFlags(name string) (*flag.FlagSet, *controllerFlags) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.BoolVar(&f.opts.SharePID, "pids", true, "share the controller's PID namespace with the components")
 	fs.BoolVar(&f.opts.ShareIPC, "ipc", true, "share one IPC namespace across the pod (through a holder container when the controller's cannot be joined)")
-	fs.BoolVar(&f.opts.ShareVolumes, "volumes", false, "give the components the controller's mounts (never the Docker socket)")
+	fs.BoolVar(&f.opts.ShareVolumes, "volumes", false, "give the components the controller's mounts (never one that holds the engine's socket, the health socket or engine directories)")
 	fs.BoolVar(&f.opts.Logs, "logs", false, "stream the components' output into the controller's, each line prefixed with the component's name")
 	fs.BoolVar(&f.opts.Pull, "pull", false, "pull the components' images before every start, not only when missing")
 	fs.DurationVar(&f.opts.StopBudget, "stop-budget", 10*time.Second, "time the whole pod has to stop, from the stop request; keep it equal to the service's stop_grace_period (unset: the controller's own stop timeout when it has one)")
@@ -51,6 +51,8 @@ func newControllerFlags(name string) (*flag.FlagSet, *controllerFlags) {
 	fs.StringVar(&f.authFiles, "registry-auth", "/run/secrets/docker-config.json,/var/run/secrets/podlike/dockerregistryauth.json", "comma-separated Docker config files (auths) with registry credentials for pulls")
 	fs.StringVar(&f.socket, "socket", healthprobe.DefaultPath, "unix socket of the health and status server (point it at a tmpfs on a read-only root file system)")
 	fs.DurationVar(&f.startPeriod, "start-period", time.Minute, "how long the pod may report starting before a start that has not finished counts as unhealthy")
+	fs.Var(&f.opts.Allow, "allow", "comma-separated `classes` of privilege that components may get beyond the controller's own (none by default): "+allowClasses())
+	fs.BoolVar(&f.opts.StrictEngine, "strict-engine", false, "refuse to start when the controller reaches the engine over the network (DOCKER_HOST=tcp://…), which every component can reach too")
 	return fs, f
 }
 
@@ -72,6 +74,7 @@ func (f *controllerFlags) parse(fs *flag.FlagSet, args []string) error {
 			f.opts.RegistryAuthFiles = append(f.opts.RegistryAuthFiles, p)
 		}
 	}
+	f.opts.HealthSocket = f.socket
 	if f.opts.StopMargin >= f.opts.StopBudget {
 		return fmt.Errorf("-stop-margin %s must be less than -stop-budget %s", f.opts.StopMargin, f.opts.StopBudget)
 	}
@@ -236,6 +239,7 @@ func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, logg
 		ctrl.CgroupParent = parent
 	}
 	logger.Print(why)
+	ownPrivileges(&ctrl, res.info)
 	plan, err := pod.NewPlan(spec, ctrl, opts)
 	if err != nil {
 		logger.Printf("the pod cannot run:\n%v", err)

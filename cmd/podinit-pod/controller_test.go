@@ -141,6 +141,13 @@ func volume(t *testing.T) string {
 	return name
 }
 
+// ownVolume mounts vol on the controller too, as `docker run` arguments:
+// components may mount the controller's own volumes (and, without -allow
+// named-volumes, no others).
+func ownVolume(vol string) []string {
+	return []string{"-v", vol + ":/pod-volumes/" + vol}
+}
+
 // readVolume reads a file from a named volume with a throwaway container.
 func readVolume(t *testing.T, vol, file string) string {
 	out, _ := testenv.Docker("run", "--rm", "-v", vol+":/v", bbox, "cat", "/v/"+file)
@@ -223,7 +230,7 @@ command: ["sh", "-c", "trap 'echo stop %s $(date +%%s%%N) >> /shared/log; exit 0
 		"pod.component.db":    comp("db", "SIGTERM", ""),
 		"pod.component.cache": comp("cache", "SIGUSR1", "depends_on: [db]"),
 		"pod.component.app":   comp("app", "SIGINT", "depends_on: {cache: {condition: service_started}, db: {condition: service_started}}"),
-	}, nil)
+	}, ownVolume(vol))
 	p.running("db", "cache", "app")
 	testenv.MustDocker(t, "stop", p.name)
 	require.Equal(t, 0, p.exitCode(30*time.Second))
@@ -265,7 +272,7 @@ func TestImageStopSignalStopsTheComponent(t *testing.T) {
 image: %s
 volumes: ["%s:/shared"]
 command: ["sh", "-c", "trap '' TERM; trap 'echo USR1 > /shared/stop; exit 0' USR1; while true; do sleep 0.1; done"]`, image, vol),
-			}, nil, flags...)
+			}, ownVolume(vol), flags...)
 			p.running("app")
 			testenv.MustDocker(t, "stop", p.name)
 			require.Equal(t, 0, p.exitCode(30*time.Second))
@@ -291,7 +298,7 @@ func TestInitComponentsRunFirstInOrder(t *testing.T) {
 image: %s
 volumes: ["%s:/shared"]
 command: ["sh", "-c", "cat /shared/config > /shared/seen; sleep 3600"]`, bbox, vol),
-	}, nil)
+	}, ownVolume(vol))
 	p.running("app")
 	testenv.WaitFor(t, 10*time.Second, func() bool { return readVolume(t, vol, "seen") == "first\nsecond" }, "app to see the init components' config")
 }

@@ -8,13 +8,28 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/podinit/podinit/internal/seal"
 )
 
 func main() {
 	os.Exit(dispatch(os.Args[1:]))
 }
 
+// sealed makes podinit-pod not dumpable (package seal) before main runs,
+// if the binary's entry point has not already: podinit sealed the process,
+// but execve made it dumpable again. Not dumpable, its /proc/<pid>/root
+// (with the Docker socket), environ, fd targets, mem, maps and cwd and
+// ptrace attach are refused to every process of the pod without
+// CAP_SYS_PTRACE.
+var sealed = func() error {
+	return seal.Now()
+}()
+
 func dispatch(args []string) int {
+	if sealed != nil {
+		fmt.Fprintf(os.Stderr, "podinit: warning: cannot make the process non-dumpable (%v): processes of the pod with the same uid can read its /proc entries and reach the Docker socket through /proc/<pid>/root\n", sealed)
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "validate":

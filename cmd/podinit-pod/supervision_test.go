@@ -46,7 +46,7 @@ func TestSignalsToTheControllerReachTheComponents(t *testing.T) {
 			p := runPod(t, map[string]string{
 				"pod.component.app":   catcher("app", vol, ""),
 				"pod.component.proxy": catcher("proxy", vol, "x-podinit: {signals: [USR1]}"),
-			}, nil, flags...)
+			}, ownVolume(vol), flags...)
 			p.running("app", "proxy")
 			testenv.WaitFor(t, 10*time.Second, func() bool {
 				return readVolume(t, vol, "app.up") == "" && readVolume(t, vol, "proxy.up") == ""
@@ -228,7 +228,7 @@ func TestEngineStallDuringAStartStopKeepsItsBudget(t *testing.T) {
 func TestEngineStallSignalsDoNotWait(t *testing.T) {
 	dockerd := dockerdPid(t)
 	vol := volume(t)
-	p := runPod(t, map[string]string{"pod.component.app": catcher("app", vol, "")}, nil, "-pids=false")
+	p := runPod(t, map[string]string{"pod.component.app": catcher("app", vol, "")}, ownVolume(vol), "-pids=false")
 	p.running("app")
 	pid := hostPid(t, p.name)
 
@@ -347,7 +347,7 @@ command: ["sh", "-c", "trap 'echo stop %[4]s >> /shared/log; sleep 0.5; exit 0' 
 	p := runPod(t, map[string]string{
 		"pod.component.app":   comp("app", "main"),
 		"pod.component.proxy": comp("proxy", "sidecar"),
-	}, nil)
+	}, ownVolume(vol))
 	p.running("app", "proxy")
 	testenv.MustDocker(t, "stop", p.name)
 	require.Equal(t, 0, p.exitCode(30*time.Second))
@@ -375,7 +375,7 @@ volumes: ["%s:/shared"]
 restart: on-failure
 command: ["sh", "-c", "cut -d' ' -f1 /proc/uptime >> /shared/runs; exit 3"]`, bbox, vol),
 		"pod.component.steady": "image: " + bbox + "\ncommand: sleep 3600",
-	}, nil)
+	}, ownVolume(vol))
 	// Each run notes the host's uptime (not namespaced) in seconds.
 	var runs []float64
 	testenv.WaitFor(t, 60*time.Second, func() bool {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/docker/go-units"
 
@@ -36,7 +37,9 @@ func runValidate(args []string) int {
 	var err error
 	if *file != "" {
 		spec, err = labels.FromComposeFile(*file, os.Environ())
-		ctrl = pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private"}
+		ctrl = pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private",
+			Caps:       pod.Caps{Set: pod.DockerDefaultCaps, From: "Docker's default set, as -file has no controller"},
+			EngineHost: engineHost()}
 	} else {
 		ctx := context.Background()
 		eng, cerr := connect(ctx)
@@ -53,6 +56,13 @@ func runValidate(args []string) int {
 			fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
 			return pod.ExitCannotRun
 		}
+		// The engine's data root joins the host paths no component gets;
+		// without an answer in time the usual ones still count.
+		ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if info, ierr := eng.Info(ictx); ierr == nil && info.DockerRootDir != "" {
+			ctrl.EngineDirs = append(ctrl.EngineDirs, info.DockerRootDir)
+		}
+		cancel()
 		spec, err = labels.FromLabels(ctrl.Labels, os.Environ())
 	}
 	if err != nil {
@@ -112,6 +122,7 @@ func printPlan(w io.Writer, p *pod.Plan) {
 		fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(names, ", "))
 	}
 	fmt.Fprintf(w, "stop budget: %s (%s kept for the last kills)\n", o.StopBudget, o.StopMargin)
+	fmt.Fprint(w, describeCeiling(p))
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
@@ -136,7 +147,7 @@ func describeMember(m *pod.Member) string {
 	if m.Restart.Mode != "" && m.Restart.Mode != pod.RestartNo {
 		s += " restart " + string(m.Restart.Mode)
 	}
-	return s
+	return s + grants(m)
 }
 
 func needs(m *pod.Member) string {

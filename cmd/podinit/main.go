@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/podinit/podinit/internal/seal"
 )
 
 // Stamped by `make build`.
@@ -21,7 +23,22 @@ var (
 )
 
 func main() {
+	sealProcess()
 	os.Exit(dispatch(os.Args[1:]))
+}
+
+// sealProcess makes this process not dumpable (package seal), if the
+// binary's entry point has not already: components share the pod's PID
+// namespace, often as the same uid, and the kernel then lets only a holder
+// of CAP_SYS_PTRACE open /proc/<pid>/root, environ, fd targets, mem, maps or
+// cwd, or ptrace-attach. The controller's root holds the Docker socket; the
+// health check and `podinit run` run in it too. execve resets the flag, so
+// podinit-pod seals itself again, and a CMD that `podinit run` starts is
+// dumpable as usual.
+func sealProcess() {
+	if err := seal.Now(); err != nil {
+		fmt.Fprintf(os.Stderr, "podinit: warning: cannot make the process non-dumpable (%v): processes of the pod with the same uid can read its /proc entries\n", err)
+	}
 }
 
 // command is one mode of podinit; the README's command table is checked
