@@ -2,6 +2,7 @@ package pod
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,44 +10,57 @@ import (
 	"github.com/docker/docker/api/types/filters"
 )
 
-// watchEvents follows the engine's events for this pod's containers and
-// records health changes. It closes subscribed once the first subscription
-// is made (so no health change of a container created later is missed), and
-// subscribes again with a growing delay when the stream breaks.
-func (s *Supervisor) watchEvents(ctx context.Context, subscribed chan<- struct{}) {
+// watchEvents follows the engine's events for this pod's containers: health
+// changes, and exit codes for containers whose wait broke. It closes
+// subscribed once the first subscription is made (so no health change of a
+// container created later is missed). When the stream breaks it subscribes
+// again with a growing delay, from the time of the last event it saw, so
+// that the engine replays what happened in between, and reads every
+// container's health from an inspect: the truth after a reconnect.
+func (s *Supervisor) watchEvents(subscribed chan<- struct{}) {
+	ctx := s.life
 	f := filters.NewArgs(
 		filters.Arg("type", string(events.ContainerEventType)),
 		filters.Arg("label", LabelController+"="+s.plan.Controller.ID),
 	)
 	delay := 100 * time.Millisecond
 	first := true
+	var last int64 // engine time of the last event, ns
 	for ctx.Err() == nil {
-		since := time.Now()
-		msgs, errs := s.eng.Events(ctx, events.ListOptions{Filters: f})
+		began := s.clock.Now()
+		opts := events.ListOptions{Filters: f}
+		if last != 0 {
+			opts.Since = strconv.FormatFloat(float64(last)/1e9, 'f', 9, 64)
+		}
+		msgs, errs := s.eng.Events(ctx, opts)
+		// Engine time, as the events carry: the engine runs on this host.
+		var resynced int64
 		if first {
 			close(subscribed)
 			first = false
 		} else {
+			resynced = time.Now().UnixNano()
 			s.resync(ctx)
 		}
-		if err := s.follow(ctx, msgs, errs); err != nil && ctx.Err() == nil {
-			s.log.Printf("warning: engine event stream broke: %v; subscribing again in %s", err, delay)
-			select {
-			case <-time.After(delay):
-			case <-ctx.Done():
-				return
-			}
-			if time.Since(since) > time.Minute {
-				delay = 100 * time.Millisecond
-			} else if delay < 10*time.Second {
-				delay *= 2
-			}
+		err := s.follow(ctx, msgs, errs, resynced, &last)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Printf("warning: engine event stream broke: %v; subscribing again in %s", err, delay)
+		if !sleep(s.clock, delay, ctx.Done()) {
+			return
+		}
+		if s.clock.Now().Sub(began) > time.Minute {
+			delay = 100 * time.Millisecond
+		} else if delay < 10*time.Second {
+			delay *= 2
 		}
 	}
 }
 
-// follow reads one event stream until it breaks or ctx ends.
-func (s *Supervisor) follow(ctx context.Context, msgs <-chan events.Message, errs <-chan error) error {
+// follow reads one event stream until it breaks or ctx ends. Health events
+// older than resynced are replays that the resync's inspect has overtaken.
+func (s *Supervisor) follow(ctx context.Context, msgs <-chan events.Message, errs <-chan error, resynced int64, last *int64) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -54,36 +68,58 @@ func (s *Supervisor) follow(ctx context.Context, msgs <-chan events.Message, err
 		case err := <-errs:
 			return err
 		case msg := <-msgs:
-			s.handle(msg)
+			if msg.TimeNano > *last {
+				*last = msg.TimeNano
+			}
+			s.handle(msg, msg.TimeNano != 0 && msg.TimeNano < resynced)
 		}
 	}
 }
 
-// handle applies one event; only health changes matter here, exits come
-// through each container's wait.
-func (s *Supervisor) handle(msg events.Message) {
-	status, ok := strings.CutPrefix(string(msg.Action), "health_status:")
-	if !ok {
+// handle applies one event: a health change, or a container's death (whose
+// code a broken wait may need). Exits themselves come through each
+// container's wait.
+func (s *Supervisor) handle(msg events.Message, stale bool) {
+	if msg.Action == events.ActionDie {
+		code, err := strconv.Atoi(msg.Actor.Attributes["exitCode"])
+		if err != nil {
+			return
+		}
+		s.mu.Lock()
+		if s.byID[msg.Actor.ID] != nil {
+			s.dies[msg.Actor.ID] = code
+			close(s.diesSeen)
+			s.diesSeen = make(chan struct{})
+		}
+		s.mu.Unlock()
 		return
 	}
-	status = strings.TrimSpace(status)
+	status, ok := strings.CutPrefix(string(msg.Action), "health_status:")
+	if !ok || stale {
+		return
+	}
+	s.setHealth(msg.Actor.ID, strings.TrimSpace(status))
+}
+
+// setHealth records a container's health as the engine reports it.
+func (s *Supervisor) setHealth(id, status string) {
 	s.mu.Lock()
-	m := s.byID[msg.Actor.ID]
+	m := s.byID[id]
 	s.mu.Unlock()
 	if m == nil {
 		return
 	}
 	changedTo := ""
 	m.update(func(m *member) {
-		if m.id != msg.Actor.ID {
+		if m.id != id {
 			return // an event of an earlier run of the member
 		}
 		if m.health != status {
 			changedTo = status
 		}
 		m.health = status
-		if status == "healthy" {
-			m.ready = true
+		if status == "healthy" && m.state == stateRunning {
+			m.ready = true // and stays: dependents started on it
 		}
 	})
 	if changedTo != "" {
@@ -91,8 +127,8 @@ func (s *Supervisor) handle(msg events.Message) {
 	}
 }
 
-// resync reads the health of every running container from the engine, for
-// changes that happened while the event stream was broken.
+// resync reads the health of every container from the engine, for changes
+// that happened while the event stream was broken.
 func (s *Supervisor) resync(ctx context.Context) {
 	s.mu.Lock()
 	ids := make([]string, 0, len(s.byID))
@@ -101,10 +137,10 @@ func (s *Supervisor) resync(ctx context.Context) {
 	}
 	s.mu.Unlock()
 	for _, id := range ids {
-		info, err := s.eng.ContainerInspect(ctx, id)
+		info, err := s.inspect(ctx, id)
 		if err != nil || info.State == nil || info.State.Health == nil {
 			continue
 		}
-		s.handle(events.Message{Action: events.Action("health_status: " + info.State.Health.Status), Actor: events.Actor{ID: id}})
+		s.setHealth(id, info.State.Health.Status)
 	}
 }
