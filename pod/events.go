@@ -2,6 +2,7 @@ package pod
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +31,7 @@ func (s *Supervisor) watchEvents(subscribed chan<- struct{}) {
 		began := s.clock.Now()
 		opts := events.ListOptions{Filters: f}
 		if last != 0 {
-			opts.Since = strconv.FormatFloat(float64(last)/1e9, 'f', 9, 64)
+			opts.Since = fmt.Sprintf("%d.%09d", last/1e9, last%1e9)
 		}
 		msgs, errs := s.eng.Events(ctx, opts)
 		// Engine time, as the events carry: the engine runs on this host.
@@ -46,13 +47,16 @@ func (s *Supervisor) watchEvents(subscribed chan<- struct{}) {
 		if ctx.Err() != nil {
 			return
 		}
+		// A stream that lasted is a new incident; one that breaks at once
+		// is an engine that is not back yet.
+		if s.clock.Now().Sub(began) > time.Second {
+			delay = 100 * time.Millisecond
+		}
 		s.log.Printf("warning: engine event stream broke: %v; subscribing again in %s", err, delay)
 		if !sleep(s.clock, delay, ctx.Done()) {
 			return
 		}
-		if s.clock.Now().Sub(began) > time.Minute {
-			delay = 100 * time.Millisecond
-		} else if delay < 10*time.Second {
+		if delay < 10*time.Second {
 			delay *= 2
 		}
 	}

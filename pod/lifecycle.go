@@ -34,7 +34,7 @@ func (s *Supervisor) lifecycle(m *member) {
 	for {
 		ran := s.clock.Now()
 		out := s.runOnce(m)
-		if out.stopped || m.stopping() {
+		if out.stopped || m.stopping() || (out.err != nil && s.stopRequested()) {
 			out.stopped = true
 			m.outcome = out
 			s.transition(m, stateExited, "stopped", nil)
@@ -86,13 +86,14 @@ func (s *Supervisor) abandon(m *member, err error) {
 // request at any point removes what was made and ends the run.
 func (s *Supervisor) runOnce(m *member) outcome {
 	s.transition(m, stateCreating, "", nil)
+	// Once the pod stops, a component not made yet is not made at all.
 	if err := s.ensureImage(s.untilStop, m.Config.Image); err != nil {
-		if m.stopping() {
+		if s.stopRequested() {
 			return outcome{stopped: true}
 		}
 		return outcome{err: err}
 	}
-	if m.stopping() {
+	if s.stopRequested() {
 		return outcome{stopped: true}
 	}
 	id, err := s.create(m)
@@ -117,7 +118,7 @@ func (s *Supervisor) runOnce(m *member) outcome {
 			s.log.Printf("warning: %s: cannot stream logs: %v", m.Name, err)
 		}
 	}
-	if m.stopping() {
+	if s.stopRequested() {
 		s.remove(s.life, id)
 		return outcome{stopped: true}
 	}
@@ -141,7 +142,7 @@ func (s *Supervisor) runOnce(m *member) outcome {
 // background until the budget's end (the next controller of the pod
 // removes what is left).
 func (s *Supervisor) startFailed(m *member, id string, err error) outcome {
-	if !m.stopping() {
+	if !s.stopRequested() {
 		if id != "" {
 			s.remove(s.life, id)
 		}
@@ -243,11 +244,7 @@ func (s *Supervisor) untrack(id string, m *member) {
 	delete(s.byID, id)
 	delete(s.dies, id)
 	s.mu.Unlock()
-	m.update(func(m *member) {
-		if m.id == id {
-			m.id = ""
-		}
-	})
+	// m.id stays until the next create: abandon may still need it.
 }
 
 // wants reports whether a run that failed (or not) after restarts earlier

@@ -14,6 +14,11 @@ import (
 // by wave (dependents first, sidecars last) and the holder; each gets
 // its stop signal and SIGKILL at its own deadline or the pod's.
 func (s *Supervisor) stopAll() {
+	for _, m := range s.all() {
+		if !m.launched.Load() {
+			s.transition(m, stateExited, "the pod ended before it started", nil)
+		}
+	}
 	for _, m := range s.init {
 		s.stopAndWait([]*member{m})
 	}

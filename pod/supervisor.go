@@ -353,6 +353,9 @@ func (s *Supervisor) supervise() Result {
 			s.mu.Unlock()
 			return Result{Reason: reason}
 		case m := <-s.ended:
+			if s.stopRequested() {
+				continue // the stop is the pod's result, whatever ended on its way
+			}
 			if m.Role == RoleInit {
 				continue // its result was judged during start
 			}

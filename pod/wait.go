@@ -36,7 +36,6 @@ const (
 )
 
 func (s *Supervisor) followExit(ctx context.Context, m *member, id string, results <-chan container.WaitResponse, errs <-chan error, code chan<- int) {
-	delay := rewaitFirst
 	for {
 		select {
 		case r := <-results:
@@ -46,21 +45,27 @@ func (s *Supervisor) followExit(ctx context.Context, m *member, id string, resul
 			if ctx.Err() != nil {
 				return
 			}
-			s.log.Printf("warning: the wait for %s (%s) broke: %v; asking the engine again in %s", m.Name, short(id), err, delay)
+			s.log.Printf("warning: the wait for %s (%s) broke: %v; asking the engine again", m.Name, short(id), err)
 		case <-ctx.Done():
 			return
 		}
-		// Ask again until the engine answers: it may be restarting.
+		// Ask again until the engine answers (it may be restarting), each
+		// time a little later; a die event on the way ends the wait.
+		delay := rewaitFirst
 		for {
-			if !sleep(s.clock, delay, ctx.Done()) {
+			if c, died := s.awaitDie(ctx, id, delay); died {
+				code <- c
 				return
 			}
-			delay = min(2*delay, rewaitMax)
+			if ctx.Err() != nil {
+				return
+			}
 			alive, exit, err := s.aliveOrExit(ctx, id)
 			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}
+				delay = min(2*delay, rewaitMax)
 				s.log.Printf("warning: inspecting %s (%s): %v; asking again in %s", m.Name, short(id), err, delay)
 				continue
 			}
@@ -103,7 +108,15 @@ const dieWait = 2 * time.Second
 // dieCode is the container's exit code from its die event, waiting a
 // little for it; codeUnknown when the engine never said.
 func (s *Supervisor) dieCode(ctx context.Context, id string) int {
-	t := s.clock.NewTimer(dieWait)
+	if code, ok := s.awaitDie(ctx, id, dieWait); ok {
+		return code
+	}
+	return codeUnknown
+}
+
+// awaitDie waits up to d for the container's die event.
+func (s *Supervisor) awaitDie(ctx context.Context, id string, d time.Duration) (int, bool) {
+	t := s.clock.NewTimer(d)
 	defer t.Stop()
 	for {
 		s.mu.Lock()
@@ -111,14 +124,14 @@ func (s *Supervisor) dieCode(ctx context.Context, id string) int {
 		seen := s.diesSeen
 		s.mu.Unlock()
 		if ok {
-			return code
+			return code, true
 		}
 		select {
 		case <-seen:
 		case <-t.C:
-			return codeUnknown
+			return 0, false
 		case <-ctx.Done():
-			return codeUnknown
+			return 0, false
 		}
 	}
 }
