@@ -183,6 +183,10 @@ func (s *Supervisor) spawn(name string, f func()) bool {
 	return true
 }
 
+// Panicked is for a panic recovered outside the supervisor (the signal
+// relay): the pod stops, and Run's result is ExitPanic.
+func (s *Supervisor) Panicked(where string, r any) { s.recordPanic(where, r) }
+
 // recordPanic notes a panic of podinit's own code and stops the pod: the
 // other goroutines still stop it in order, within its budget.
 func (s *Supervisor) recordPanic(where string, r any) {

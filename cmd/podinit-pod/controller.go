@@ -17,6 +17,8 @@ import (
 	"github.com/oklog/run"
 
 	"github.com/podinit/podinit/cgroup"
+	"github.com/podinit/podinit/cmd/podinit-pod/earlysignals"
+	"github.com/podinit/podinit/cmd/podinit-pod/earlysignals/catch"
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/init/reap"
 	"github.com/podinit/podinit/init/signals"
@@ -82,10 +84,12 @@ func (f *controllerFlags) parse(fs *flag.FlagSet, args []string) error {
 // runs it as PID 1, and exits with the pod's result.
 func runController(args []string) int {
 	logger := log.New(os.Stderr, "podinit: ", log.Lmicroseconds)
-	// Signals first: as PID 1 a SIGTERM that arrives while the engine is
-	// still being asked must neither kill podinit nor be lost.
-	sigc := make(chan os.Signal, 64)
-	signals.Catch(sigc)
+	// Signals are caught from package initialisation on (package catch),
+	// and those podinit caught before its exec come first: as PID 1 a
+	// SIGTERM that arrives while the engine is still being asked must
+	// neither kill podinit nor be lost.
+	sigc := catch.C
+	inherited := earlysignals.Inherit()
 
 	fs, f := newControllerFlags("podinit")
 	fs.SetOutput(os.Stderr)
@@ -148,6 +152,9 @@ func runController(args []string) int {
 	{
 		done := make(chan struct{})
 		g.Add(func() error {
+			for _, s := range inherited {
+				relay(sup, s, logger)
+			}
 			for {
 				select {
 				case s := <-sigc:
@@ -172,8 +179,14 @@ func runController(args []string) int {
 }
 
 // relay acts on a signal sent to the controller: TERM and INT stop the pod,
-// the others go to the components.
+// the others go to the components. A panic here stops the pod like one in
+// the supervisor's own goroutines.
 func relay(sup *pod.Supervisor, sig syscall.Signal, logger *log.Logger) {
+	defer func() {
+		if r := recover(); r != nil {
+			sup.Panicked("the signal relay", r)
+		}
+	}()
 	switch {
 	case signals.Stops(sig):
 		logger.Printf("received %s: stopping the pod", signals.Name(sig))
