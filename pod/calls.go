@@ -30,10 +30,10 @@ import (
 // so Run returns within the budget whatever the engine does.
 const callTimeout = time.Minute
 
-// withTimeout is ctx, also cancelled after d on the supervisor's clock.
+// withTimeout is ctx, also cancelled after d.
 func (s *Supervisor) withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
-	t := s.clock.AfterFunc(d, cancel)
+	t := time.AfterFunc(d, cancel)
 	return ctx, func() { t.Stop(); cancel() }
 }
 
@@ -92,7 +92,7 @@ func (s *Supervisor) remove(ctx context.Context, id string) {
 
 // kill sends sig to a container through the engine, given up at until.
 func (s *Supervisor) kill(id, name, sig string, until time.Time) {
-	ctx, cancel := s.withTimeout(s.life, max(until.Sub(s.clock.Now()), 0))
+	ctx, cancel := s.withTimeout(s.life, max(until.Sub(time.Now()), 0))
 	defer cancel()
 	err := s.eng.ContainerKill(ctx, id, sig)
 	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {

@@ -28,7 +28,7 @@ func (s *Supervisor) watchEvents(subscribed chan<- struct{}) {
 	first := true
 	var last int64 // engine time of the last event, ns
 	for ctx.Err() == nil {
-		began := s.clock.Now()
+		began := time.Now()
 		opts := events.ListOptions{Filters: f}
 		if last != 0 {
 			opts.Since = fmt.Sprintf("%d.%09d", last/1e9, last%1e9)
@@ -49,11 +49,11 @@ func (s *Supervisor) watchEvents(subscribed chan<- struct{}) {
 		}
 		// A stream that lasted is a new incident; one that breaks at once
 		// is an engine that is not back yet.
-		if s.clock.Now().Sub(began) > time.Second {
+		if time.Now().Sub(began) > time.Second {
 			delay = 100 * time.Millisecond
 		}
 		s.log.Printf("warning: engine event stream broke: %v; subscribing again in %s", err, delay)
-		if !sleep(s.clock, delay, ctx.Done()) {
+		if !sleep(delay, ctx.Done()) {
 			return
 		}
 		if delay < 10*time.Second {

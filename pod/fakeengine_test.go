@@ -23,24 +23,6 @@ import (
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// fastClock is the supervisor's clock in fault tests: it runs scale times
-// faster than the real one, so a stop budget of seconds takes milliseconds
-// and every duration in the code stays as it is.
-type fastClock struct {
-	t0    time.Time
-	scale time.Duration
-}
-
-func newFastClock(scale time.Duration) *fastClock { return &fastClock{t0: time.Now(), scale: scale} }
-
-func (c *fastClock) Now() time.Time {
-	return c.t0.Add(time.Since(c.t0) * c.scale)
-}
-func (c *fastClock) NewTimer(d time.Duration) *time.Timer { return time.NewTimer(d / c.scale) }
-func (c *fastClock) AfterFunc(d time.Duration, f func()) *time.Timer {
-	return time.AfterFunc(d/c.scale, f)
-}
-
 // fault is what an engine method does when called.
 type fault int
 
@@ -55,13 +37,14 @@ func (f fault) String() string {
 	return [...]string{"ok", "blocking", "failing", "late"}[f]
 }
 
-// lateBy is how late a late engine is, in supervisor time.
+// lateBy is how late a late engine is.
 const lateBy = 3 * time.Second
 
 var errInjected = errors.New("injected engine fault")
 
 // fakeEngine is a Docker engine in memory, for the supervisor's ordering
-// and fault logic. Its containers "run" until killed, or exit by
+// and fault logic; tests run it in a synctest bubble, so its time and the
+// supervisor's are the bubble's fake clock. Its containers "run" until killed, or exit by
 // themselves as their command says:
 //
 //	["run"]               until a stop signal (exit 128+n)
@@ -70,8 +53,6 @@ var errInjected = errors.New("injected engine fault")
 //
 // A container with a healthcheck turns healthy 100ms after it starts.
 type fakeEngine struct {
-	clock *fastClock
-
 	mu         sync.Mutex
 	faults     map[string]fault
 	down       bool          // the engine is gone: every call fails
@@ -102,9 +83,8 @@ type fakeContainer struct {
 	removed  chan struct{} // closed on removal
 }
 
-func newFakeEngine(c *fastClock) *fakeEngine {
+func newFakeEngine() *fakeEngine {
 	return &fakeEngine{
-		clock:      c,
 		faults:     map[string]fault{},
 		broken:     make(chan struct{}),
 		containers: map[string]*fakeContainer{},
@@ -173,7 +153,7 @@ func (f *fakeEngine) enter(ctx context.Context, method string) error {
 		return fmt.Errorf("%s: %w", method, errInjected)
 	case faultLate:
 		select {
-		case <-time.After(lateBy / f.clock.scale):
+		case <-time.After(lateBy):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -351,7 +331,7 @@ func (f *fakeEngine) ContainerStart(ctx context.Context, id string, _ container.
 		return err
 	}
 	f.mu.Lock()
-	c.status, c.started = "running", f.clock.Now()
+	c.status, c.started = "running", time.Now()
 	cmd := c.cfg.Cmd
 	hc := c.cfg.Healthcheck
 	f.mu.Unlock()
@@ -360,7 +340,7 @@ func (f *fakeEngine) ContainerStart(ctx context.Context, id string, _ container.
 		f.mu.Lock()
 		c.health = "starting"
 		f.mu.Unlock()
-		time.AfterFunc(100*time.Millisecond/f.clock.scale, func() {
+		time.AfterFunc(100*time.Millisecond, func() {
 			f.mu.Lock()
 			running := c.status == "running"
 			if running {
@@ -375,7 +355,7 @@ func (f *fakeEngine) ContainerStart(ctx context.Context, id string, _ container.
 	if len(cmd) == 3 && cmd[0] == "exit" {
 		code, _ := strconv.Atoi(cmd[1])
 		d, _ := time.ParseDuration(cmd[2])
-		time.AfterFunc(d/f.clock.scale, func() { f.exit(c, code) })
+		time.AfterFunc(d, func() { f.exit(c, code) })
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -21,17 +22,16 @@ import (
 	"github.com/podinit/podinit/healthprobe"
 )
 
-// The supervisor's fault matrix: a fake engine behind Engine and a fast
-// clock drive it through engine calls that block, fail or answer late,
+// The supervisor's fault matrix: a fake engine behind Engine, in a
+// synctest bubble (a fake clock that moves only when every goroutine waits,
+// so a budget of seconds takes microseconds and timings are exact), drive
+// it through engine calls that block, fail or answer late,
 // streams that break while containers run, events out of order, deaths
 // during a restart, an engine that vanishes and returns. Every cell checks
 // the same invariants: Run returns within the stop budget, no goroutine is
 // left, a broken stream never ends the pod, and every component reaches a
 // final state exactly once. What a user sees of the same faults is tested
 // on the real engine in cmd/podinit-pod.
-
-// clockScale: a 4s budget takes 400ms.
-const clockScale = 10
 
 var testBudget = Options{StopBudget: 4 * time.Second, StopMargin: time.Second, ReadyTimeout: 30 * time.Second}
 
@@ -55,12 +55,11 @@ func (b *syncBuffer) String() string {
 
 // harness is one supervisor on a fake engine.
 type harness struct {
-	t     *testing.T
-	clock *fastClock
-	eng   *fakeEngine
-	sup   *Supervisor
-	logs  *syncBuffer
-	done  chan Result
+	t    *testing.T
+	eng  *fakeEngine
+	sup  *Supervisor
+	logs *syncBuffer
+	done chan Result
 }
 
 func run(cmd ...string) container.Config { return container.Config{Image: "img", Cmd: cmd} }
@@ -81,12 +80,11 @@ func defaultPod(t *testing.T) Spec {
 }
 
 func newHarness(t *testing.T, spec Spec, opts Options) *harness {
-	h := &harness{t: t, clock: newFastClock(clockScale), logs: &syncBuffer{}, done: make(chan Result, 1)}
-	h.eng = newFakeEngine(h.clock)
+	h := &harness{t: t, logs: &syncBuffer{}, done: make(chan Result, 1)}
+	h.eng = newFakeEngine()
 	plan, err := NewPlan(spec, ctrl, opts)
 	require.NoError(t, err)
 	h.sup = NewSupervisor(h.eng, plan, log.New(h.logs, "podinit: ", log.Lmicroseconds), io.Discard, io.Discard)
-	h.sup.clock = h.clock
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("supervisor log:\n%s", h.logs.String())
@@ -97,18 +95,18 @@ func newHarness(t *testing.T, spec Spec, opts Options) *harness {
 
 func (h *harness) start() { go func() { h.done <- h.sup.Run(context.Background()) }() }
 
-// pass lets d of supervisor time pass.
-func (h *harness) pass(d time.Duration) { time.Sleep(d / clockScale) }
+// pass lets d pass.
+func (h *harness) pass(d time.Duration) { time.Sleep(d) }
 
-// waitFor polls cond for up to d of supervisor time.
+// waitFor polls cond for up to d.
 func (h *harness) waitFor(d time.Duration, cond func() bool, what string) {
 	h.t.Helper()
-	deadline := time.Now().Add(d / clockScale)
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
-			h.t.Fatalf("waited %s (supervisor time) for %s", d, what)
+			h.t.Fatalf("waited %s for %s", d, what)
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -152,7 +150,7 @@ func (h *harness) finish() Result {
 	case <-time.After(10 * time.Second):
 		h.t.Fatalf("Run has not returned 10s after the stop")
 	}
-	took := h.clock.Now().Sub(h.sup.budget.began())
+	took := time.Since(h.sup.budget.began())
 	require.LessOrEqual(h.t, took, h.sup.budget.total, "Run returned %s after the stop request, past the %s budget", took, h.sup.budget.total)
 	require.Zero(h.t, h.sup.refused.Load(), "transitions the table refused")
 	for _, m := range h.sup.all() {
@@ -170,8 +168,12 @@ func (h *harness) stop() Result {
 	return h.finish()
 }
 
-func noLeak(t *testing.T) {
-	goleak.VerifyNone(t, goleak.IgnoreCurrent())
+// cell runs one cell of the matrix in its own bubble, then checks that no
+// goroutine is left.
+func cell(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	synctest.Test(t, f)
 }
 
 // The faults every engine method is put through.
@@ -189,14 +191,15 @@ func TestFaultMatrixFromTheStart(t *testing.T) {
 	for _, method := range methods {
 		for _, fault := range faults {
 			t.Run(method+"/"+fault.String(), func(t *testing.T) {
-				defer noLeak(t)
-				opts := testBudget
-				opts.Logs = true
-				h := newHarness(t, defaultPod(t), opts)
-				h.eng.setFault(method, fault)
-				h.start()
-				h.pass(time.Second)
-				h.finishAfterStop(method, fault)
+				cell(t, func(t *testing.T) {
+					opts := testBudget
+					opts.Logs = true
+					h := newHarness(t, defaultPod(t), opts)
+					h.eng.setFault(method, fault)
+					h.start()
+					h.pass(time.Second)
+					h.finishAfterStop(method, fault)
+				})
 			})
 		}
 	}
@@ -221,20 +224,21 @@ func TestFaultMatrixDuringTheStop(t *testing.T) {
 	for _, method := range methods {
 		for _, fault := range faults {
 			t.Run(method+"/"+fault.String(), func(t *testing.T) {
-				defer noLeak(t)
-				opts := testBudget
-				opts.Logs = true
-				spec := defaultPod(t)
-				// One component that ignores its stop signal, and gets
-				// SIGKILL at its stop_grace_period.
-				spec.Components = append(spec.Components, Component{Name: "stubborn", Role: RoleMain, Config: run("stubborn"), StopGrace: time.Second})
-				h := newHarness(t, spec, opts)
-				h.start()
-				h.waitFor(10*time.Second, func() bool { return h.runs("app", "side", "stubborn") }, "the pod to run")
-				h.stillRunning()
-				h.eng.setFault(method, fault)
-				res := h.stop()
-				require.Equal(t, 0, res.Code, "a requested stop is a success: %+v", res)
+				cell(t, func(t *testing.T) {
+					opts := testBudget
+					opts.Logs = true
+					spec := defaultPod(t)
+					// One component that ignores its stop signal, and gets
+					// SIGKILL at its stop_grace_period.
+					spec.Components = append(spec.Components, Component{Name: "stubborn", Role: RoleMain, Config: run("stubborn"), StopGrace: time.Second})
+					h := newHarness(t, spec, opts)
+					h.start()
+					h.waitFor(10*time.Second, func() bool { return h.runs("app", "side", "stubborn") }, "the pod to run")
+					h.stillRunning()
+					h.eng.setFault(method, fault)
+					res := h.stop()
+					require.Equal(t, 0, res.Code, "a requested stop is a success: %+v", res)
+				})
 			})
 		}
 	}
@@ -245,21 +249,22 @@ func TestFaultMatrixDuringTheStop(t *testing.T) {
 func TestBrokenStreamsNeverEndThePod(t *testing.T) {
 	for _, logs := range []bool{false, true} {
 		t.Run(map[bool]string{false: "without logs", true: "with logs"}[logs], func(t *testing.T) {
-			defer noLeak(t)
-			opts := testBudget
-			opts.Logs = logs
-			h := newHarness(t, defaultPod(t), opts)
-			h.start()
-			h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
-			for range 10 {
-				h.eng.breakStreams()
-				h.pass(500 * time.Millisecond)
-				h.stillRunning()
-			}
-			require.Equal(t, healthprobe.Healthy, h.component("side").Health)
-			require.Contains(t, h.logs.String(), "the wait for app")
-			require.Equal(t, 0, h.stop().Code)
-			require.Zero(t, h.eng.left())
+			cell(t, func(t *testing.T) {
+				opts := testBudget
+				opts.Logs = logs
+				h := newHarness(t, defaultPod(t), opts)
+				h.start()
+				h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+				for range 10 {
+					h.eng.breakStreams()
+					h.pass(500 * time.Millisecond)
+					h.stillRunning()
+				}
+				require.Equal(t, healthprobe.Healthy, h.component("side").Health)
+				require.Contains(t, h.logs.String(), "the wait for app")
+				require.Equal(t, 0, h.stop().Code)
+				require.Zero(t, h.eng.left())
+			})
 		})
 	}
 }
@@ -268,86 +273,91 @@ func TestBrokenStreamsNeverEndThePod(t *testing.T) {
 // its wait is broken; its code comes from the engine, not from the broken
 // connection.
 func TestExitDuringABrokenWaitIsReadFromTheEngine(t *testing.T) {
-	defer noLeak(t)
-	spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("exit", "7", "1s")}}}
-	h := newHarness(t, spec, testBudget)
-	h.eng.setFault("ContainerWait", faultFail) // every wait breaks at once
-	h.start()
-	res := h.finish()
-	require.Equal(t, 7, res.Code, "%+v", res)
+	cell(t, func(t *testing.T) {
+		spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("exit", "7", "1s")}}}
+		h := newHarness(t, spec, testBudget)
+		h.eng.setFault("ContainerWait", faultFail) // every wait breaks at once
+		h.start()
+		res := h.finish()
+		require.Equal(t, 7, res.Code, "%+v", res)
+	})
 }
 
 // TestHealthBeforeTheStartReturns: the health event comes before the start
 // call has returned; a service_healthy dependent still starts.
 func TestHealthBeforeTheStartReturns(t *testing.T) {
-	defer noLeak(t)
-	spec := Spec{Components: []Component{
-		{Name: "db", Role: RoleMain, Config: healthy(run("run"))},
-		{Name: "app", Role: RoleMain, Config: run("run"), DependsOn: map[string]Dependency{"db": {Condition: ConditionHealthy, Required: true}}},
-	}}
-	h := newHarness(t, spec, testBudget)
-	h.eng.setFault("ContainerInspect", faultLate) // the inspect after start is late
-	h.start()
-	h.waitFor(20*time.Second, func() bool { return h.runs("db", "app") }, "app to start once db is healthy")
-	require.Equal(t, 0, h.stop().Code)
+	cell(t, func(t *testing.T) {
+		spec := Spec{Components: []Component{
+			{Name: "db", Role: RoleMain, Config: healthy(run("run"))},
+			{Name: "app", Role: RoleMain, Config: run("run"), DependsOn: map[string]Dependency{"db": {Condition: ConditionHealthy, Required: true}}},
+		}}
+		h := newHarness(t, spec, testBudget)
+		h.eng.setFault("ContainerInspect", faultLate) // the inspect after start is late
+		h.start()
+		h.waitFor(20*time.Second, func() bool { return h.runs("db", "app") }, "app to start once db is healthy")
+		require.Equal(t, 0, h.stop().Code)
+	})
 }
 
 // TestRestartSurvivesTransientErrors: creates fail during a restart's
 // backoff; the component is retried under its backoff, the status shows
 // the last error, and the pod goes on.
 func TestRestartSurvivesTransientErrors(t *testing.T) {
-	defer noLeak(t)
-	spec := Spec{Components: []Component{
-		{Name: "app", Role: RoleMain, Config: run("exit", "1", "500ms"), Restart: Restart{Mode: RestartAlways}},
-	}}
-	h := newHarness(t, spec, testBudget)
-	h.eng.onCreate = func(n int) {
-		h.eng.setFault("ContainerCreate", map[bool]fault{true: faultFail, false: faultNone}[n == 2 || n == 3])
-	}
-	h.start()
-	h.waitFor(30*time.Second, func() bool { return strings.Contains(h.component("app").Message, "injected engine fault") }, "the status to show the create's error")
-	h.waitFor(30*time.Second, func() bool { return h.component("app").Restarts >= 3 }, "app to be restarted after the errors")
-	h.stillRunning()
-	require.Equal(t, 0, h.stop().Code)
+	cell(t, func(t *testing.T) {
+		spec := Spec{Components: []Component{
+			{Name: "app", Role: RoleMain, Config: run("exit", "1", "500ms"), Restart: Restart{Mode: RestartAlways}},
+		}}
+		h := newHarness(t, spec, testBudget)
+		h.eng.onCreate = func(n int) {
+			h.eng.setFault("ContainerCreate", map[bool]fault{true: faultFail, false: faultNone}[n == 2 || n == 3])
+		}
+		h.start()
+		h.waitFor(30*time.Second, func() bool { return strings.Contains(h.component("app").Message, "injected engine fault") }, "the status to show the create's error")
+		h.waitFor(30*time.Second, func() bool { return h.component("app").Restarts >= 3 }, "app to be restarted after the errors")
+		h.stillRunning()
+		require.Equal(t, 0, h.stop().Code)
+	})
 }
 
 // TestErrorWithoutRestartPolicyEndsThePod: without a restart policy a
 // create error ends the pod as before.
 func TestErrorWithoutRestartPolicyEndsThePod(t *testing.T) {
-	defer noLeak(t)
-	h := newHarness(t, defaultPod(t), testBudget)
-	h.eng.setFault("ContainerCreate", faultFail)
-	h.start()
-	res := h.finish()
-	require.Equal(t, ExitCannotRun, res.Code)
-	require.Contains(t, res.Reason, "injected engine fault")
+	cell(t, func(t *testing.T) {
+		h := newHarness(t, defaultPod(t), testBudget)
+		h.eng.setFault("ContainerCreate", faultFail)
+		h.start()
+		res := h.finish()
+		require.Equal(t, ExitCannotRun, res.Code)
+		require.Contains(t, res.Reason, "injected engine fault")
+	})
 }
 
 // TestDeathDuringARestartsCreate: the sidecar dies while the main
 // component's restart waits for a late create; the pod ends in its budget.
 func TestDeathDuringARestartsCreate(t *testing.T) {
-	defer noLeak(t)
-	spec := Spec{Components: []Component{
-		{Name: "app", Role: RoleMain, Config: run("exit", "1", "300ms"), Restart: Restart{Mode: RestartOnFailure}},
-		{Name: "side", Role: RoleSidecar, Config: run("run")},
-	}}
-	h := newHarness(t, spec, testBudget)
-	h.start()
-	h.waitFor(10*time.Second, func() bool { return h.component("app").State == healthprobe.StateRestarting }, "app to restart")
-	h.eng.setFault("ContainerCreate", faultBlock)
-	h.waitFor(10*time.Second, func() bool { return h.component("app").State == healthprobe.StateCreating }, "app's create")
-	h.eng.mu.Lock()
-	var side *fakeContainer
-	for _, c := range h.eng.containers {
-		if c.cfg.Labels[LabelComponent] == "side" {
-			side = c
+	cell(t, func(t *testing.T) {
+		spec := Spec{Components: []Component{
+			{Name: "app", Role: RoleMain, Config: run("exit", "1", "300ms"), Restart: Restart{Mode: RestartOnFailure}},
+			{Name: "side", Role: RoleSidecar, Config: run("run")},
+		}}
+		h := newHarness(t, spec, testBudget)
+		h.start()
+		h.waitFor(10*time.Second, func() bool { return h.component("app").State == healthprobe.StateRestarting }, "app to restart")
+		h.eng.setFault("ContainerCreate", faultBlock)
+		h.waitFor(10*time.Second, func() bool { return h.component("app").State == healthprobe.StateCreating }, "app's create")
+		h.eng.mu.Lock()
+		var side *fakeContainer
+		for _, c := range h.eng.containers {
+			if c.cfg.Labels[LabelComponent] == "side" {
+				side = c
+			}
 		}
-	}
-	h.eng.mu.Unlock()
-	h.eng.exit(side, 2)
-	res := h.finish()
-	require.Equal(t, 2, res.Code, "%+v", res)
-	require.Contains(t, res.Reason, "sidecar side exited with 2")
+		h.eng.mu.Unlock()
+		h.eng.exit(side, 2)
+		res := h.finish()
+		require.Equal(t, 2, res.Code, "%+v", res)
+		require.Contains(t, res.Reason, "sidecar side exited with 2")
+	})
 }
 
 // TestEngineVanishesAndReturns: with live-restore the containers outlive
@@ -355,84 +365,90 @@ func TestDeathDuringARestartsCreate(t *testing.T) {
 // ends with the engine's word on their exit.
 func TestEngineVanishesAndReturns(t *testing.T) {
 	t.Run("containers survive", func(t *testing.T) {
-		defer noLeak(t)
-		h := newHarness(t, defaultPod(t), testBudget)
-		h.start()
-		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
-		h.eng.vanish(true, false)
-		h.pass(10 * time.Second)
-		h.stillRunning()
-		h.eng.vanish(false, false)
-		h.pass(10 * time.Second)
-		h.stillRunning()
-		require.Equal(t, 0, h.stop().Code)
-		require.Zero(t, h.eng.left())
+		cell(t, func(t *testing.T) {
+			h := newHarness(t, defaultPod(t), testBudget)
+			h.start()
+			h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+			h.eng.vanish(true, false)
+			h.pass(10 * time.Second)
+			h.stillRunning()
+			h.eng.vanish(false, false)
+			h.pass(10 * time.Second)
+			h.stillRunning()
+			require.Equal(t, 0, h.stop().Code)
+			require.Zero(t, h.eng.left())
+		})
 	})
 	t.Run("containers gone", func(t *testing.T) {
-		defer noLeak(t)
-		h := newHarness(t, defaultPod(t), testBudget)
-		h.start()
-		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
-		h.eng.vanish(true, true)
-		h.pass(2 * time.Second)
-		h.eng.vanish(false, false)
-		res := h.finish()
-		require.Equal(t, 137, res.Code, "%+v", res)
-		require.Zero(t, h.eng.left())
+		cell(t, func(t *testing.T) {
+			h := newHarness(t, defaultPod(t), testBudget)
+			h.start()
+			h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+			h.eng.vanish(true, true)
+			h.pass(2 * time.Second)
+			h.eng.vanish(false, false)
+			res := h.finish()
+			require.Equal(t, 137, res.Code, "%+v", res)
+			require.Zero(t, h.eng.left())
+		})
 	})
 	t.Run("gone for the whole stop", func(t *testing.T) {
-		defer noLeak(t)
-		h := newHarness(t, defaultPod(t), testBudget)
-		h.start()
-		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
-		h.eng.vanish(true, false)
-		require.Equal(t, 0, h.stop().Code)
+		cell(t, func(t *testing.T) {
+			h := newHarness(t, defaultPod(t), testBudget)
+			h.start()
+			h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+			h.eng.vanish(true, false)
+			require.Equal(t, 0, h.stop().Code)
+		})
 	})
 }
 
 // TestSignalWhileCreatingIsDeliveredOnceRunning: a signal forwarded while
 // a component's container is being made reaches it once it runs.
 func TestSignalWhileCreatingIsDeliveredOnceRunning(t *testing.T) {
-	defer noLeak(t)
-	spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("run")}}}
-	h := newHarness(t, spec, testBudget)
-	h.eng.setFault("ContainerStart", faultLate)
-	h.start()
-	h.waitFor(10*time.Second, func() bool { return h.component("app").State == healthprobe.StateStarting }, "app to be starting")
-	h.sup.Forward(syscall.SIGHUP)
-	h.waitFor(10*time.Second, func() bool { return slices.Contains(h.eng.killsOf("app"), "SIGHUP") }, "app to get SIGHUP")
-	require.Equal(t, 0, h.stop().Code)
+	cell(t, func(t *testing.T) {
+		spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("run")}}}
+		h := newHarness(t, spec, testBudget)
+		h.eng.setFault("ContainerStart", faultLate)
+		h.start()
+		h.waitFor(10*time.Second, func() bool { return h.component("app").State == healthprobe.StateStarting }, "app to be starting")
+		h.sup.Forward(syscall.SIGHUP)
+		h.waitFor(10*time.Second, func() bool { return slices.Contains(h.eng.killsOf("app"), "SIGHUP") }, "app to get SIGHUP")
+		require.Equal(t, 0, h.stop().Code)
+	})
 }
 
 // TestPodOfInitComponentsEnds: a pod of init components only is a job.
 func TestPodOfInitComponentsEnds(t *testing.T) {
-	defer noLeak(t)
-	spec := Spec{Init: []Component{
-		{Name: "one", Config: run("exit", "0", "100ms")},
-		{Name: "two", Config: run("exit", "0", "100ms")},
-	}}
-	h := newHarness(t, spec, testBudget)
-	h.start()
-	res := h.finish()
-	require.Equal(t, Result{Code: 0, Reason: "every init component completed"}, res)
+	cell(t, func(t *testing.T) {
+		spec := Spec{Init: []Component{
+			{Name: "one", Config: run("exit", "0", "100ms")},
+			{Name: "two", Config: run("exit", "0", "100ms")},
+		}}
+		h := newHarness(t, spec, testBudget)
+		h.start()
+		res := h.finish()
+		require.Equal(t, Result{Code: 0, Reason: "every init component completed"}, res)
+	})
 }
 
 // TestPanicInASupervisorGoroutineStopsThePod: a panic in a component's
 // lifecycle stops the whole pod within its budget with ExitPanic, and
 // leaves no container.
 func TestPanicInASupervisorGoroutineStopsThePod(t *testing.T) {
-	defer noLeak(t)
-	spec := defaultPod(t)
-	h := newHarness(t, spec, testBudget)
-	h.start()
-	h.waitFor(10*time.Second, func() bool { return h.runs("side") }, "side to run")
-	h.eng.mu.Lock()
-	h.eng.panicIn = "ContainerStart" // app's start, after side is healthy
-	h.eng.mu.Unlock()
-	res := h.finish()
-	require.Equal(t, ExitPanic, res.Code, "%+v", res)
-	require.Contains(t, res.Reason, "panic in the lifecycle of app")
-	require.Zero(t, h.eng.left())
+	cell(t, func(t *testing.T) {
+		spec := defaultPod(t)
+		h := newHarness(t, spec, testBudget)
+		h.start()
+		h.waitFor(10*time.Second, func() bool { return h.runs("side") }, "side to run")
+		h.eng.mu.Lock()
+		h.eng.panicIn = "ContainerStart" // app's start, after side is healthy
+		h.eng.mu.Unlock()
+		res := h.finish()
+		require.Equal(t, ExitPanic, res.Code, "%+v", res)
+		require.Contains(t, res.Reason, "panic in the lifecycle of app")
+		require.Zero(t, h.eng.left())
+	})
 }
 
 // TestTinyBudgetKeepsAGrace: `--stop-timeout 1` with the default margin

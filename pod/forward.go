@@ -90,7 +90,7 @@ func (s *Supervisor) forwardThroughEngine() {
 	for {
 		select {
 		case f := <-s.forwards:
-			s.kill(f.id, f.name, signalName(f.sig), s.clock.Now().Add(killWait))
+			s.kill(f.id, f.name, signalName(f.sig), time.Now().Add(killWait))
 		case <-s.life.Done():
 			return
 		}

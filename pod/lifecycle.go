@@ -32,7 +32,7 @@ func (s *Supervisor) lifecycle(m *member) {
 	}
 	var backoff backoff
 	for {
-		ran := s.clock.Now()
+		ran := time.Now()
 		out := s.runOnce(m)
 		if out.stopped || m.stopping() || (out.err != nil && s.stopRequested()) {
 			out.stopped = true
@@ -50,7 +50,7 @@ func (s *Supervisor) lifecycle(m *member) {
 			}
 			return
 		}
-		delay := backoff.next(s.clock.Now().Sub(ran))
+		delay := backoff.next(time.Now().Sub(ran))
 		msg := fmt.Sprintf("restarting in %s", delay)
 		if out.err != nil {
 			// A name conflict, an image pruned during the backoff, a full
@@ -61,7 +61,7 @@ func (s *Supervisor) lifecycle(m *member) {
 			s.log.Printf("%s exited with %d; restarting in %s (restart: %s)", m.Name, out.code, delay, m.Restart.Mode)
 		}
 		s.transition(m, stateRestarting, msg, func(m *member) { m.message = msg })
-		if !sleep(s.clock, delay, m.stopCh) {
+		if !sleep(delay, m.stopCh) {
 			m.outcome = outcome{code: out.code, stopped: true}
 			s.transition(m, stateExited, "stopped while restarting", nil)
 			return
@@ -184,7 +184,7 @@ func (s *Supervisor) running(id string, m *member) {
 	}
 	var pending []signalRequest
 	s.transition(m, stateRunning, "started "+short(id), func(m *member) {
-		m.startedAt = s.clock.Now()
+		m.startedAt = time.Now()
 		m.hasHealth = hasHealth
 		// An event for this container may have told its health already:
 		// it is newer than anything the inspect saw.
@@ -213,7 +213,7 @@ func (s *Supervisor) exited(m *member, code int) outcome {
 	m.update(func(m *member) {
 		c := code
 		m.lastExit = &c
-		m.finishedAt = s.clock.Now()
+		m.finishedAt = time.Now()
 		if m.signalPid != nil {
 			m.signalPid.close()
 			m.signalPid = nil

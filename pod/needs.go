@@ -15,7 +15,7 @@ func (s *Supervisor) awaitNeeds(m *member) error {
 	if timeout <= 0 {
 		timeout = defaultReadyTimeout
 	}
-	timer := s.clock.NewTimer(timeout)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for _, name := range slices.Sorted(maps.Keys(m.Needs)) {
 		need := m.Needs[name]

@@ -58,9 +58,9 @@ func (s *Supervisor) stopAndWait(wave []*member) {
 // straight to the container's process when the pod shares its PID
 // namespace, and engine calls never hold the stop past its deadline.
 func (s *Supervisor) stopContainer(id string, m *member, exit *exitWatch) outcome {
-	began := s.clock.Now()
+	began := time.Now()
 	killAt, byDeadline := s.budget.killAt(m.Member, began)
-	timer := s.clock.NewTimer(killAt.Sub(began))
+	timer := time.NewTimer(killAt.Sub(began))
 	defer timer.Stop()
 	var sig syscall.Signal
 	var target *pidTarget
@@ -76,20 +76,20 @@ func (s *Supervisor) stopContainer(id string, m *member, exit *exitWatch) outcom
 	case <-timer.C:
 		if target != nil && target.gone() {
 			// It stopped in time; only the engine is late to say so.
-			s.log.Printf("%s: exited after %s, the engine has not reported it yet", m.Name, s.clock.Now().Sub(began).Round(time.Millisecond))
+			s.log.Printf("%s: exited after %s, the engine has not reported it yet", m.Name, time.Now().Sub(began).Round(time.Millisecond))
 		} else {
 			killed = true
 			why := "its stop_grace_period"
 			if byDeadline {
 				why = "the pod's stop deadline"
 			}
-			s.log.Printf("%s: SIGKILL after %s (%s)", m.Name, s.clock.Now().Sub(began).Round(time.Millisecond), why)
+			s.log.Printf("%s: SIGKILL after %s (%s)", m.Name, time.Now().Sub(began).Round(time.Millisecond), why)
 		}
-		wait := s.budget.afterKill(s.clock.Now())
+		wait := s.budget.afterKill(time.Now())
 		if killed {
-			s.deliver(signalRequest{m, id, target, unix.SIGKILL}, s.clock.Now().Add(wait))
+			s.deliver(signalRequest{m, id, target, unix.SIGKILL}, time.Now().Add(wait))
 		}
-		after := s.clock.NewTimer(wait)
+		after := time.NewTimer(wait)
 		defer after.Stop()
 		select {
 		case code = <-exit.code:
@@ -103,7 +103,7 @@ func (s *Supervisor) stopContainer(id string, m *member, exit *exitWatch) outcom
 			}
 		}
 	}
-	took := s.clock.Now().Sub(began)
+	took := time.Now().Sub(began)
 	m.update(func(m *member) { m.stopTook, m.killed = took, killed })
 	how := "stopped"
 	if killed {

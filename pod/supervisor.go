@@ -48,7 +48,6 @@ type Supervisor struct {
 	log    *log.Logger
 	out    io.Writer // component output with -logs
 	errw   io.Writer
-	clock  clock
 	budget *budget
 
 	holder  *member
@@ -93,7 +92,6 @@ type Supervisor struct {
 func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writer) *Supervisor {
 	s := &Supervisor{
 		eng: eng, plan: plan, log: logger, out: out, errw: errw,
-		clock:    realClock{},
 		budget:   newBudget(plan.Options),
 		byName:   map[string]*member{},
 		byID:     map[string]*member{},
@@ -135,12 +133,12 @@ func (s *Supervisor) all() []*member {
 // RequestStop starts the pod's stop; the budget counts from the first call.
 func (s *Supervisor) RequestStop(reason string) {
 	s.stopOnce.Do(func() {
-		now := s.clock.Now()
+		now := time.Now()
 		s.budget.begin(now)
 		s.mu.Lock()
 		s.reason = reason
-		s.lifeTimer = s.clock.AfterFunc(s.budget.end().Sub(now), s.endLife)
-		s.deadlineTimer = s.clock.AfterFunc(s.budget.deadline().Sub(now), s.endStartCalls)
+		s.lifeTimer = time.AfterFunc(s.budget.end().Sub(now), s.endLife)
+		s.deadlineTimer = time.AfterFunc(s.budget.deadline().Sub(now), s.endStartCalls)
 		s.mu.Unlock()
 		s.endBeforeStop()
 		close(s.stopCh)
@@ -208,7 +206,7 @@ func (s *Supervisor) recordPanic(where string, r any) {
 func (s *Supervisor) Run(ctx context.Context) Result {
 	defer context.AfterFunc(ctx, s.endLife)()
 	s.mu.Lock()
-	s.started = s.clock.Now()
+	s.started = time.Now()
 	s.mu.Unlock()
 	if w := marginWarning(s.plan.Options); w != "" {
 		s.log.Printf("warning: %s", w)
@@ -251,7 +249,7 @@ func (s *Supervisor) runPhases() (res Result) {
 	subscribed := make(chan struct{})
 	s.spawn("the event stream", func() { s.watchEvents(subscribed) })
 	s.removeLeftovers(s.untilDeadline)
-	wait := s.clock.NewTimer(5 * time.Second)
+	wait := time.NewTimer(5 * time.Second)
 	select {
 	case <-subscribed:
 	case <-s.stopCh:
@@ -399,6 +397,19 @@ func (s *Supervisor) launch(m *member) {
 	m.launched.Store(true)
 	if !s.spawn("the lifecycle of "+m.Name, func() { s.lifecycle(m) }) {
 		m.launched.Store(false)
+	}
+}
+
+// sleep waits d, or until done closes; it reports whether the whole time
+// passed.
+func sleep(d time.Duration, done <-chan struct{}) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-done:
+		return false
 	}
 }
 

@@ -116,7 +116,7 @@ func (s *Supervisor) dieCode(ctx context.Context, id string) int {
 
 // awaitDie waits up to d for the container's die event.
 func (s *Supervisor) awaitDie(ctx context.Context, id string, d time.Duration) (int, bool) {
-	t := s.clock.NewTimer(d)
+	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
 		s.mu.Lock()
