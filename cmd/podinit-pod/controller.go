@@ -8,6 +8,7 @@ import (
 
 	"log"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -17,8 +18,6 @@ import (
 	"github.com/oklog/run"
 
 	"github.com/podinit/podinit/cgroup"
-	"github.com/podinit/podinit/cmd/podinit-pod/earlysignals"
-	"github.com/podinit/podinit/cmd/podinit-pod/earlysignals/catch"
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/init/reap"
 	"github.com/podinit/podinit/init/signals"
@@ -84,12 +83,12 @@ func (f *controllerFlags) parse(fs *flag.FlagSet, args []string) error {
 // runs it as PID 1, and exits with the pod's result.
 func runController(args []string) int {
 	logger := log.New(os.Stderr, "podinit: ", log.Lmicroseconds)
-	// Signals are caught from package initialisation on (package catch),
-	// and those podinit caught before its exec come first: as PID 1 a
-	// SIGTERM that arrives while the engine is still being asked must
-	// neither kill podinit nor be lost.
-	sigc := catch.C
-	inherited := earlysignals.Inherit()
+	// Signals first: a SIGTERM that arrives while the engine is still being
+	// asked must neither kill the controller nor be lost. podinit holds
+	// the signals it gets until this says it takes them.
+	sigc := make(chan os.Signal, 128)
+	signals.Catch(sigc)
+	tellReady(logger)
 
 	fs, f := newControllerFlags("podinit")
 	fs.SetOutput(os.Stderr)
@@ -152,9 +151,6 @@ func runController(args []string) int {
 	{
 		done := make(chan struct{})
 		g.Add(func() error {
-			for _, s := range inherited {
-				relay(sup, s, logger)
-			}
 			for {
 				select {
 				case s := <-sigc:
@@ -176,6 +172,30 @@ func runController(args []string) int {
 	g.Run()
 	logger.Printf("pod %s ended: %s; exit %d", plan.Pod, result.Reason, result.Code)
 	return result.Code
+}
+
+// readyFDEnv names the descriptor on which podinit, which runs the
+// controller as its child, waits for one byte before it forwards signals
+// (see podinit's runPodController).
+const readyFDEnv = "PODINIT_READY_FD"
+
+// tellReady tells podinit that the controller handles signals now.
+func tellReady(logger *log.Logger) {
+	v, ok := os.LookupEnv(readyFDEnv)
+	if !ok {
+		return // started by hand, not by podinit
+	}
+	os.Unsetenv(readyFDEnv)
+	fd, err := strconv.Atoi(v)
+	if err != nil || fd < 3 {
+		logger.Printf("warning: %s=%q is not a file descriptor", readyFDEnv, v)
+		return
+	}
+	f := os.NewFile(uintptr(fd), "podinit-ready")
+	if _, err := f.Write([]byte{1}); err != nil {
+		logger.Printf("warning: telling podinit that signals are handled: %v", err)
+	}
+	f.Close()
 }
 
 // relay acts on a signal sent to the controller: TERM and INT stop the pod,
