@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/podinit/podinit/healthprobe"
+
+	"github.com/containerd/errdefs"
 )
 
 // lifecycle runs one member from waiting for its dependencies to its end,
@@ -98,6 +100,9 @@ func (s *Supervisor) runOnce(m *member) outcome {
 	}
 	id, err := s.create(m)
 	if err != nil {
+		if errdefs.IsNotFound(err) {
+			s.forgetImage(m.Config.Image, nil) // gone since it was checked
+		}
 		return s.startFailed(m, "", err)
 	}
 	// Recorded at once: the engine's events for it (its health) may come
