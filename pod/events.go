@@ -18,11 +18,11 @@ import (
 // again with a growing delay, from the time of the last event it saw, so
 // that the engine replays what happened in between, and reads every
 // container's health from an inspect: the truth after a reconnect.
-func (s *Supervisor) watchEvents(subscribed chan<- struct{}) {
-	ctx := s.life
+func (w *engineWatch) events(subscribed chan<- struct{}) {
+	ctx := w.ctx
 	f := filters.NewArgs(
 		filters.Arg("type", string(events.ContainerEventType)),
-		filters.Arg("label", LabelController+"="+s.plan.Controller.ID),
+		filters.Arg("label", LabelController+"="+w.controller),
 	)
 	delay := 100 * time.Millisecond
 	first := true
@@ -33,7 +33,7 @@ func (s *Supervisor) watchEvents(subscribed chan<- struct{}) {
 		if last != 0 {
 			opts.Since = fmt.Sprintf("%d.%09d", last/1e9, last%1e9)
 		}
-		msgs, errs := s.eng.Events(ctx, opts)
+		msgs, errs := w.eng.Events(ctx, opts)
 		// Engine time, as the events carry: the engine runs on this host.
 		var resynced int64
 		if first {
@@ -41,9 +41,9 @@ func (s *Supervisor) watchEvents(subscribed chan<- struct{}) {
 			first = false
 		} else {
 			resynced = time.Now().UnixNano()
-			s.resync(ctx)
+			w.resync(ctx)
 		}
-		err := s.follow(ctx, msgs, errs, resynced, &last)
+		err := w.follow(ctx, msgs, errs, resynced, &last)
 		if ctx.Err() != nil {
 			return
 		}
@@ -52,7 +52,7 @@ func (s *Supervisor) watchEvents(subscribed chan<- struct{}) {
 		if time.Now().Sub(began) > time.Second {
 			delay = 100 * time.Millisecond
 		}
-		s.log.Printf("warning: engine event stream broke: %v; subscribing again in %s", err, delay)
+		w.log.Printf("warning: engine event stream broke: %v; subscribing again in %s", err, delay)
 		if !sleep(delay, ctx.Done()) {
 			return
 		}
@@ -64,7 +64,7 @@ func (s *Supervisor) watchEvents(subscribed chan<- struct{}) {
 
 // follow reads one event stream until it breaks or ctx ends. Health events
 // older than resynced are replays that the resync's inspect has overtaken.
-func (s *Supervisor) follow(ctx context.Context, msgs <-chan events.Message, errs <-chan error, resynced int64, last *int64) error {
+func (w *engineWatch) follow(ctx context.Context, msgs <-chan events.Message, errs <-chan error, resynced int64, last *int64) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -75,7 +75,7 @@ func (s *Supervisor) follow(ctx context.Context, msgs <-chan events.Message, err
 			if msg.TimeNano > *last {
 				*last = msg.TimeNano
 			}
-			s.handle(msg, msg.TimeNano != 0 && msg.TimeNano < resynced)
+			w.handle(msg, msg.TimeNano != 0 && msg.TimeNano < resynced)
 		}
 	}
 }
@@ -83,33 +83,33 @@ func (s *Supervisor) follow(ctx context.Context, msgs <-chan events.Message, err
 // handle applies one event: a health change, or a container's death (whose
 // code a broken wait may need). Exits themselves come through each
 // container's wait.
-func (s *Supervisor) handle(msg events.Message, stale bool) {
+func (w *engineWatch) handle(msg events.Message, stale bool) {
 	if msg.Action == events.ActionDie {
 		code, err := strconv.Atoi(msg.Actor.Attributes["exitCode"])
 		if err != nil {
 			return
 		}
-		s.mu.Lock()
-		if s.byID[msg.Actor.ID] != nil {
-			s.dies[msg.Actor.ID] = code
-			close(s.diesSeen)
-			s.diesSeen = make(chan struct{})
+		w.mu.Lock()
+		if w.byID[msg.Actor.ID] != nil {
+			w.dies[msg.Actor.ID] = code
+			close(w.diesSeen)
+			w.diesSeen = make(chan struct{})
 		}
-		s.mu.Unlock()
+		w.mu.Unlock()
 		return
 	}
 	status, ok := strings.CutPrefix(string(msg.Action), "health_status:")
 	if !ok || stale {
 		return
 	}
-	s.setHealth(msg.Actor.ID, strings.TrimSpace(status))
+	w.setHealth(msg.Actor.ID, strings.TrimSpace(status))
 }
 
 // setHealth records a container's health as the engine reports it.
-func (s *Supervisor) setHealth(id, status string) {
-	s.mu.Lock()
-	m := s.byID[id]
-	s.mu.Unlock()
+func (w *engineWatch) setHealth(id, status string) {
+	w.mu.Lock()
+	m := w.byID[id]
+	w.mu.Unlock()
 	if m == nil {
 		return
 	}
@@ -127,24 +127,24 @@ func (s *Supervisor) setHealth(id, status string) {
 		}
 	})
 	if changedTo != "" {
-		s.log.Printf("%s is %s", m.Name, changedTo)
+		w.log.Printf("%s is %s", m.Name, changedTo)
 	}
 }
 
 // resync reads the health of every container from the engine, for changes
 // that happened while the event stream was broken.
-func (s *Supervisor) resync(ctx context.Context) {
-	s.mu.Lock()
-	ids := make([]string, 0, len(s.byID))
-	for id := range s.byID {
+func (w *engineWatch) resync(ctx context.Context) {
+	w.mu.Lock()
+	ids := make([]string, 0, len(w.byID))
+	for id := range w.byID {
 		ids = append(ids, id)
 	}
-	s.mu.Unlock()
+	w.mu.Unlock()
 	for _, id := range ids {
-		info, err := s.inspect(ctx, id)
+		info, err := w.inspect(ctx, id)
 		if err != nil || info.State == nil || info.State.Health == nil {
 			continue
 		}
-		s.setHealth(id, info.State.Health.Status)
+		w.setHealth(id, info.State.Health.Status)
 	}
 }

@@ -107,11 +107,11 @@ func (s *Supervisor) runOnce(m *member) outcome {
 	}
 	// Recorded at once: the engine's events for it (its health) may come
 	// before the start call returns.
-	s.track(id, m)
-	defer s.untrack(id, m)
+	s.watch.track(id, m)
+	defer s.watch.untrack(id)
 	// Followed before start: with auto-remove the container may be gone
 	// before a later wait could be registered.
-	exit := s.watchExit(m, id)
+	exit := s.watch.exit(m, id)
 	defer exit.stop()
 	s.transition(m, stateStarting, "created "+short(id), nil)
 
@@ -236,21 +236,6 @@ func (s *Supervisor) exited(m *member, code int) outcome {
 // codeUnknown stands for an exit code the engine did not report, as
 // Docker's own -1.
 const codeUnknown = -1
-
-func (s *Supervisor) track(id string, m *member) {
-	s.mu.Lock()
-	s.byID[id] = m
-	s.mu.Unlock()
-	m.update(func(m *member) { m.id, m.health = id, "" })
-}
-
-func (s *Supervisor) untrack(id string, m *member) {
-	s.mu.Lock()
-	delete(s.byID, id)
-	delete(s.dies, id)
-	s.mu.Unlock()
-	// m.id stays until the next create: abandon may still need it.
-}
 
 // wants reports whether a run that failed (or not) after restarts earlier
 // restarts should be followed by another.

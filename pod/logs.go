@@ -33,7 +33,7 @@ func (s *Supervisor) streamLogs(ctx context.Context, id string, m *member) error
 			if s.life.Err() != nil {
 				return
 			}
-			if alive, _, err := s.aliveOrExit(s.life, id); err != nil || !alive {
+			if alive, _, err := s.watch.aliveOrExit(s.life, id); err != nil || !alive {
 				return
 			}
 			s.log.Printf("warning: the output stream of %s broke; attaching again", m.Name)

@@ -38,10 +38,10 @@ type Result struct {
 // from any goroutine, also before Run and after it has returned.
 //
 // Its parts, one file each: the pod's phases (here), one member's life
-// (lifecycle.go, state.go, member.go), following a container's exit
-// (wait.go) and the engine's events (events.go), the stop (stop.go,
-// budget.go), signal delivery (forward.go, signal.go), and the engine calls
-// with their deadline rule (calls.go).
+// (lifecycle.go, state.go, member.go), the engine's word on the containers
+// (engineWatch: their exits in wait.go, the event stream in events.go),
+// the stop (stop.go, budget.go), signal delivery (forward.go, signal.go),
+// and the engine calls with their deadline rule (calls.go).
 type Supervisor struct {
 	eng    Engine
 	plan   *Plan // read only
@@ -64,12 +64,11 @@ type Supervisor struct {
 	lifeTimer, deadlineTimer              *time.Timer
 	wg                                    sync.WaitGroup // goroutines started by spawn
 
+	watch *engineWatch
+
 	mu       sync.Mutex
 	phase    string
 	started  time.Time
-	byID     map[string]*member
-	dies     map[string]int // exit codes from the engine's die events
-	diesSeen chan struct{}  // closed and renewed on every die event
 	reason   string
 	panicked string // the first panic, if any
 	closed   bool   // Run is ending: spawn starts nothing more
@@ -92,18 +91,16 @@ type Supervisor struct {
 func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writer) *Supervisor {
 	s := &Supervisor{
 		eng: eng, plan: plan, log: logger, out: out, errw: errw,
-		budget:   newBudget(plan.Options),
-		byName:   map[string]*member{},
-		byID:     map[string]*member{},
-		dies:     map[string]int{},
-		diesSeen: make(chan struct{}),
-		pulls:    map[string]*pullOnce{},
-		stopCh:   make(chan struct{}),
-		phase:    healthprobe.PhaseStarting,
+		budget: newBudget(plan.Options),
+		byName: map[string]*member{},
+		pulls:  map[string]*pullOnce{},
+		stopCh: make(chan struct{}),
+		phase:  healthprobe.PhaseStarting,
 	}
 	s.life, s.endLife = context.WithCancel(context.Background())
 	s.untilDeadline, s.endStartCalls = context.WithCancel(s.life)
 	s.untilStop, s.endBeforeStop = context.WithCancel(s.untilDeadline)
+	s.watch = newEngineWatch(s)
 	if plan.Holder != nil {
 		s.holder = newMember(plan.Holder)
 	}
@@ -247,7 +244,7 @@ func (s *Supervisor) runPhases() (res Result) {
 		}
 	}()
 	subscribed := make(chan struct{})
-	s.spawn("the event stream", func() { s.watchEvents(subscribed) })
+	s.spawn("the event stream", func() { s.watch.events(subscribed) })
 	s.removeLeftovers(s.untilDeadline)
 	wait := time.NewTimer(5 * time.Second)
 	select {

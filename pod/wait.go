@@ -2,11 +2,39 @@ package pod
 
 import (
 	"context"
+	"log"
+	"sync"
 	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 )
+
+// engineWatch follows the engine's word on the pod's containers: each one's
+// exit (a wait) and their health and deaths (the event stream). Both are
+// streams that break; both are made again and checked against an inspect,
+// and neither takes a broken stream for an exit.
+type engineWatch struct {
+	eng        Engine
+	log        *log.Logger
+	ctx        context.Context // the supervisor's life
+	controller string          // the controller's ID, which labels its containers
+	spawn      func(name string, f func()) bool
+	inspect    func(ctx context.Context, id string) (container.InspectResponse, error)
+
+	mu       sync.Mutex
+	byID     map[string]*member
+	dies     map[string]int // exit codes from the engine's die events
+	diesSeen chan struct{}  // closed and renewed on every die event
+}
+
+func newEngineWatch(s *Supervisor) *engineWatch {
+	return &engineWatch{
+		eng: s.eng, log: s.log, ctx: s.life, controller: s.plan.Controller.ID,
+		spawn: s.spawn, inspect: s.inspect,
+		byID: map[string]*member{}, dies: map[string]int{}, diesSeen: make(chan struct{}),
+	}
+}
 
 // exitWatch follows one container until the engine reports its exit.
 type exitWatch struct {
@@ -14,19 +42,19 @@ type exitWatch struct {
 	stop context.CancelFunc
 }
 
-// watchExit registers a wait for the container (before it starts: with
+// exit registers a wait for the container (before it starts: with
 // auto-remove it may be gone before a later wait could be registered) and
 // follows it until the engine says how it ended. A broken wait is not an
 // exit: the wait is registered again, and the truth read from an inspect.
 // stop ends the watch; the run that made it calls it when it ends.
-func (s *Supervisor) watchExit(m *member, id string) *exitWatch {
-	ctx, cancel := context.WithCancel(s.life)
-	w := &exitWatch{code: make(chan int, 1), stop: cancel}
-	results, errs := s.eng.ContainerWait(ctx, id, container.WaitConditionRemoved)
-	if !s.spawn("the wait for "+m.Name, func() { s.followExit(ctx, m, id, results, errs, w.code) }) {
+func (w *engineWatch) exit(m *member, id string) *exitWatch {
+	ctx, cancel := context.WithCancel(w.ctx)
+	x := &exitWatch{code: make(chan int, 1), stop: cancel}
+	results, errs := w.eng.ContainerWait(ctx, id, container.WaitConditionRemoved)
+	if !w.spawn("the wait for "+m.Name, func() { w.followExit(ctx, m, id, results, errs, x.code) }) {
 		cancel()
 	}
-	return w
+	return x
 }
 
 // Delays before the engine is asked again after a wait broke.
@@ -35,7 +63,7 @@ const (
 	rewaitMax   = 5 * time.Second
 )
 
-func (s *Supervisor) followExit(ctx context.Context, m *member, id string, results <-chan container.WaitResponse, errs <-chan error, code chan<- int) {
+func (w *engineWatch) followExit(ctx context.Context, m *member, id string, results <-chan container.WaitResponse, errs <-chan error, code chan<- int) {
 	for {
 		select {
 		case r := <-results:
@@ -45,7 +73,7 @@ func (s *Supervisor) followExit(ctx context.Context, m *member, id string, resul
 			if ctx.Err() != nil {
 				return
 			}
-			s.log.Printf("warning: the wait for %s (%s) broke: %v; asking the engine again", m.Name, short(id), err)
+			w.log.Printf("warning: the wait for %s (%s) broke: %v; asking the engine again", m.Name, short(id), err)
 		case <-ctx.Done():
 			return
 		}
@@ -53,27 +81,27 @@ func (s *Supervisor) followExit(ctx context.Context, m *member, id string, resul
 		// time a little later; a die event on the way ends the wait.
 		delay := rewaitFirst
 		for {
-			if c, died := s.awaitDie(ctx, id, delay); died {
+			if c, died := w.awaitDie(ctx, id, delay); died {
 				code <- c
 				return
 			}
 			if ctx.Err() != nil {
 				return
 			}
-			alive, exit, err := s.aliveOrExit(ctx, id)
+			alive, exit, err := w.aliveOrExit(ctx, id)
 			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}
 				delay = min(2*delay, rewaitMax)
-				s.log.Printf("warning: inspecting %s (%s): %v; asking again in %s", m.Name, short(id), err, delay)
+				w.log.Printf("warning: inspecting %s (%s): %v; asking again in %s", m.Name, short(id), err, delay)
 				continue
 			}
 			if !alive {
 				code <- exit
 				return
 			}
-			results, errs = s.eng.ContainerWait(ctx, id, container.WaitConditionRemoved)
+			results, errs = w.eng.ContainerWait(ctx, id, container.WaitConditionRemoved)
 			break
 		}
 	}
@@ -81,12 +109,12 @@ func (s *Supervisor) followExit(ctx context.Context, m *member, id string, resul
 
 // aliveOrExit reads from the engine whether the container still runs (or
 // is yet to start), and if not, its exit code.
-func (s *Supervisor) aliveOrExit(ctx context.Context, id string) (alive bool, code int, err error) {
-	info, err := s.inspect(ctx, id)
+func (w *engineWatch) aliveOrExit(ctx context.Context, id string) (alive bool, code int, err error) {
+	info, err := w.inspect(ctx, id)
 	if errdefs.IsNotFound(err) {
 		// Removed (auto-remove) while the wait was broken: its code came
 		// with the engine's die event, if the event stream saw it.
-		return false, s.dieCode(ctx, id), nil
+		return false, w.dieCode(ctx, id), nil
 	}
 	if err != nil {
 		return false, 0, err
@@ -107,22 +135,22 @@ const dieWait = 2 * time.Second
 
 // dieCode is the container's exit code from its die event, waiting a
 // little for it; codeUnknown when the engine never said.
-func (s *Supervisor) dieCode(ctx context.Context, id string) int {
-	if code, ok := s.awaitDie(ctx, id, dieWait); ok {
+func (w *engineWatch) dieCode(ctx context.Context, id string) int {
+	if code, ok := w.awaitDie(ctx, id, dieWait); ok {
 		return code
 	}
 	return codeUnknown
 }
 
 // awaitDie waits up to d for the container's die event.
-func (s *Supervisor) awaitDie(ctx context.Context, id string, d time.Duration) (int, bool) {
+func (w *engineWatch) awaitDie(ctx context.Context, id string, d time.Duration) (int, bool) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
-		s.mu.Lock()
-		code, ok := s.dies[id]
-		seen := s.diesSeen
-		s.mu.Unlock()
+		w.mu.Lock()
+		code, ok := w.dies[id]
+		seen := w.diesSeen
+		w.mu.Unlock()
 		if ok {
 			return code, true
 		}
@@ -134,4 +162,22 @@ func (s *Supervisor) awaitDie(ctx context.Context, id string, d time.Duration) (
 			return 0, false
 		}
 	}
+}
+
+// track records the container of a member, from its create on: its events
+// (its health) may come before the start call returns.
+func (w *engineWatch) track(id string, m *member) {
+	w.mu.Lock()
+	w.byID[id] = m
+	w.mu.Unlock()
+	m.update(func(m *member) { m.id, m.health = id, "" })
+}
+
+// untrack forgets a container whose run has ended.
+func (w *engineWatch) untrack(id string) {
+	w.mu.Lock()
+	delete(w.byID, id)
+	delete(w.dies, id)
+	w.mu.Unlock()
+	// m.id stays until the next create: abandon may still need it.
 }
