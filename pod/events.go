@@ -56,9 +56,9 @@ func (w *engineWatch) events(subscribed chan<- struct{}) {
 		if !sleep(delay, ctx.Done()) {
 			return
 		}
-		if delay < 10*time.Second {
-			delay *= 2
-		}
+		// At most 2s: the stream replays the deaths that waits broken by
+		// the same outage are waiting for (see dieWait).
+		delay = min(2*delay, 2*time.Second)
 	}
 }
 

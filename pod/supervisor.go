@@ -368,6 +368,11 @@ func (s *Supervisor) supervise() Result {
 				return *r
 			}
 			code := m.outcome.code
+			if code == codeUnknown {
+				// Gone while the engine was away, and removed by it: no one
+				// knows its code. 255, as Docker shows one it does not know.
+				return Result{Code: 255, Reason: fmt.Sprintf("%s %s ended; the engine did not report its exit code", m.Role, m.Name)}
+			}
 			switch {
 			case m.Role == RoleMain && code == 0:
 				mains--

@@ -130,8 +130,8 @@ func (w *engineWatch) aliveOrExit(ctx context.Context, id string) (alive bool, c
 }
 
 // dieWait bounds the wait for a die event that the event stream, itself
-// reconnecting, may be about to replay.
-const dieWait = 2 * time.Second
+// reconnecting (at least every 2s), may be about to replay.
+const dieWait = 5 * time.Second
 
 // dieCode is the container's exit code from its die event, waiting a
 // little for it; codeUnknown when the engine never said.

@@ -25,22 +25,23 @@ import (
 // that cuts idle connections, and signals from the controller's first
 // moments.
 
-// idleProxy forwards a unix socket to the engine's and cuts every
-// connection that carries no byte, either way, for idle: HAProxy's
-// `timeout server`/`timeout client`, which the popular socket-proxy images
-// set (to 10 minutes).
+// idleProxy forwards a unix socket to an engine's (upstream, dialled anew
+// for each connection) and cuts every connection that carries no byte,
+// either way, for idle (never when 0): HAProxy's `timeout server`/`timeout
+// client`, which the popular socket-proxy images set (to 10 minutes).
 type idleProxy struct {
-	socket string
-	idle   time.Duration
-	cuts   atomic.Int64
+	socket   string
+	upstream string
+	idle     time.Duration
+	cuts     atomic.Int64
 }
 
-func startIdleProxy(t *testing.T, idle time.Duration) *idleProxy {
+func startIdleProxy(t *testing.T, idle time.Duration, upstream string) *idleProxy {
 	t.Helper()
 	// Short: a unix socket path is limited to 108 bytes.
 	dir, err := filepath.Abs(t.TempDir())
 	require.NoError(t, err)
-	p := &idleProxy{socket: filepath.Join(dir, "docker.sock"), idle: idle}
+	p := &idleProxy{socket: filepath.Join(dir, "docker.sock"), upstream: upstream, idle: idle}
 	ln, err := net.Listen("unix", p.socket)
 	require.NoError(t, err)
 	var wg sync.WaitGroup
@@ -70,7 +71,7 @@ func startIdleProxy(t *testing.T, idle time.Duration) *idleProxy {
 
 func (p *idleProxy) serve(down net.Conn, done <-chan struct{}) {
 	defer down.Close()
-	up, err := net.Dial("unix", "/var/run/docker.sock")
+	up, err := net.Dial("unix", p.upstream)
 	if err != nil {
 		return
 	}
@@ -96,7 +97,10 @@ func (p *idleProxy) serve(down net.Conn, done <-chan struct{}) {
 	}
 	go pipe(up, down)
 	go pipe(down, up)
-	tick := time.NewTicker(p.idle / 10)
+	tick := time.NewTicker(time.Second)
+	if p.idle > 0 {
+		tick.Reset(p.idle / 10)
+	}
 	defer tick.Stop()
 	for {
 		select {
@@ -105,7 +109,7 @@ func (p *idleProxy) serve(down net.Conn, done <-chan struct{}) {
 		case <-done:
 			return
 		case <-tick.C:
-			if time.Since(time.Unix(0, last.Load())) >= p.idle {
+			if p.idle > 0 && time.Since(time.Unix(0, last.Load())) >= p.idle {
 				p.cuts.Add(1)
 				return // the deferred closes end both pipes
 			}
@@ -124,7 +128,7 @@ func TestPodSurvivesAProxyThatCutsIdleConnections(t *testing.T) {
 		name := map[bool]string{false: "plain", true: "logs"}[logs]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			proxy := startIdleProxy(t, idle)
+			proxy := startIdleProxy(t, idle, "/var/run/docker.sock")
 			flags := []string{"-stop-budget", "8s"}
 			if logs {
 				flags = append(flags, "-logs")
