@@ -219,3 +219,11 @@ func TestIPCSysctlsAreRefusedWhenIPCIsShared(t *testing.T) {
 	_, err = NewPlan(spec, ctrl, Options{ShareIPC: false})
 	require.NoError(t, err)
 }
+
+func TestInitComponentCannotTakeTheHoldersName(t *testing.T) {
+	c := comp(holderName, RoleInit)
+	private := ctrl
+	private.IpcMode = "private"
+	_, err := NewPlan(Spec{Init: []Component{c}, Components: []Component{comp("app", RoleMain)}}, private, Options{ShareIPC: true, StopBudget: 10 * time.Second, StopMargin: time.Second})
+	require.ErrorContains(t, err, `component name "ipc-holder" is reserved for the IPC holder`)
+}

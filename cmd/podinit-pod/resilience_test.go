@@ -310,3 +310,16 @@ func TestRestartSurvivesAnImageGoneDuringTheBackoff(t *testing.T) {
 	require.Equal(t, 0, p.exitCode(15*time.Second))
 	p.noneLeft()
 }
+
+// An init component may not take the IPC holder's name: it would replace,
+// force-removing it, the live holder's container.
+func TestInitComponentCannotTakeTheHoldersName(t *testing.T) {
+	t.Parallel()
+	p := runPod(t, map[string]string{
+		"pod.init.components": "- image: " + bbox + "\n  command: [\"true\"]\n  x-podinit: {name: ipc-holder}",
+		"pod.component.app":   "image: " + bbox + "\ncommand: sleep 3600",
+	}, nil)
+	require.Equal(t, 2, p.exitCode(30*time.Second))
+	require.Contains(t, p.logs(), `component name "ipc-holder" is reserved for the IPC holder`)
+	p.noneLeft()
+}
