@@ -43,7 +43,7 @@ func (s *Supervisor) Forward(sig syscall.Signal) {
 			continue
 		}
 		var r *signalRequest
-		m.view(func(m *member) {
+		m.update(func(m *member) {
 			switch m.state {
 			case stateCreating, stateStarting:
 				if len(m.pending) < pendingMax {

@@ -20,7 +20,7 @@ type member struct {
 	mu         sync.Mutex
 	state      state
 	finals     int    // times it reached a final state: once, or a bug
-	id         string // current container, from its create until it is gone
+	id         string // its last container, from its create to the next
 	health     string // "", starting, healthy, unhealthy
 	hasHealth  bool
 	restarts   int
