@@ -20,7 +20,9 @@ import (
 
 // ensureImage makes the image available: pulled when missing, or always with
 // the Pull option, within the pull timeout. Each image is pulled at most once
-// per pod start, however many components use it.
+// per pod start, however many components use it; a failure is shared by the
+// components that asked at the same time and forgotten after, so that a
+// restart asks again.
 func (s *Supervisor) ensureImage(ctx context.Context, ref string) error {
 	s.pullMu.Lock()
 	once, ok := s.pulls[ref]
@@ -30,7 +32,20 @@ func (s *Supervisor) ensureImage(ctx context.Context, ref string) error {
 	}
 	s.pullMu.Unlock()
 	once.Do(func() { once.err = s.pullIfNeeded(ctx, ref) })
+	if once.err != nil {
+		s.forgetImage(ref, once)
+	}
 	return once.err
+}
+
+// forgetImage makes the next ensureImage of ref ask the engine again: after
+// a failure, or when the image is gone (pruned during a restart's backoff).
+func (s *Supervisor) forgetImage(ref string, once *pullOnce) {
+	s.pullMu.Lock()
+	if once == nil || s.pulls[ref] == once {
+		delete(s.pulls, ref)
+	}
+	s.pullMu.Unlock()
 }
 
 type pullOnce struct {

@@ -5,19 +5,22 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/podinit/podinit/healthprobe"
 )
 
 // member is a planned container while the pod runs. Its lifecycle goroutine
-// is the only one that creates, starts and stops its containers; everyone
-// else reads its state under mu and waits on changed.
+// is the only one that creates, starts and stops its containers, and the
+// only one that changes its state (through Supervisor.transition); everyone
+// else reads it under mu and waits on changed.
 type member struct {
-	*Member
+	*Member // the plan's, never written to
+	// ipcFrom is the IPC holder's container: set before the lifecycle
+	// starts, so the plan itself stays as planned.
+	ipcFrom string
 
 	mu         sync.Mutex
-	id         string // current container, "" when none
-	state      string
+	state      state
+	finals     int    // times it reached a final state: once, or a bug
+	id         string // its last container, from its create to the next
 	health     string // "", starting, healthy, unhealthy
 	hasHealth  bool
 	restarts   int
@@ -27,18 +30,19 @@ type member struct {
 	stopTook   time.Duration
 	killed     bool
 	message    string
-	failed     bool // it could not be started
 	ready      bool // started, and healthy if it has a healthcheck
 	changed    chan struct{}
 	signalPid  *pidTarget     // direct signal delivery in a shared PID namespace
 	stopSignal syscall.Signal // the container's, the image's STOPSIGNAL included
+	// pending are signals forwarded while its container was being made:
+	// they go to it once it runs.
+	pending []syscall.Signal
 
 	launched atomic.Bool
 	stopOnce sync.Once
 	stopCh   chan struct{} // closed to ask the lifecycle to stop
-	deadline time.Time     // the pod's stop deadline, set before stopCh closes
 	done     chan struct{} // closed when the lifecycle has returned
-	outcome  outcome
+	outcome  outcome       // written by the lifecycle before done closes
 }
 
 // outcome is how a member's lifecycle ended.
@@ -48,17 +52,21 @@ type outcome struct {
 	stopped bool  // it ended because the pod asked it to stop
 }
 
+// pendingMax bounds the signals kept for a component being made.
+const pendingMax = 16
+
 func newMember(m *Member) *member {
 	return &member{
 		Member:  m,
-		state:   healthprobe.StateWaiting,
+		state:   stateWaiting,
 		changed: make(chan struct{}),
 		stopCh:  make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 }
 
-// update changes the member's state under its lock and wakes every waiter.
+// update changes the member under its lock and wakes every waiter. The
+// state itself changes only through Supervisor.transition.
 func (m *member) update(f func(m *member)) {
 	m.mu.Lock()
 	f(m)
@@ -67,8 +75,8 @@ func (m *member) update(f func(m *member)) {
 	m.mu.Unlock()
 }
 
-// view reads the member's state under its lock, and returns the channel
-// that closes on the next change.
+// view reads the member under its lock, and returns the channel that
+// closes on the next change.
 func (m *member) view(f func(m *member)) <-chan struct{} {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -76,14 +84,9 @@ func (m *member) view(f func(m *member)) <-chan struct{} {
 	return m.changed
 }
 
-// requestStop asks the lifecycle to stop the member's container by deadline.
-func (m *member) requestStop(deadline time.Time) {
-	m.stopOnce.Do(func() {
-		m.mu.Lock()
-		m.deadline = deadline
-		m.mu.Unlock()
-		close(m.stopCh)
-	})
+// requestStop asks the lifecycle to stop the member's container.
+func (m *member) requestStop() {
+	m.stopOnce.Do(func() { close(m.stopCh) })
 }
 
 func (m *member) stopping() bool {
@@ -93,10 +96,4 @@ func (m *member) stopping() bool {
 	default:
 		return false
 	}
-}
-
-func (m *member) stopDeadline() time.Time {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.deadline
 }

@@ -168,7 +168,7 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 	}
 
 	names := map[string]bool{}
-	for _, c := range spec.Components {
+	for _, c := range append(append([]Component{}, spec.Init...), spec.Components...) {
 		names[c.Name] = true
 	}
 	if opts.ShareIPC && IPCNeedsHolder(ctrl.IpcMode) {
@@ -521,44 +521,4 @@ func (p *Plan) StopWaves() [][]*Member {
 		waves = append(waves, p.Levels[i])
 	}
 	return waves
-}
-
-// grace is the time a member gets between its stop signal and SIGKILL; a
-// member without stop_grace_period has until the pod's deadline, as a
-// Kubernetes container has until the pod's termination grace period ends.
-func (m *Member) grace(budget time.Duration) time.Duration {
-	if m.StopGrace > 0 {
-		return m.StopGrace
-	}
-	return budget
-}
-
-// checkBudget warns when the stop waves, each taking its slowest member's
-// stop_grace_period, cannot fit the pod's stop budget minus the margin.
-// Members without one take what is left and are not counted.
-func (p *Plan) checkBudget() string {
-	budget := p.Options.StopBudget - p.Options.StopMargin
-	if p.Options.StopBudget <= 0 {
-		return ""
-	}
-	var total time.Duration
-	var parts []string
-	for _, wave := range p.StopWaves() {
-		var slowest *Member
-		for _, m := range wave {
-			if m.StopGrace > 0 && (slowest == nil || m.StopGrace > slowest.StopGrace) {
-				slowest = m
-			}
-		}
-		if slowest == nil {
-			continue
-		}
-		total += slowest.StopGrace
-		parts = append(parts, fmt.Sprintf("%s %s", slowest.Name, slowest.StopGrace))
-	}
-	if total <= budget {
-		return ""
-	}
-	return fmt.Sprintf("stop grace periods along the stop order add up to %s (%s), more than the pod's stop budget %s minus a %s margin; components still running at the budget's end get SIGKILL: lower their stop_grace_period, or raise -stop-budget together with the service's stop_grace_period",
-		total, strings.Join(parts, " + "), p.Options.StopBudget, p.Options.StopMargin)
 }

@@ -167,12 +167,12 @@ func TestStopBudgetWarnsWithTheNumbers(t *testing.T) {
 }
 
 func TestRestartPolicyAndBackoff(t *testing.T) {
-	require.False(t, Restart{}.wants(1, 0))
-	require.True(t, Restart{Mode: RestartAlways}.wants(0, 100))
-	require.True(t, Restart{Mode: RestartOnFailure}.wants(1, 100))
-	require.False(t, Restart{Mode: RestartOnFailure}.wants(0, 0))
-	require.True(t, Restart{Mode: RestartOnFailure, MaxRetries: 2}.wants(1, 1))
-	require.False(t, Restart{Mode: RestartOnFailure, MaxRetries: 2}.wants(1, 2))
+	require.False(t, Restart{}.wants(true, 0))
+	require.True(t, Restart{Mode: RestartAlways}.wants(false, 100))
+	require.True(t, Restart{Mode: RestartOnFailure}.wants(true, 100))
+	require.False(t, Restart{Mode: RestartOnFailure}.wants(false, 0))
+	require.True(t, Restart{Mode: RestartOnFailure, MaxRetries: 2}.wants(true, 1))
+	require.False(t, Restart{Mode: RestartOnFailure, MaxRetries: 2}.wants(true, 2))
 
 	var b backoff
 	var got []time.Duration
@@ -246,4 +246,12 @@ func TestComponentsWithDevicesAreNotNested(t *testing.T) {
 		}
 		require.Equal(t, want, m.Host.CgroupParent, "%s: on cgroup v1 a nested devices cgroup cannot exceed the controller's", m.Name)
 	}
+}
+
+func TestInitComponentCannotTakeTheHoldersName(t *testing.T) {
+	c := comp(holderName, RoleInit)
+	private := ctrl
+	private.IpcMode = "private"
+	_, err := NewPlan(Spec{Init: []Component{c}, Components: []Component{comp("app", RoleMain)}}, private, Options{ShareIPC: true, StopBudget: 10 * time.Second, StopMargin: time.Second})
+	require.ErrorContains(t, err, `component name "ipc-holder" is reserved for the IPC holder`)
 }

@@ -17,7 +17,7 @@ func (s *Supervisor) Status() healthprobe.Status {
 			c := healthprobe.Component{
 				Name:         m.Name,
 				Role:         string(m.Role),
-				State:        m.state,
+				State:        m.state.status(),
 				Health:       m.health,
 				Restarts:     m.restarts,
 				Killed:       m.killed,

@@ -8,6 +8,7 @@ import (
 
 	"log"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -85,10 +86,12 @@ func (f *controllerFlags) parse(fs *flag.FlagSet, args []string) error {
 // runs it as PID 1, and exits with the pod's result.
 func runController(args []string) int {
 	logger := log.New(os.Stderr, "podinit: ", log.Lmicroseconds)
-	// Signals first: as PID 1 a SIGTERM that arrives while the engine is
-	// still being asked must neither kill podinit nor be lost.
-	sigc := make(chan os.Signal, 64)
+	// Signals first: a SIGTERM that arrives while the engine is still being
+	// asked must neither kill the controller nor be lost. podinit holds
+	// the signals it gets until this says it takes them.
+	sigc := make(chan os.Signal, 128)
 	signals.Catch(sigc)
+	tellReady(logger)
 
 	fs, f := newControllerFlags("podinit")
 	fs.SetOutput(os.Stderr)
@@ -174,9 +177,39 @@ func runController(args []string) int {
 	return result.Code
 }
 
+// readyFDEnv names the descriptor on which podinit, which runs the
+// controller as its child, waits for one byte before it forwards signals
+// (see podinit's runPodController).
+const readyFDEnv = "PODINIT_READY_FD"
+
+// tellReady tells podinit that the controller handles signals now.
+func tellReady(logger *log.Logger) {
+	v, ok := os.LookupEnv(readyFDEnv)
+	if !ok {
+		return // started by hand, not by podinit
+	}
+	os.Unsetenv(readyFDEnv)
+	fd, err := strconv.Atoi(v)
+	if err != nil || fd < 3 {
+		logger.Printf("warning: %s=%q is not a file descriptor", readyFDEnv, v)
+		return
+	}
+	f := os.NewFile(uintptr(fd), "podinit-ready")
+	if _, err := f.Write([]byte{1}); err != nil {
+		logger.Printf("warning: telling podinit that signals are handled: %v", err)
+	}
+	f.Close()
+}
+
 // relay acts on a signal sent to the controller: TERM and INT stop the pod,
-// the others go to the components.
+// the others go to the components. A panic here stops the pod like one in
+// the supervisor's own goroutines.
 func relay(sup *pod.Supervisor, sig syscall.Signal, logger *log.Logger) {
+	defer func() {
+		if r := recover(); r != nil {
+			sup.Panicked("the signal relay", r)
+		}
+	}()
 	switch {
 	case signals.Stops(sig):
 		logger.Printf("received %s: stopping the pod", signals.Name(sig))

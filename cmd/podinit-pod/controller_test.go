@@ -48,9 +48,16 @@ type testPod struct {
 // the controller and anything labelled as part of its pod.
 func runPod(t *testing.T, labels map[string]string, dockerArgs []string, flags ...string) *testPod {
 	t.Helper()
+	return runPodOn(t, "/var/run/docker.sock", labels, dockerArgs, flags...)
+}
+
+// runPodOn is runPod with another engine socket of the host mounted as the
+// controller's /var/run/docker.sock.
+func runPodOn(t *testing.T, socket string, labels map[string]string, dockerArgs []string, flags ...string) *testPod {
+	t.Helper()
 	requirePodEnv(t)
 	p := &testPod{t: t, name: uniqueName(t, "pod")}
-	args := []string{"run", "-d", "--name", p.name, "-v", "/var/run/docker.sock:/var/run/docker.sock"}
+	args := []string{"run", "-d", "--name", p.name, "-v", socket + ":/var/run/docker.sock"}
 	keys := make([]string, 0, len(labels))
 	for k := range labels {
 		keys = append(keys, k)

@@ -13,8 +13,9 @@ import (
 const podBinary = "podinit-pod"
 
 // podMode returns a command that replaces this process with podinit-pod
-// running the given subcommand ("" for controller mode). exec keeps the PID,
-// so a controller started as PID 1 stays PID 1.
+// running the given subcommand: validate and template, which are no
+// container's init. Controller mode runs podinit-pod as a child instead
+// (see runPodController).
 func podMode(sub string) func(args []string) int {
 	return func(args []string) int {
 		path, err := findPodBinary()
@@ -22,11 +23,7 @@ func podMode(sub string) func(args []string) int {
 			fmt.Fprintf(os.Stderr, "podinit: %v\n", err)
 			return 3
 		}
-		argv := []string{path}
-		if sub != "" {
-			argv = append(argv, sub)
-		}
-		argv = append(argv, args...)
+		argv := append([]string{path, sub}, args...)
 		err = syscall.Exec(path, argv, os.Environ())
 		fmt.Fprintf(os.Stderr, "podinit: running %s: %v\n", path, err)
 		return 3

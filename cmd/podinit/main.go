@@ -3,8 +3,9 @@
 // runs every few seconds, and the IPC holder's process. It links no engine
 // client and no Compose parser, so it starts in a few milliseconds with a
 // couple of megabytes. Controller mode, validate and template live in
-// podinit-pod, which podinit execs in its own place (the PID stays, so the
-// controller is still PID 1). See the README for the command line.
+// podinit-pod: podinit execs it in its own place for validate and template,
+// and runs it as its child in controller mode, staying PID 1 (see
+// runPodController). See the README for the command line.
 package main
 
 import (
@@ -49,7 +50,7 @@ type command struct {
 }
 
 var commands = []command{
-	{"", "[flags]", "controller mode (the image's entrypoint): run the pod from this container's labels", podMode("")},
+	{"", "[flags]", "controller mode (the image's entrypoint): run the pod from this container's labels", runPodController},
 	{"run", "[flags] -- CMD [ARGS]", "init mode: run CMD as a container init, like tini", runInit},
 	{"healthcheck", "[-socket PATH]", "exit 0 when the pod is healthy (the image's HEALTHCHECK)", runHealthcheck},
 	{"status", "[-socket PATH]", "print the pod's state as JSON", runStatus},

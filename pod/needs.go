@@ -5,8 +5,6 @@ import (
 	"maps"
 	"slices"
 	"time"
-
-	"github.com/podinit/podinit/healthprobe"
 )
 
 // awaitNeeds waits until every dependency of the member meets its
@@ -68,7 +66,7 @@ func describe(c Condition) string {
 // never will, and returns the channel that closes on its next change.
 func (m *member) meets(c Condition) (met bool, failed string, changed <-chan struct{}) {
 	changed = m.view(func(m *member) {
-		exited := m.state == healthprobe.StateExited
+		exited := m.state.final()
 		switch c {
 		case ConditionStarted:
 			met = !m.startedAt.IsZero()
@@ -78,7 +76,7 @@ func (m *member) meets(c Condition) (met bool, failed string, changed <-chan str
 				failed = "is unhealthy"
 			}
 		case ConditionCompleted:
-			met = exited && m.lastExit != nil && *m.lastExit == 0 && !m.failed
+			met = m.state == stateExited && m.lastExit != nil && *m.lastExit == 0
 			if exited && !met {
 				failed = "did not complete successfully"
 				if m.lastExit != nil {
@@ -88,45 +86,10 @@ func (m *member) meets(c Condition) (met bool, failed string, changed <-chan str
 		}
 		if !met && failed == "" && exited {
 			failed = "exited before it was " + describe(c)
-			if m.failed {
+			if m.state == stateFailed {
 				failed = "failed to start: " + m.message
 			}
 		}
 	})
 	return met, failed, changed
-}
-
-// wants reports whether a container that exited with code after restarts
-// earlier restarts should start again.
-func (r Restart) wants(code, restarts int) bool {
-	switch r.Mode {
-	case RestartAlways, RestartUnlessStopped:
-		return true
-	case RestartOnFailure:
-		return code != 0 && (r.MaxRetries == 0 || restarts < r.MaxRetries)
-	}
-	return false
-}
-
-// backoff is the delay before a restart: it doubles from 1s up to 5 minutes
-// (Kubernetes' CrashLoopBackOff cap) and starts over once a run lasted 10
-// minutes.
-type backoff struct{ delay time.Duration }
-
-const (
-	backoffFirst  = time.Second
-	backoffMax    = 5 * time.Minute
-	backoffStable = 10 * time.Minute
-)
-
-func (b *backoff) next(ran time.Duration) time.Duration {
-	if ran >= backoffStable || b.delay == 0 {
-		b.delay = backoffFirst
-		return b.delay
-	}
-	b.delay *= 2
-	if b.delay > backoffMax {
-		b.delay = backoffMax
-	}
-	return b.delay
 }

@@ -1,0 +1,312 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/internal/testenv"
+)
+
+// A pod while its engine restarts. The engine is a private dockerd that the
+// test starts in its own network, mount and UTS namespaces (a fresh sysfs,
+// the cgroup v1 tree bind-mounted back, its own data, exec root, socket and
+// pid file), never the shared one. The controller reaches it through a
+// socket that outlives the engine's restarts, as systemd's socket
+// activation (docker.socket) or a socket proxy give: a restarted dockerd
+// makes its socket file anew, and a container that bind-mounted the old
+// one can never reach it again.
+
+type privateEngine struct {
+	t           *testing.T
+	dir         string
+	holder      *exec.Cmd  // keeps the namespaces
+	front       *idleProxy // the socket the controllers mount
+	liveRestore bool
+	dockerd     *exec.Cmd
+}
+
+// startPrivateEngine starts a dockerd of the test's own, loaded with the
+// pod's images; cleanup removes its containers and everything of it.
+func startPrivateEngine(t *testing.T, liveRestore bool) *privateEngine {
+	t.Helper()
+	testenv.RequireRoot(t)
+	requirePodEnv(t)
+	for _, tool := range []string{"dockerd", "unshare", "nsenter", "ip"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testenv.Unavailable(t, "needs %s for a private dockerd: %v", tool, err)
+		}
+	}
+	dir, err := os.MkdirTemp("/tmp", "podinit-dockerd-")
+	require.NoError(t, err)
+	e := &privateEngine{t: t, dir: dir, liveRestore: liveRestore}
+	e.holder = exec.Command("unshare", "--net", "--mount", "--uts", "--propagation", "private", "--", "sleep", "3600")
+	require.NoError(t, e.holder.Start())
+	t.Cleanup(e.cleanup)
+	setup := `set -e
+mkdir -p "$1/cg"
+mount --rbind /sys/fs/cgroup "$1/cg"
+mount -t sysfs sysfs /sys
+mount --rbind "$1/cg" /sys/fs/cgroup
+ip link set lo up`
+	// Until unshare has made them, the holder is in this test's own
+	// namespaces: nothing may be mounted before.
+	testenv.WaitFor(t, 5*time.Second, func() bool { return e.ownNamespaces() }, "the private namespaces")
+	out, err := e.nsenter("sh", "-c", setup, "setup", dir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	e.start()
+	save := exec.Command("sh", "-c", "docker save "+podImage+" "+bbox+" | DOCKER_HOST="+e.host()+" docker load -q")
+	out, err = save.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	e.front = startIdleProxy(t, 0, e.socket())
+	return e
+}
+
+// ownNamespaces reports whether the holder's mount and network namespaces
+// are no longer the test's.
+func (e *privateEngine) ownNamespaces() bool {
+	for _, ns := range []string{"mnt", "net"} {
+		theirs, err1 := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", e.holder.Process.Pid, ns))
+		ours, err2 := os.Readlink("/proc/self/ns/" + ns)
+		if err1 != nil || err2 != nil || theirs == ours {
+			return false
+		}
+	}
+	return true
+}
+
+// mountedUnder reports whether this test's mount namespace has anything
+// mounted under dir (then it must not be removed: a bind of the cgroup tree
+// would lose its empty cgroups).
+func mountedUnder(dir string) bool {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return true
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *privateEngine) nsenter(args ...string) *exec.Cmd {
+	return exec.Command("nsenter", append([]string{"-t", strconv.Itoa(e.holder.Process.Pid), "-n", "-m", "-u", "--"}, args...)...)
+}
+
+func (e *privateEngine) socket() string { return filepath.Join(e.dir, "docker.sock") }
+func (e *privateEngine) host() string   { return "unix://" + e.socket() }
+
+// docker runs the docker CLI against the private engine.
+func (e *privateEngine) docker(args ...string) (string, error) {
+	cmd := exec.Command("docker", args...)
+	cmd.Env = append(os.Environ(), "DOCKER_HOST="+e.host())
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func (e *privateEngine) mustDocker(args ...string) string {
+	e.t.Helper()
+	out, err := e.docker(args...)
+	require.NoError(e.t, err, "docker %s: %s", strings.Join(args, " "), out)
+	return out
+}
+
+func (e *privateEngine) start() {
+	e.t.Helper()
+	args := []string{"dockerd", "--data-root", filepath.Join(e.dir, "data"), "--exec-root", filepath.Join(e.dir, "exec"),
+		"--pidfile", filepath.Join(e.dir, "dockerd.pid"), "-H", e.host(), "--iptables=false", "--ip-masq=false"}
+	if e.liveRestore {
+		args = append(args, "--live-restore")
+	}
+	log, err := os.OpenFile(filepath.Join(e.dir, "dockerd.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	require.NoError(e.t, err)
+	defer log.Close()
+	e.dockerd = e.nsenter(args...)
+	e.dockerd.Stdout, e.dockerd.Stderr = log, log
+	require.NoError(e.t, e.dockerd.Start())
+	testenv.WaitFor(e.t, 60*time.Second, func() bool { _, err := e.docker("info"); return err == nil }, "the private dockerd to answer")
+}
+
+// stop stops the private dockerd as a service manager would (SIGTERM) and
+// waits for it.
+func (e *privateEngine) stop() {
+	e.t.Helper()
+	if e.dockerd == nil {
+		return
+	}
+	require.NoError(e.t, e.dockerd.Process.Signal(syscall.SIGTERM))
+	e.dockerd.Wait()
+	e.dockerd = nil
+}
+
+func (e *privateEngine) cleanup() {
+	if e.dockerd != nil {
+		if ids, err := e.docker("ps", "-aq"); err == nil && ids != "" {
+			e.docker(append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
+		}
+		e.dockerd.Process.Signal(syscall.SIGTERM)
+		e.dockerd.Wait()
+	}
+	// With live-restore the engine's containerd outlives it.
+	if b, err := os.ReadFile(filepath.Join(e.dir, "exec", "containerd", "containerd.pid")); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			syscall.Kill(pid, syscall.SIGTERM)
+		}
+	}
+	if e.holder.Process != nil {
+		e.holder.Process.Kill()
+		e.holder.Wait()
+	}
+	if e.t.Failed() {
+		b, _ := os.ReadFile(filepath.Join(e.dir, "dockerd.log"))
+		e.t.Logf("private dockerd log (tail):\n%s", tail(string(b), 30))
+	}
+	if mountedUnder(e.dir) {
+		e.t.Errorf("something is mounted under %s in the test's own mount namespace: left in place", e.dir)
+		return
+	}
+	os.RemoveAll(e.dir)
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// runPod starts a controller on the private engine.
+func (e *privateEngine) runPod(name string, labels map[string]string, flags ...string) {
+	e.t.Helper()
+	args := []string{"run", "-d", "--name", name, "-v", e.front.socket + ":/var/run/docker.sock"}
+	for k, v := range labels {
+		args = append(args, "--label", k+"="+v)
+	}
+	args = append(append(args, podImage), flags...)
+	e.mustDocker(args...)
+	e.t.Cleanup(func() {
+		if e.t.Failed() {
+			out, _ := e.docker("logs", name)
+			e.t.Logf("controller %s logs:\n%s", name, out)
+		}
+	})
+}
+
+func (e *privateEngine) running(names ...string) {
+	e.t.Helper()
+	testenv.WaitFor(e.t, 60*time.Second, func() bool {
+		for _, n := range names {
+			if out, err := e.docker("inspect", "-f", "{{.State.Running}}", n); err != nil || out != "true" {
+				return false
+			}
+		}
+		return true
+	}, "%v to run on the private engine", names)
+}
+
+func (e *privateEngine) exitCode(name string, timeout time.Duration) int {
+	e.t.Helper()
+	var code int
+	testenv.WaitFor(e.t, timeout, func() bool {
+		out, err := e.docker("inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", name)
+		running, c, _ := strings.Cut(out, " ")
+		code, _ = strconv.Atoi(c)
+		return err == nil && running == "false"
+	}, "%s to exit", name)
+	return code
+}
+
+func (e *privateEngine) noneLeft(pod string) {
+	e.t.Helper()
+	testenv.WaitFor(e.t, 30*time.Second, func() bool {
+		out, _ := e.docker("ps", "-aq", "--filter", "label=podinit.pod="+pod)
+		return out == ""
+	}, "no container of %s left", pod)
+}
+
+var restartPod = map[string]string{"pod.component.app": "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"trap 'exit 0' TERM; while true; do sleep 0.2; done\"]"}
+
+func TestEngineRestartWithoutLiveRestoreStopsThePodCleanly(t *testing.T) {
+	t.Parallel()
+	e := startPrivateEngine(t, false)
+	e.runPod("rs-off", restartPod, "-stop-budget", "5s")
+	e.running("rs-off", "rs-off.app")
+	// Without live-restore the engine stops every container as it stops:
+	// the controller gets SIGTERM like any stop, and stops its pod.
+	e.stop()
+	e.start()
+	require.Equal(t, 0, e.exitCode("rs-off", 30*time.Second))
+	logs := e.mustDocker("logs", "rs-off")
+	require.Contains(t, logs, "ended: received SIGTERM; exit 0")
+	e.noneLeft("rs-off")
+}
+
+// With live-restore the engine's containers may outlive it: the pod then
+// goes on, its waits and event stream made again. When the engine comes
+// back without them (this test's nested engine ends them: its containerd
+// does not survive), the pod ends with their exit code and says which, as
+// for any exit. Either way the controller follows the engine's word, not
+// the broken connection.
+func TestEngineRestartWithLiveRestoreFollowsTheEngine(t *testing.T) {
+	t.Parallel()
+	e := startPrivateEngine(t, true)
+	e.runPod("rs-on", restartPod, "-stop-budget", "5s", "-ipc=false")
+	e.running("rs-on", "rs-on.app")
+	appID := e.mustDocker("inspect", "-f", "{{.Id}}", "rs-on.app")
+	e.stop()
+	time.Sleep(3 * time.Second) // the engine is gone
+	e.start()
+	time.Sleep(5 * time.Second)
+	logs := e.mustDocker("logs", "rs-on")
+	require.Contains(t, logs, "the wait for app", "the controller saw its wait break")
+	require.NotContains(t, logs, "exited with 255")
+	if id, err := e.docker("inspect", "-f", "{{if .State.Running}}{{.Id}}{{end}}", "rs-on.app"); err == nil && id == appID {
+		t.Log("the engine kept app: the pod goes on")
+		require.Equal(t, "true", e.mustDocker("inspect", "-f", "{{.State.Running}}", "rs-on"))
+		e.mustDocker("stop", "-t", "5", "rs-on")
+		require.Equal(t, 0, e.exitCode("rs-on", 10*time.Second))
+	} else {
+		t.Log("the engine came back without app: the pod ends with its code")
+		code := e.exitCode("rs-on", 30*time.Second)
+		require.Contains(t, e.mustDocker("logs", "rs-on"), fmt.Sprintf("ended: main component app exited with %d; exit %d", code, code))
+		require.NotEqual(t, 0, code)
+	}
+	e.noneLeft("rs-on")
+}
+
+// The component dies while the engine is gone: once the engine is back, the
+// engine says it is gone, and the pod ends. The restarted engine removes the
+// auto-remove container without a die event, so its code is unknown: 255,
+// with a reason that says so.
+func TestEngineRestartWithAComponentDeadMeanwhile(t *testing.T) {
+	t.Parallel()
+	e := startPrivateEngine(t, true)
+	e.runPod("rs-dead", restartPod, "-stop-budget", "5s", "-ipc=false")
+	e.running("rs-dead", "rs-dead.app")
+	pid, err := strconv.Atoi(e.mustDocker("inspect", "-f", "{{.State.Pid}}", "rs-dead.app"))
+	require.NoError(t, err)
+	e.stop()
+	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+	time.Sleep(2 * time.Second)
+	e.start()
+	code := e.exitCode("rs-dead", 60*time.Second)
+	logs := e.mustDocker("logs", "rs-dead")
+	if code == 255 {
+		require.Contains(t, logs, "ended: main app ended; the engine did not report its exit code; exit 255")
+	} else {
+		require.Equal(t, 137, code, "the engine's own code for the SIGKILL")
+		require.Contains(t, logs, "main component app exited with 137")
+	}
+	e.noneLeft("rs-dead")
+}

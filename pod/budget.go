@@ -1,0 +1,143 @@
+package pod
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// budget owns the stop's arithmetic. The pod has Options.StopBudget from
+// the first stop request; within it:
+//
+//	stop request ──── deadline ──── end ──── budget's end (Docker's SIGKILL)
+//	                     │            │
+//	   every component   │            └ podinit's last moment: every engine
+//	   gone (SIGKILL at  │              call and goroutine is given up here,
+//	   the latest)       │              slack before Docker kills podinit
+//	                     └ margin before the budget's end
+//
+// A component gets its own stop_grace_period between its stop signal and
+// SIGKILL, never past the deadline.
+type budget struct {
+	total  time.Duration // Options.StopBudget
+	margin time.Duration // kept for the last kills and removals
+	slack  time.Duration // kept for podinit's own exit and scheduling delays
+
+	mu     sync.Mutex
+	stopAt time.Time // zero until the stop request
+}
+
+// budgetEndSlack is kept before the end of the stop budget for podinit's own
+// exit, and for a busy machine's scheduling delays (seen: 430 ms).
+const budgetEndSlack = 500 * time.Millisecond
+
+// killWait bounds the wait for a container after SIGKILL.
+const killWait = 5 * time.Second
+
+func newBudget(opts Options) *budget {
+	b := &budget{total: opts.StopBudget, margin: stopMargin(opts)}
+	b.slack = min(budgetEndSlack, b.margin/2)
+	return b
+}
+
+// stopMargin is the margin the stop keeps: -stop-margin, or a quarter of
+// the budget when -stop-margin leaves nothing of it. A controller whose
+// budget comes from `--stop-timeout 1` and the default 1s margin would
+// otherwise SIGKILL every component at once, with no grace at all.
+func stopMargin(opts Options) time.Duration {
+	if opts.StopMargin >= opts.StopBudget {
+		return opts.StopBudget / 4
+	}
+	return opts.StopMargin
+}
+
+// marginWarning explains a margin that stopMargin had to shrink.
+func marginWarning(opts Options) string {
+	if m := stopMargin(opts); m != opts.StopMargin {
+		return fmt.Sprintf("-stop-margin %s leaves nothing of the stop budget %s: keeping %s instead, so that components get a grace before SIGKILL", opts.StopMargin, opts.StopBudget, m)
+	}
+	return ""
+}
+
+// begin records the stop request; only the first call counts.
+func (b *budget) begin(now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopAt.IsZero() {
+		b.stopAt = now
+	}
+}
+
+func (b *budget) began() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.stopAt
+}
+
+// deadline is when every component must be gone.
+func (b *budget) deadline() time.Time {
+	return b.began().Add(b.total - b.margin)
+}
+
+// end is when podinit must have given up every engine call.
+func (b *budget) end() time.Time {
+	return b.began().Add(b.total - b.slack)
+}
+
+// killAt is when a member whose stop signal went out at sent gets SIGKILL:
+// at its stop_grace_period, never past the pod's deadline.
+func (b *budget) killAt(m *Member, sent time.Time) (at time.Time, byDeadline bool) {
+	at = sent.Add(m.grace(b.total))
+	if d := b.deadline(); !at.Before(d) {
+		return d, true
+	}
+	return at, false
+}
+
+// afterKill bounds the wait for the engine's word after SIGKILL: at most
+// killWait, and never past end.
+func (b *budget) afterKill(now time.Time) time.Duration {
+	return max(min(killWait, b.end().Sub(now)), 0)
+}
+
+// grace is the time a member gets between its stop signal and SIGKILL; a
+// member without stop_grace_period has until the pod's deadline, as a
+// Kubernetes container has until the pod's termination grace period ends.
+func (m *Member) grace(total time.Duration) time.Duration {
+	if m.StopGrace > 0 {
+		return m.StopGrace
+	}
+	return total
+}
+
+// checkBudget warns when the stop waves, each taking its slowest member's
+// stop_grace_period, cannot fit the pod's stop budget minus the margin.
+// Members without one take what is left and are not counted.
+func (p *Plan) checkBudget() string {
+	if p.Options.StopBudget <= 0 {
+		return ""
+	}
+	margin := stopMargin(p.Options)
+	available := p.Options.StopBudget - margin
+	var total time.Duration
+	var parts []string
+	for _, wave := range p.StopWaves() {
+		var slowest *Member
+		for _, m := range wave {
+			if m.StopGrace > 0 && (slowest == nil || m.StopGrace > slowest.StopGrace) {
+				slowest = m
+			}
+		}
+		if slowest == nil {
+			continue
+		}
+		total += slowest.StopGrace
+		parts = append(parts, fmt.Sprintf("%s %s", slowest.Name, slowest.StopGrace))
+	}
+	if total <= available {
+		return ""
+	}
+	return fmt.Sprintf("stop grace periods along the stop order add up to %s (%s), more than the pod's stop budget %s minus a %s margin; components still running at the budget's end get SIGKILL: lower their stop_grace_period, or raise -stop-budget together with the service's stop_grace_period",
+		total, strings.Join(parts, " + "), p.Options.StopBudget, margin)
+}

@@ -1,0 +1,101 @@
+package pod
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+)
+
+// The deadline policy: every engine call runs on one of three contexts,
+// chosen by what the call is for, plus a per-call limit.
+//
+//   - Calls that make a container run (image inspect and pull, create,
+//     pod.copy, attach, start, the inspect after start, the removal of
+//     leftovers) run on untilDeadline: they may outlive the stop request,
+//     so that a stop during a start still ends in an orderly way, and are
+//     abandoned at the pod's stop deadline. A pull ends at the stop request
+//     itself (untilStop): it may take minutes and is never needed then.
+//   - Calls that end or observe a container (stop signals and SIGKILL
+//     through the engine, waits, inspects after a broken wait, removals,
+//     the event stream, forwarded signals) run on life, which only the
+//     budget ends: at the budget's end less the slack, or when Run returns.
+//   - Each unary call also gets callTimeout (a pull: -pull-timeout; a kill:
+//     its own deadline), so that an engine that never answers is retried or
+//     reported, and never waited for without end.
+//
+// Run waits for every goroutine it started, and each of them lives on life,
+// so Run returns within the budget whatever the engine does.
+const callTimeout = time.Minute
+
+// withTimeout is ctx, also cancelled after d.
+func (s *Supervisor) withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	t := time.AfterFunc(d, cancel)
+	return ctx, func() { t.Stop(); cancel() }
+}
+
+// create makes the member's container; a container of the same name left
+// over from an earlier run of this pod is removed first.
+func (s *Supervisor) create(m *member) (string, error) {
+	ctx, cancel := s.withTimeout(s.untilDeadline, callTimeout)
+	defer cancel()
+	cfg, host := m.Config, m.Host
+	if m.ipcFrom != "" {
+		host.IpcMode = container.IpcMode("container:" + m.ipcFrom)
+	}
+	resp, err := s.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, m.ContainerName)
+	if errdefs.IsConflict(err) {
+		s.log.Printf("removing an old container named %s", m.ContainerName)
+		s.remove(ctx, m.ContainerName)
+		resp, err = s.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, m.ContainerName)
+	}
+	if err != nil {
+		return "", fmt.Errorf("creating container %s (image %s): %w", m.ContainerName, m.Config.Image, err)
+	}
+	for _, w := range resp.Warnings {
+		s.log.Printf("warning: %s: %s", m.Name, w)
+	}
+	return resp.ID, nil
+}
+
+// start starts a created container.
+func (s *Supervisor) startContainer(m *member, id string) error {
+	ctx, cancel := s.withTimeout(s.untilDeadline, callTimeout)
+	defer cancel()
+	if err := s.eng.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		return fmt.Errorf("starting container %s: %w", m.ContainerName, err)
+	}
+	return nil
+}
+
+// inspect asks the engine about a container on ctx, within callTimeout.
+func (s *Supervisor) inspect(ctx context.Context, id string) (container.InspectResponse, error) {
+	ctx, cancel := s.withTimeout(ctx, callTimeout)
+	defer cancel()
+	return s.eng.ContainerInspect(ctx, id)
+}
+
+// remove force-removes a container on ctx within callTimeout, ignoring one
+// that is already gone.
+func (s *Supervisor) remove(ctx context.Context, id string) {
+	ctx, cancel := s.withTimeout(ctx, callTimeout)
+	defer cancel()
+	err := s.eng.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
+	// A conflict is a removal already in progress (auto-remove).
+	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+		s.log.Printf("warning: removing %s: %v", short(id), err)
+	}
+}
+
+// kill sends sig to a container through the engine, given up at until.
+func (s *Supervisor) kill(id, name, sig string, until time.Time) {
+	ctx, cancel := s.withTimeout(s.life, max(until.Sub(time.Now()), 0))
+	defer cancel()
+	err := s.eng.ContainerKill(ctx, id, sig)
+	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
+		s.log.Printf("warning: %s: sending %s: %v", name, sig, err)
+	}
+}

@@ -1,0 +1,475 @@
+package pod
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/podinit/podinit/healthprobe"
+)
+
+// The supervisor's fault matrix: a fake engine behind Engine, in a
+// synctest bubble (a fake clock that moves only when every goroutine waits,
+// so a budget of seconds takes microseconds and timings are exact), drive
+// it through engine calls that block, fail or answer late,
+// streams that break while containers run, events out of order, deaths
+// during a restart, an engine that vanishes and returns. Every cell checks
+// the same invariants: Run returns within the stop budget, no goroutine is
+// left, a broken stream never ends the pod, and every component reaches a
+// final state exactly once. What a user sees of the same faults is tested
+// on the real engine in cmd/podinit-pod.
+
+var testBudget = Options{StopBudget: 4 * time.Second, StopMargin: time.Second, ReadyTimeout: 30 * time.Second}
+
+// syncBuffer is a log both the supervisor and the test read.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// harness is one supervisor on a fake engine.
+type harness struct {
+	t    *testing.T
+	eng  *fakeEngine
+	sup  *Supervisor
+	logs *syncBuffer
+	done chan Result
+}
+
+func run(cmd ...string) container.Config { return container.Config{Image: "img", Cmd: cmd} }
+
+func healthy(cfg container.Config) container.Config {
+	cfg.Healthcheck = &container.HealthConfig{Test: []string{"CMD", "true"}}
+	return cfg
+}
+
+// defaultPod: a sidecar with a healthcheck, and a main component that
+// waits for it to be healthy and gets a pod.copy file.
+func defaultPod(t *testing.T) Spec {
+	src := filepath.Join(t.TempDir(), "conf")
+	require.NoError(t, os.WriteFile(src, []byte("x"), 0o600))
+	app := Component{Name: "app", Role: RoleMain, Config: run("run"), Copies: []Copy{{Src: src, Dst: "/etc/conf"}}}
+	side := Component{Name: "side", Role: RoleSidecar, Config: healthy(run("run"))}
+	return Spec{Components: []Component{app, side}}
+}
+
+func newHarness(t *testing.T, spec Spec, opts Options) *harness {
+	h := &harness{t: t, logs: &syncBuffer{}, done: make(chan Result, 1)}
+	h.eng = newFakeEngine()
+	plan, err := NewPlan(spec, ctrl, opts)
+	require.NoError(t, err)
+	h.sup = NewSupervisor(h.eng, plan, log.New(h.logs, "podinit: ", log.Lmicroseconds), io.Discard, io.Discard)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("supervisor log:\n%s", h.logs.String())
+		}
+	})
+	return h
+}
+
+func (h *harness) start() { go func() { h.done <- h.sup.Run(context.Background()) }() }
+
+// pass lets d pass.
+func (h *harness) pass(d time.Duration) { time.Sleep(d) }
+
+// waitFor polls cond for up to d.
+func (h *harness) waitFor(d time.Duration, cond func() bool, what string) {
+	h.t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("waited %s for %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (h *harness) runs(names ...string) bool {
+	r := h.eng.running()
+	for _, n := range names {
+		if !slices.Contains(r, n) {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *harness) component(name string) healthprobe.Component {
+	for _, c := range h.sup.Status().Components {
+		if c.Name == name {
+			return c
+		}
+	}
+	return healthprobe.Component{}
+}
+
+// stillRunning fails the test if the pod has ended.
+func (h *harness) stillRunning() {
+	h.t.Helper()
+	select {
+	case r := <-h.done:
+		h.t.Fatalf("the pod ended (%+v) though nothing asked it to", r)
+	default:
+	}
+	require.Equal(h.t, healthprobe.PhaseRunning, h.sup.Status().Phase)
+}
+
+// finish waits for Run (after a stop request, or the pod's own end) and
+// checks the invariants; it returns Run's result.
+func (h *harness) finish() Result {
+	h.t.Helper()
+	var res Result
+	select {
+	case res = <-h.done:
+	case <-time.After(10 * time.Second):
+		h.t.Fatalf("Run has not returned 10s after the stop")
+	}
+	took := time.Since(h.sup.budget.began())
+	require.LessOrEqual(h.t, took, h.sup.budget.total, "Run returned %s after the stop request, past the %s budget", took, h.sup.budget.total)
+	require.Zero(h.t, h.sup.refused.Load(), "transitions the table refused")
+	for _, m := range h.sup.all() {
+		m.view(func(m *member) {
+			require.Equal(h.t, 1, m.finals, "%s reached a final state %d times (now %s)", m.Name, m.finals, m.state)
+		})
+	}
+	h.eng.shutdown()
+	return res
+}
+
+// stop asks the pod to stop and finishes.
+func (h *harness) stop() Result {
+	h.sup.RequestStop("stop requested by the test")
+	return h.finish()
+}
+
+// cell runs one cell of the matrix in its own bubble, then checks that no
+// goroutine is left.
+func cell(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	synctest.Test(t, f)
+}
+
+// The faults every engine method is put through.
+var faults = []fault{faultBlock, faultFail, faultLate}
+
+// methods are the engine calls the supervisor makes while a pod runs.
+var methods = []string{
+	"ImageInspect", "ContainerList", "ContainerCreate", "CopyToContainer", "ContainerAttach",
+	"ContainerStart", "ContainerInspect", "ContainerWait", "Events", "ContainerKill", "ContainerRemove",
+}
+
+// TestFaultMatrixFromTheStart: each method faulty from the pod's start,
+// then a stop.
+func TestFaultMatrixFromTheStart(t *testing.T) {
+	for _, method := range methods {
+		for _, fault := range faults {
+			t.Run(method+"/"+fault.String(), func(t *testing.T) {
+				cell(t, func(t *testing.T) {
+					opts := testBudget
+					opts.Logs = true
+					h := newHarness(t, defaultPod(t), opts)
+					h.eng.setFault(method, fault)
+					h.start()
+					h.pass(time.Second)
+					h.finishAfterStop(method, fault)
+				})
+			})
+		}
+	}
+}
+
+// finishAfterStop stops a pod whose engine may be faulty, and checks that
+// a requested stop gives 0 unless the start itself failed.
+func (h *harness) finishAfterStop(method string, f fault) {
+	h.t.Helper()
+	res := h.stop()
+	if res.Code != 0 {
+		// Only a failing call that makes a container may fail the pod.
+		require.Equal(h.t, faultFail, f, "result %+v", res)
+		require.Contains(h.t, []string{"ImageInspect", "ContainerCreate", "CopyToContainer", "ContainerStart"}, method, "result %+v", res)
+		require.Equal(h.t, ExitCannotRun, res.Code, "result %+v", res)
+	}
+}
+
+// TestFaultMatrixDuringTheStop: each method faulty from the stop request
+// on, with a pod that runs.
+func TestFaultMatrixDuringTheStop(t *testing.T) {
+	for _, method := range methods {
+		for _, fault := range faults {
+			t.Run(method+"/"+fault.String(), func(t *testing.T) {
+				cell(t, func(t *testing.T) {
+					opts := testBudget
+					opts.Logs = true
+					spec := defaultPod(t)
+					// One component that ignores its stop signal, and gets
+					// SIGKILL at its stop_grace_period.
+					spec.Components = append(spec.Components, Component{Name: "stubborn", Role: RoleMain, Config: run("stubborn"), StopGrace: time.Second})
+					h := newHarness(t, spec, opts)
+					h.start()
+					h.waitFor(10*time.Second, func() bool { return h.runs("app", "side", "stubborn") }, "the pod to run")
+					h.stillRunning()
+					h.eng.setFault(method, fault)
+					res := h.stop()
+					require.Equal(t, 0, res.Code, "a requested stop is a success: %+v", res)
+				})
+			})
+		}
+	}
+}
+
+// TestBrokenStreamsNeverEndThePod: a proxy that cuts every stream again
+// and again while the containers run; the pod goes on, health included.
+func TestBrokenStreamsNeverEndThePod(t *testing.T) {
+	for _, logs := range []bool{false, true} {
+		t.Run(map[bool]string{false: "without logs", true: "with logs"}[logs], func(t *testing.T) {
+			cell(t, func(t *testing.T) {
+				opts := testBudget
+				opts.Logs = logs
+				h := newHarness(t, defaultPod(t), opts)
+				h.start()
+				h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+				for range 10 {
+					h.eng.breakStreams()
+					h.pass(500 * time.Millisecond)
+					h.stillRunning()
+				}
+				require.Equal(t, healthprobe.Healthy, h.component("side").Health)
+				require.Contains(t, h.logs.String(), "the wait for app")
+				require.Equal(t, 0, h.stop().Code)
+				require.Zero(t, h.eng.left())
+			})
+		})
+	}
+}
+
+// TestExitDuringABrokenWaitIsReadFromTheEngine: the container exits while
+// its wait is broken; its code comes from the engine, not from the broken
+// connection.
+func TestExitDuringABrokenWaitIsReadFromTheEngine(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("exit", "7", "1s")}}}
+		h := newHarness(t, spec, testBudget)
+		h.eng.setFault("ContainerWait", faultFail) // every wait breaks at once
+		h.start()
+		res := h.finish()
+		require.Equal(t, 7, res.Code, "%+v", res)
+	})
+}
+
+// TestHealthBeforeTheStartReturns: the health event comes before the start
+// call has returned; a service_healthy dependent still starts.
+func TestHealthBeforeTheStartReturns(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		spec := Spec{Components: []Component{
+			{Name: "db", Role: RoleMain, Config: healthy(run("run"))},
+			{Name: "app", Role: RoleMain, Config: run("run"), DependsOn: map[string]Dependency{"db": {Condition: ConditionHealthy, Required: true}}},
+		}}
+		h := newHarness(t, spec, testBudget)
+		h.eng.setFault("ContainerInspect", faultLate) // the inspect after start is late
+		h.start()
+		h.waitFor(20*time.Second, func() bool { return h.runs("db", "app") }, "app to start once db is healthy")
+		require.Equal(t, 0, h.stop().Code)
+	})
+}
+
+// TestRestartSurvivesTransientErrors: creates fail during a restart's
+// backoff; the component is retried under its backoff, the status shows
+// the last error, and the pod goes on.
+func TestRestartSurvivesTransientErrors(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		spec := Spec{Components: []Component{
+			{Name: "app", Role: RoleMain, Config: run("exit", "1", "500ms"), Restart: Restart{Mode: RestartAlways}},
+		}}
+		h := newHarness(t, spec, testBudget)
+		h.eng.onCreate = func(n int) {
+			h.eng.setFault("ContainerCreate", map[bool]fault{true: faultFail, false: faultNone}[n == 2 || n == 3])
+		}
+		h.start()
+		h.waitFor(30*time.Second, func() bool { return strings.Contains(h.component("app").Message, "injected engine fault") }, "the status to show the create's error")
+		h.waitFor(30*time.Second, func() bool { return h.component("app").Restarts >= 3 }, "app to be restarted after the errors")
+		h.stillRunning()
+		require.Equal(t, 0, h.stop().Code)
+	})
+}
+
+// TestErrorWithoutRestartPolicyEndsThePod: without a restart policy a
+// create error ends the pod as before.
+func TestErrorWithoutRestartPolicyEndsThePod(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		h := newHarness(t, defaultPod(t), testBudget)
+		h.eng.setFault("ContainerCreate", faultFail)
+		h.start()
+		res := h.finish()
+		require.Equal(t, ExitCannotRun, res.Code)
+		require.Contains(t, res.Reason, "injected engine fault")
+	})
+}
+
+// TestDeathDuringARestartsCreate: the sidecar dies while the main
+// component's restart waits for a late create; the pod ends in its budget.
+func TestDeathDuringARestartsCreate(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		spec := Spec{Components: []Component{
+			{Name: "app", Role: RoleMain, Config: run("exit", "1", "300ms"), Restart: Restart{Mode: RestartOnFailure}},
+			{Name: "side", Role: RoleSidecar, Config: run("run")},
+		}}
+		h := newHarness(t, spec, testBudget)
+		h.start()
+		h.waitFor(10*time.Second, func() bool { return h.component("app").State == healthprobe.StateRestarting }, "app to restart")
+		h.eng.setFault("ContainerCreate", faultBlock)
+		h.waitFor(10*time.Second, func() bool { return h.component("app").State == healthprobe.StateCreating }, "app's create")
+		h.eng.mu.Lock()
+		var side *fakeContainer
+		for _, c := range h.eng.containers {
+			if c.cfg.Labels[LabelComponent] == "side" {
+				side = c
+			}
+		}
+		h.eng.mu.Unlock()
+		h.eng.exit(side, 2)
+		res := h.finish()
+		require.Equal(t, 2, res.Code, "%+v", res)
+		require.Contains(t, res.Reason, "sidecar side exited with 2")
+	})
+}
+
+// TestEngineVanishesAndReturns: with live-restore the containers outlive
+// the engine, and so does the pod; without it they are gone, and the pod
+// ends with the engine's word on their exit.
+func TestEngineVanishesAndReturns(t *testing.T) {
+	t.Run("containers survive", func(t *testing.T) {
+		cell(t, func(t *testing.T) {
+			h := newHarness(t, defaultPod(t), testBudget)
+			h.start()
+			h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+			h.eng.vanish(true, false)
+			h.pass(10 * time.Second)
+			h.stillRunning()
+			h.eng.vanish(false, false)
+			h.pass(10 * time.Second)
+			h.stillRunning()
+			require.Equal(t, 0, h.stop().Code)
+			require.Zero(t, h.eng.left())
+		})
+	})
+	t.Run("containers gone", func(t *testing.T) {
+		cell(t, func(t *testing.T) {
+			h := newHarness(t, defaultPod(t), testBudget)
+			h.start()
+			h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+			h.eng.vanish(true, true)
+			h.pass(2 * time.Second)
+			h.eng.vanish(false, false)
+			res := h.finish()
+			require.Equal(t, 137, res.Code, "%+v", res)
+			require.Zero(t, h.eng.left())
+		})
+	})
+	t.Run("gone for the whole stop", func(t *testing.T) {
+		cell(t, func(t *testing.T) {
+			h := newHarness(t, defaultPod(t), testBudget)
+			h.start()
+			h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+			h.eng.vanish(true, false)
+			require.Equal(t, 0, h.stop().Code)
+		})
+	})
+}
+
+// TestSignalWhileCreatingIsDeliveredOnceRunning: a signal forwarded while
+// a component's container is being made reaches it once it runs.
+func TestSignalWhileCreatingIsDeliveredOnceRunning(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("run")}}}
+		h := newHarness(t, spec, testBudget)
+		h.eng.setFault("ContainerStart", faultLate)
+		h.start()
+		h.waitFor(10*time.Second, func() bool { return h.component("app").State == healthprobe.StateStarting }, "app to be starting")
+		h.sup.Forward(syscall.SIGHUP)
+		h.waitFor(10*time.Second, func() bool { return slices.Contains(h.eng.killsOf("app"), "SIGHUP") }, "app to get SIGHUP")
+		require.Equal(t, 0, h.stop().Code)
+	})
+}
+
+// TestPodOfInitComponentsEnds: a pod of init components only is a job.
+func TestPodOfInitComponentsEnds(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		spec := Spec{Init: []Component{
+			{Name: "one", Config: run("exit", "0", "100ms")},
+			{Name: "two", Config: run("exit", "0", "100ms")},
+		}}
+		h := newHarness(t, spec, testBudget)
+		h.start()
+		res := h.finish()
+		require.Equal(t, Result{Code: 0, Reason: "every init component completed"}, res)
+	})
+}
+
+// TestPanicInASupervisorGoroutineStopsThePod: a panic in a component's
+// lifecycle stops the whole pod within its budget with ExitPanic, and
+// leaves no container.
+func TestPanicInASupervisorGoroutineStopsThePod(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		spec := defaultPod(t)
+		h := newHarness(t, spec, testBudget)
+		h.start()
+		h.waitFor(10*time.Second, func() bool { return h.runs("side") }, "side to run")
+		h.eng.mu.Lock()
+		h.eng.panicIn = "ContainerStart" // app's start, after side is healthy
+		h.eng.mu.Unlock()
+		res := h.finish()
+		require.Equal(t, ExitPanic, res.Code, "%+v", res)
+		require.Contains(t, res.Reason, "panic in the lifecycle of app")
+		require.Zero(t, h.eng.left())
+	})
+}
+
+// TestTinyBudgetKeepsAGrace: `--stop-timeout 1` with the default margin
+// still gives components a grace before SIGKILL.
+func TestTinyBudgetKeepsAGrace(t *testing.T) {
+	b := newBudget(Options{StopBudget: time.Second, StopMargin: time.Second})
+	require.Equal(t, 250*time.Millisecond, b.margin)
+	b.begin(time.Unix(0, 0))
+	require.Equal(t, time.Unix(0, 0).Add(750*time.Millisecond), b.deadline())
+	require.True(t, b.end().After(b.deadline()))
+	require.Contains(t, marginWarning(Options{StopBudget: time.Second, StopMargin: time.Second}), "leaves nothing")
+}
+
+// TestTransitionsRefuseImpossibleChanges: the table is the only way.
+func TestTransitionsRefuseImpossibleChanges(t *testing.T) {
+	h := newHarness(t, defaultPod(t), testBudget)
+	m := h.sup.byName["app"]
+	require.False(t, h.sup.transition(m, stateRunning, "", nil))
+	require.True(t, h.sup.transition(m, stateCreating, "", nil))
+	require.True(t, h.sup.transition(m, stateExited, "", nil))
+	require.False(t, h.sup.transition(m, stateCreating, "", nil), "nothing leaves a final state")
+	require.EqualValues(t, 2, h.sup.refused.Load())
+	require.Contains(t, h.logs.String(), "bug: app: refusing to go from waiting to running")
+}

@@ -1,0 +1,125 @@
+package pod
+
+import (
+	"time"
+
+	"syscall"
+
+	"github.com/podinit/podinit/init/signals"
+
+	"golang.org/x/sys/unix"
+)
+
+// stopAll stops the init component still running, then the components wave
+// by wave (dependents first, sidecars last) and the holder; each gets
+// its stop signal and SIGKILL at its own deadline or the pod's.
+func (s *Supervisor) stopAll() {
+	for _, m := range s.all() {
+		if !m.launched.Load() {
+			s.transition(m, stateExited, "the pod ended before it started", nil)
+		}
+	}
+	for _, m := range s.init {
+		s.stopAndWait([]*member{m})
+	}
+	waves := s.plan.StopWaves()
+	for i, wave := range waves {
+		var ms []*member
+		for _, pm := range wave {
+			ms = append(ms, s.byName[pm.Name])
+		}
+		// Members keep the holder's IPC namespace alive once they joined
+		// it, so the holder goes with the last wave rather than after it.
+		if i == len(waves)-1 && s.holder != nil {
+			ms = append(ms, s.holder)
+		}
+		s.stopAndWait(ms)
+	}
+	if len(waves) == 0 && s.holder != nil {
+		s.stopAndWait([]*member{s.holder})
+	}
+}
+
+// stopAndWait stops a wave in parallel and waits until all of it is gone.
+func (s *Supervisor) stopAndWait(wave []*member) {
+	for _, m := range wave {
+		m.requestStop()
+	}
+	for _, m := range wave {
+		if m.launched.Load() {
+			<-m.done
+		}
+	}
+}
+
+// stopContainer sends the member's stop signal, waits until its own grace or
+// the pod's deadline, whichever is first, then sends SIGKILL. The deadline
+// counts from the start of the stop, whatever the engine does: signals go
+// straight to the container's process when the pod shares its PID
+// namespace, and engine calls never hold the stop past its deadline.
+func (s *Supervisor) stopContainer(id string, m *member, exit *exitWatch) outcome {
+	began := time.Now()
+	killAt, byDeadline := s.budget.killAt(m.Member, began)
+	timer := time.NewTimer(killAt.Sub(began))
+	defer timer.Stop()
+	var sig syscall.Signal
+	var target *pidTarget
+	s.transition(m, stateStopping, "", func(m *member) { sig, target = m.stopSignal, m.signalPid })
+	if sig == 0 {
+		sig = stopSignal(m.StopSignal)
+	}
+	s.deliver(signalRequest{m, id, target, sig}, killAt)
+	killed := false
+	var code int
+	select {
+	case code = <-exit.code:
+	case <-timer.C:
+		if target != nil && target.gone() {
+			// It stopped in time; only the engine is late to say so.
+			s.log.Printf("%s: exited after %s, the engine has not reported it yet", m.Name, time.Now().Sub(began).Round(time.Millisecond))
+		} else {
+			killed = true
+			why := "its stop_grace_period"
+			if byDeadline {
+				why = "the pod's stop deadline"
+			}
+			s.log.Printf("%s: SIGKILL after %s (%s)", m.Name, time.Now().Sub(began).Round(time.Millisecond), why)
+		}
+		wait := s.budget.afterKill(time.Now())
+		if killed {
+			s.deliver(signalRequest{m, id, target, unix.SIGKILL}, time.Now().Add(wait))
+		}
+		after := time.NewTimer(wait)
+		defer after.Stop()
+		select {
+		case code = <-exit.code:
+		case <-after.C:
+			// Its processes are dead; the engine's auto-remove finishes
+			// without podinit, which must exit before Docker kills it.
+			s.log.Printf("warning: %s ended but not yet removed by the engine; leaving the removal to auto-remove", m.Name)
+			code = codeUnknown
+			if killed {
+				code = 128 + int(unix.SIGKILL)
+			}
+		}
+	}
+	took := time.Now().Sub(began)
+	m.update(func(m *member) { m.stopTook, m.killed = took, killed })
+	how := "stopped"
+	if killed {
+		how = "killed (SIGKILL)"
+	}
+	s.log.Printf("%s %s in %s", m.Name, how, took.Round(time.Millisecond))
+	out := s.exited(m, code)
+	out.stopped = true
+	return out
+}
+
+// stopSignal is the signal a container is stopped with: its stop_signal or
+// its image's STOPSIGNAL, else SIGTERM as for docker stop.
+func stopSignal(name string) syscall.Signal {
+	if sig, err := signals.Parse(name); name != "" && err == nil {
+		return sig
+	}
+	return unix.SIGTERM
+}
