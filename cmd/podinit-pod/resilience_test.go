@@ -268,7 +268,7 @@ func TestTinyStopTimeoutStillSendsTheStopSignal(t *testing.T) {
 	p := runPod(t, map[string]string{
 		"pod.component.app": "image: " + bbox + "\nvolumes: [\"" + vol + ":/shared\"]\n" +
 			`command: ["sh", "-c", "trap 'echo TERM > /shared/got' TERM; touch /shared/up; while true; do sleep 0.05; done"]`,
-	}, []string{"--stop-timeout", "1"})
+	}, append(ownVolume(vol), "--stop-timeout", "1"))
 	p.running("app")
 	testenv.WaitFor(t, 10*time.Second, func() bool {
 		_, err := testenv.Docker("run", "--rm", "-v", vol+":/v", bbox, "test", "-f", "/v/up")
@@ -298,7 +298,7 @@ func TestRestartSurvivesAnImageGoneDuringTheBackoff(t *testing.T) {
 	p := runPod(t, map[string]string{
 		"pod.component.app": "image: " + tag + "\nrestart: on-failure\nvolumes: [\"" + vol + ":/shared\"]\n" +
 			`command: ["sh", "-c", "if [ -f /shared/once ]; then exec sleep 3600; fi; touch /shared/once; exit 1"]`,
-	}, nil, "-pull-timeout", "3s")
+	}, ownVolume(vol), "-pull-timeout", "3s")
 	testenv.WaitFor(t, 30*time.Second, func() bool { return strings.Contains(p.logs(), "app exited with 1; restarting in 1s") }, "app's first exit")
 	testenv.MustDocker(t, "rmi", tag)
 	testenv.WaitFor(t, 60*time.Second, func() bool { return strings.Contains(p.logs(), "retrying in") }, "a failed restart to be retried")
