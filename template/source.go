@@ -60,8 +60,8 @@ func newLoader(timeout time.Duration) *loader {
 	itr := http.DefaultTransport.(*http.Transport).Clone()
 	itr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only for items that ask for it
 	return &loader{
-		client:   &http.Client{Timeout: timeout, Transport: tr},
-		insecure: &http.Client{Timeout: timeout, Transport: itr},
+		client:   &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: checkRedirect},
+		insecure: &http.Client{Timeout: timeout, Transport: itr, CheckRedirect: checkRedirect},
 		cache:    map[string]result{},
 	}
 }
@@ -98,7 +98,7 @@ func (l *loader) loadOne(ctx context.Context, it *item) (string, source, error) 
 		key := "file:" + it.path
 		r, ok := l.cache[key]
 		if !ok {
-			r = readFile(it.path)
+			r = readFile(ctx, it.path)
 			l.cache[key] = r
 		}
 		return r.text, source{name: it.path, decl: it.where}, r.err
@@ -117,18 +117,26 @@ func (l *loader) loadOne(ctx context.Context, it *item) (string, source, error) 
 	}
 }
 
-func readFile(path string) result {
-	f, err := os.Open(path)
-	if err != nil {
-		return result{err: fmt.Errorf("template file %s: %w (relative paths start at the stack file's folder)", path, unwrapPathError(err))}
+// maxRedirects is net/http's own default.
+const maxRedirects = 10
+
+// checkRedirect refuses a redirect from https to http: the template asked
+// for a server it could verify and would get text anyone on the way could
+// have written.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxTemplateSize+1))
-	if err != nil {
-		return result{err: fmt.Errorf("template file %s: %w", path, err)}
+	if prev := via[len(via)-1]; prev.URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("refused a redirect from %s to %s: a template asked for over https is never read over plain http", prev.URL.Redacted(), req.URL.Redacted())
 	}
-	if len(b) > MaxTemplateSize {
-		return result{err: fmt.Errorf("template file %s is larger than %d bytes", path, MaxTemplateSize)}
+	return nil
+}
+
+func readFile(ctx context.Context, path string) result {
+	b, err := readRegularFile(ctx, path, MaxTemplateSize)
+	if err != nil {
+		return result{err: fmt.Errorf("template file %s: %w (relative paths start at the stack file's folder)", path, err)}
 	}
 	return result{text: string(b)}
 }

@@ -3,6 +3,7 @@ package template
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -89,17 +90,17 @@ func Render(ctx context.Context, files []string, opts Options) ([]byte, error) {
 				return nil, fmt.Errorf("-: standard input can be given only once")
 			}
 			stdinUsed = true
-			data, err = io.ReadAll(opts.Stdin)
+			data, err = cancellable(ctx, func() ([]byte, error) { return readBounded(opts.Stdin, MaxStackSize) })
 		} else {
 			p := f
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(opts.WorkDir, p)
 			}
 			dir = filepath.Dir(p)
-			data, err = os.ReadFile(p)
+			data, err = readStackFile(ctx, p)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: cannot read the stack file: %w", f, unwrapPathError(err))
+			return nil, fmt.Errorf("%s: cannot read the stack file: %w", f, err)
 		}
 		s, err := readStack(f, dir, data)
 		if err != nil {
@@ -142,7 +143,11 @@ func readStack(name, dir string, data []byte) (*stackFile, error) {
 	}
 	root, err := parseYAML(data)
 	if err != nil {
-		return nil, &Error{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + yamlErrText(err)}
+		what := "not valid YAML: "
+		if errors.As(err, new(*limitError)) {
+			what = "refused: "
+		}
+		return nil, &Error{File: name, Line: yamlErrLine(err), Msg: what + yamlErrText(err)}
 	}
 	if root == nil || root.Kind != yaml.MappingNode {
 		line := 0
