@@ -47,6 +47,9 @@ func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
 		copyAt  = map[string]string{}
 		hasFile bool
 	)
+	if e := labelsTooLarge(l); e != nil {
+		return spec, e
+	}
 	for _, key := range slices.Sorted(maps.Keys(l)) {
 		value := l[key]
 		switch {
@@ -125,7 +128,7 @@ func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
 // controller's own mounts decide what a component can use.
 func FromComposeFile(path string, env []string) (pod.Spec, error) {
 	var spec pod.Spec
-	text, err := os.ReadFile(path)
+	text, err := readRegular(path, MaxComposeFileSize)
 	if err != nil {
 		return spec, &Error{Source: ComposeFile, Msg: fmt.Sprintf("%v: the path is read inside the controller; mount the file there (a Swarm config works)", err)}
 	}

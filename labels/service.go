@@ -119,6 +119,16 @@ func (s service) load(raw map[string]any, env types.Mapping) (*types.ServiceConf
 	for i, f := range svc.LabelFiles {
 		svc.LabelFiles[i] = s.abs(f)
 	}
+	for _, f := range svc.EnvFiles {
+		if err := checkDataFile(f.Path); err != nil {
+			return nil, []*Error{s.at.errf("env_file", "%v: env files are read from the controller's file system", err)}
+		}
+	}
+	for _, f := range svc.LabelFiles {
+		if err := checkDataFile(f); err != nil {
+			return nil, []*Error{s.at.errf("label_file", "%v: label files are read from the controller's file system", err)}
+		}
+	}
 	project.Services[s.name] = svc
 	if project, err = project.WithServicesEnvironmentResolved(false); err != nil {
 		return nil, []*Error{s.at.errf("env_file", "%v: env files are read from the controller's file system", err)}

@@ -78,7 +78,7 @@ func TestStandardInputIsBounded(t *testing.T) {
 	require.NoError(t, err)
 	defer zero.Close()
 	_, err = Render(context.Background(), []string{"-"}, Options{Stdin: zero, WorkDir: t.TempDir()})
-	require.ErrorContains(t, err, "-: cannot read the stack file: too large: more than the 4194304 bytes allowed")
+	require.ErrorContains(t, err, "-: cannot read the stack file: too large: more than the 1048576 bytes allowed")
 	_, err = Render(context.Background(), []string{"/dev/zero"}, Options{WorkDir: t.TempDir()})
 	require.ErrorContains(t, err, "/dev/zero: cannot read the stack file: too large")
 }
@@ -217,7 +217,7 @@ func TestHTTPBodyIsBounded(t *testing.T) {
 	n := allocated(func() {
 		_, _, err = renderFiles(t, map[string]string{"stack.yml": stack("    x-podinit:\n      templates: [" + srv.URL + "/big.yml]\n")}, Options{})
 	})
-	require.ErrorContains(t, err, "the body is larger than 4194304 bytes")
+	require.ErrorContains(t, err, "the body is larger than 1048576 bytes")
 	require.Less(t, n, uint64(48<<20), "allocated %d bytes", n)
 }
 

@@ -10,8 +10,8 @@ import (
 )
 
 // MaxStackSize bounds a stack file, or standard input. Stacks of hundreds of
-// services stay well under a megabyte.
-const MaxStackSize = 4 << 20
+// services stay well under it; parsed, a megabyte of YAML can take 150 MB.
+const MaxStackSize = 1 << 20
 
 // errTooLarge marks an input refused for its size.
 var errTooLarge = errors.New("too large")

@@ -40,7 +40,7 @@ func (s source) label() string {
 }
 
 // MaxTemplateSize bounds a template's text (file or HTTP body).
-const MaxTemplateSize = 4 << 20
+const MaxTemplateSize = 1 << 20
 
 // loader reads template texts, each file and URL once per run, so that a
 // template shared by many services is read (and fetched) only once.
