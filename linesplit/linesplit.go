@@ -36,7 +36,7 @@ type Writer struct {
 	w      io.Writer
 	prefix []byte
 	mu     *sync.Mutex // shared by every Writer to the same w
-	max    int // of a line's bytes in one chunk
+	max    int         // of a line's bytes in one chunk
 
 	buf []byte // the line so far, at most max bytes, without its end
 	// cont is set while buf continues a line that was cut.

@@ -88,7 +88,7 @@ func TestBinaryOutputPassesThrough(t *testing.T) {
 
 type countingWriter struct {
 	lines int
-	data         []string
+	data  []string
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
