@@ -115,3 +115,13 @@ func TestAliasBombsAreRefused(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20))
 }
+
+// TestRestartWithoutAPolicyIsAnError is a fuzzing finding
+// (testdata/fuzz/FuzzSignalAndRestart): ":" and ":5" were read as no
+// restart policy at all.
+func TestRestartWithoutAPolicyIsAnError(t *testing.T) {
+	for _, v := range []string{":", ":5"} {
+		e := findErr(t, problems(t, map[string]string{ComponentPrefix + "app": "image: x\nrestart: '" + v + "'"}), "restart")
+		require.Contains(t, e.Msg, "is not a restart policy")
+	}
+}
