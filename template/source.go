@@ -55,13 +55,19 @@ type result struct {
 	err  error
 }
 
-func newLoader(timeout time.Duration) *loader {
+// newLoader returns a loader whose fetches each take at most timeout;
+// transport, when not nil, replaces both clients' transports.
+func newLoader(timeout time.Duration, transport http.RoundTripper) *loader {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	itr := http.DefaultTransport.(*http.Transport).Clone()
 	itr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only for items that ask for it
+	var secure, insecure http.RoundTripper = tr, itr
+	if transport != nil {
+		secure, insecure = transport, transport
+	}
 	return &loader{
-		client:   &http.Client{Timeout: timeout, Transport: tr, CheckRedirect: checkRedirect},
-		insecure: &http.Client{Timeout: timeout, Transport: itr, CheckRedirect: checkRedirect},
+		client:   &http.Client{Timeout: timeout, Transport: secure, CheckRedirect: checkRedirect},
+		insecure: &http.Client{Timeout: timeout, Transport: insecure, CheckRedirect: checkRedirect},
 		cache:    map[string]result{},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,6 +34,8 @@ type Options struct {
 	WorkDir string
 	// HTTPTimeout bounds each template fetch; 10s when zero.
 	HTTPTimeout time.Duration
+	// transport replaces the network for http(s) templates in tests.
+	transport http.RoundTripper
 }
 
 // stackFile is one input file, read.
@@ -120,7 +123,7 @@ func Render(ctx context.Context, files []string, opts Options) ([]byte, error) {
 	if project.Name == "" {
 		project.Name = filepath.Base(project.Dir)
 	}
-	r := &renderer{opts: opts, project: project, loader: newLoader(opts.HTTPTimeout), stack: merged}
+	r := &renderer{opts: opts, project: project, loader: newLoader(opts.HTTPTimeout, opts.transport), stack: merged}
 	pods, err := collectPods(stacks, merged)
 	if err != nil {
 		return nil, err
