@@ -48,8 +48,8 @@ func FuzzReadV1(f *testing.F) {
 	tree := v1Tree()
 	f.Add(tree["memory/memory.limit_in_bytes"], tree["memory/memory.stat"], tree["cpu/cpu.cfs_quota_us"], tree["cpu/cpu.cfs_period_us"], tree["pids/pids.max"])
 	f.Add("9223372036854771712\n", "hierarchical_memory_limit 1\n", "-1\n", "0\n", "max\n")
+	root := f.TempDir() // rewritten by every input
 	f.Fuzz(func(t *testing.T, limit, stat, quota, period, pids string) {
-		root := t.TempDir()
 		files := v1Tree()
 		files["memory/memory.limit_in_bytes"] = limit
 		files["memory/memory.stat"] = stat
@@ -68,16 +68,16 @@ func FuzzReadV2(f *testing.F) {
 	g := v2Group()
 	f.Add(g["memory.max"], g["cpu.max"], g["pids.max"], g["memory.stat"], "0::/\n")
 	f.Add("max\n", "max 100000\n", "max\n", "", "0::/system.slice/docker-0000.scope\n")
+	mnt, procDir := f.TempDir(), f.TempDir() // rewritten by every input
 	f.Fuzz(func(t *testing.T, memMax, cpuMax, pidsMax, memStat, procCgroup string) {
-		mnt := t.TempDir()
 		files := v2Group()
 		files["memory.max"] = memMax
 		files["cpu.max"] = cpuMax
 		files["pids.max"] = pidsMax
 		files["memory.stat"] = memStat
 		writeFiles(t, mnt, files)
-		procFile := filepath.Join(t.TempDir(), "cgroup")
-		writeFiles(t, filepath.Dir(procFile), map[string]string{"cgroup": procCgroup})
+		procFile := filepath.Join(procDir, "cgroup")
+		writeFiles(t, procDir, map[string]string{"cgroup": procCgroup})
 		var l Limits
 		var err error
 		fuzzbudget.Check(t, time.Second, 64<<20, func() {
