@@ -37,10 +37,10 @@ func TestComposeFileMustBeARegularFile(t *testing.T) {
 	big := filepath.Join(t.TempDir(), "big.yml")
 	require.NoError(t, os.WriteFile(big, []byte("services: {}\n"+strings.Repeat("#\n", MaxComposeFileSize)), 0o644))
 	for path, want := range map[string]string{
-		"/dev/zero": "/dev/zero is a character device, not a regular file",
-		fifo(t):     "is a FIFO, not a regular file",
-		t.TempDir(): "is a directory, not a regular file",
-		big:         "more than the 262144 allowed",
+		"/dev/zero": "/dev/zero: a character device, not a regular file",
+		fifo(t):     "fifo: a FIFO, not a regular file",
+		t.TempDir(): ": a directory, not a regular file",
+		big:         "big.yml: too large: 524301 bytes, more than the 262144 allowed",
 	} {
 		within(t, 5*time.Second, "reading "+path, func() {
 			errs := problems(t, map[string]string{ComposeFile: path})
@@ -56,9 +56,9 @@ func TestEnvAndLabelFilesMustBeRegularFiles(t *testing.T) {
 	require.NoError(t, os.WriteFile(big, []byte(strings.Repeat("A=1\n", MaxDataFileSize/4+1)), 0o644))
 	for _, key := range []string{"env_file", "label_file"} {
 		for path, want := range map[string]string{
-			"/dev/zero": "/dev/zero is a character device, not a regular file",
-			fifo(t):     "is a FIFO, not a regular file",
-			big:         "more than the 1048576 allowed",
+			"/dev/zero": "/dev/zero: a character device, not a regular file",
+			fifo(t):     "fifo: a FIFO, not a regular file",
+			big:         "big.env: too large: 1048580 bytes, more than the 1048576 allowed",
 		} {
 			within(t, 5*time.Second, key+" "+path, func() {
 				errs := problems(t, map[string]string{ComponentPrefix + "app": "image: busybox\n" + key + ": " + path})

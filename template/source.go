@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/podinit/podinit/regularfile"
 )
 
 // source says where a template's text came from, for error messages.
@@ -140,9 +142,9 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 }
 
 func readFile(ctx context.Context, path string) result {
-	b, err := readRegularFile(ctx, path, MaxTemplateSize)
+	b, err := cancellable(ctx, func() ([]byte, error) { return regularfile.Read(path, MaxTemplateSize) })
 	if err != nil {
-		return result{err: fmt.Errorf("template file %s: %w (relative paths start at the stack file's folder)", path, err)}
+		return result{err: fmt.Errorf("template file %s: %w (relative paths start at the stack file's folder)", path, unwrapPathError(err))}
 	}
 	return result{text: string(b)}
 }
