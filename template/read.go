@@ -13,7 +13,6 @@ import (
 // services stay well under it; parsed, a megabyte of YAML can take 150 MB.
 const MaxStackSize = 1 << 20
 
-
 // readBounded reads r to its end, but no more than limit bytes.
 func readBounded(r io.Reader, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
