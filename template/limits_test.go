@@ -135,6 +135,8 @@ func TestRenderedOutputIsBounded(t *testing.T) {
 		{`{{printf "%.999999999f" 1.0}}`, "a width or precision over 1000"},
 		{`{{printf "%*d" 999999999 1}}`, "widths from arguments (*) are not supported"},
 		{`{{indent 999999999 "x"}}`, "indent 999999999: give 0 to 1000 spaces"},
+		{`{{define "a"}}{{template "a"}}{{end}}{{template "a"}}`, `template "a" calls itself (a → a)`},
+		{`{{define "a"}}{{if 1}}{{template "b"}}{{end}}{{end}}{{define "b"}}{{range 2}}{{template "a"}}{{end}}{{end}}{{template "a"}}`, `template "a" calls itself (a → b → a)`},
 	} {
 		var err error
 		n := allocated(func() { _, _, err = renderFiles(t, map[string]string{"stack.yml": inlineStack(tc.tmpl)}, Options{}) })
@@ -142,7 +144,10 @@ func TestRenderedOutputIsBounded(t *testing.T) {
 		require.ErrorContains(t, err, "stack.yml:", "names the stack file")
 		require.Less(t, n, uint64(64<<20), "%s allocated %d bytes", tc.tmpl, n)
 	}
-	// Widths that real templates use still work.
+	// Widths that real templates use still work, and so do templates
+	// calling others.
+	_, _, err := renderFiles(t, map[string]string{"stack.yml": inlineStack(`{{define "img"}}x:1{{end}}{{define "side"}}side: {image: {{template "img"}}}{{end}}{{template "side"}}`)}, Options{})
+	require.NoError(t, err)
 	doc, _, err := renderFiles(t, map[string]string{"stack.yml": inlineStack(`side: {image: "x:{{printf "%03d" 7}}"}`)}, Options{})
 	require.NoError(t, err)
 	require.Equal(t, "x:007", label(t, service(t, doc, "web"), "pod.component.side").(map[string]any)["image"])

@@ -158,6 +158,9 @@ func render(ctx context.Context, text string, src source, data *Data) (map[strin
 	if err != nil {
 		return nil, nil, templateErr(src, err, parseErrRE, "invalid template syntax")
 	}
+	if err := checkRecursion(t); err != nil {
+		return nil, nil, &Error{File: src.name, Line: lineOf(src), Msg: fmt.Sprintf("%s: %v", src.label(), err)}
+	}
 	rendered, err := execute(ctx, t, data)
 	if err != nil {
 		var le *limitError
