@@ -6,8 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	yaml "go.yaml.in/yaml/v4"
+	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/internal/fuzzbudget"
 	"github.com/podinit/podinit/internal/fuzzseed"
@@ -181,6 +185,48 @@ func FuzzSignalAndRestart(f *testing.F) {
 		}
 		if r.MaxRetries < 0 || r.Mode == "" && s != "" {
 			t.Fatalf("restart(%q) = %+v", s, r)
+		}
+	})
+}
+
+// FuzzExtension reads x-podinit values: accepted, a role is main or
+// sidecar, signals are forwardable and listed once; rejected, each error
+// names its x-podinit key.
+func FuzzExtension(f *testing.F) {
+	for _, s := range []string{"{role: sidecar, signals: [HUP, usr1, 12, SIGRTMIN+1]}", "{name: migrate}", "{signals: []}", "{signals: [KILL, 0, 65, HUP, HUP]}", "{rol: main}", "[]", "sidecar"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, value string, isInit bool) {
+		var v any
+		if yaml.Unmarshal([]byte(value), &v) != nil {
+			return
+		}
+		v, err := stringKeys(v)
+		if err != nil {
+			return
+		}
+		x, errs := readExtension(v, where{source: ComponentPrefix + "app"}, isInit)
+		for _, e := range errs {
+			if !strings.HasPrefix(e.Key, Extension) || e.Source != ComponentPrefix+"app" || e.Msg == "" {
+				t.Fatalf("error names no x-podinit key: %#v", e)
+			}
+		}
+		if len(errs) > 0 {
+			return
+		}
+		if x.role != "" && x.role != pod.RoleMain && x.role != pod.RoleSidecar || isInit && x.role != "" {
+			t.Fatalf("accepted role %q", x.role)
+		}
+		if x.name != "" && (!isInit || !validName(x.name)) {
+			t.Fatalf("accepted name %q", x.name)
+		}
+		seen := map[syscall.Signal]bool{}
+		for _, s := range x.signals {
+			if s < 1 || s > 64 || s == unix.SIGKILL || s == unix.SIGSTOP || s == unix.SIGCHLD || seen[s] {
+				t.Fatalf("accepted signals %v", x.signals)
+			}
+			seen[s] = true
 		}
 	})
 }

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
 # The fuzz stage: every fuzz target of the module (func FuzzX in a _test.go
-# file), each for FUZZTIME (default 15s), one after another, since
+# file), each for FUZZTIME (default 12s), one after another, since
 # `go test -fuzz` takes one target per run. Prints the executions each target
 # ran and fails if any target found an input that breaks it; the input is
 # then in <package>/testdata/fuzz/<target>/, where `go test` replays it from
 # then on: commit it with the fix.
 #
-#   scripts/fuzz.sh                         every target, 15s each
+#   scripts/fuzz.sh                         every target, 12s each
 #   FUZZTIME=10m scripts/fuzz.sh FuzzRenderStack   one target, longer
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 
-fuzztime=${FUZZTIME:-15s}
+fuzztime=${FUZZTIME:-12s}
 # Minimizing each new interesting input can take a whole short run (the
 # default allows 60s per input); a finding is still minimized this long.
 minimize=${FUZZMINIMIZETIME:-2s}
