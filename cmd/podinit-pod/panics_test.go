@@ -5,12 +5,15 @@ import (
 	"io"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/podinit/podinit/internal/testenv"
 	"github.com/podinit/podinit/pod"
 )
 
@@ -100,4 +103,53 @@ func TestPanicWhileReadingThePodIsOneLogLine(t *testing.T) {
 
 func TestGuardPassesCodesThrough(t *testing.T) {
 	require.Equal(t, 3, guard(func(string) { t.Fatal("no report without a panic") }, "x", func() int { return 3 }))
+}
+
+// injectingBinary builds podinit-pod with the panic-injection hook
+// (panicinject.go), static, as the image ships it.
+func injectingBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "podinit-pod")
+	cmd := exec.Command("go", "build", "-tags", "podinit_panic_injection", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return bin
+}
+
+// TestInjectedPanicInTheRealBinary: `podinit validate` run as a process.
+func TestInjectedPanicInTheRealBinary(t *testing.T) {
+	bin := injectingBinary(t)
+	f := filepath.Join(t.TempDir(), "pod.yml")
+	require.NoError(t, os.WriteFile(f, []byte("services: {app: {image: busybox}}\n"), 0o644))
+	cmd := exec.Command(bin, "validate", "-file", f)
+	cmd.Env = append(os.Environ(), "PODINIT_INJECT_PANIC=validating the pod", "TMPDIR="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	require.Equal(t, pod.ExitInvalid, ee.ExitCode(), "%s", out)
+	require.Equal(t, 1, strings.Count(string(out), "\n"), "one line: %s", out)
+	require.Contains(t, string(out), "podinit validate: internal error while validating the pod: injected for a test with a second line")
+}
+
+// TestInjectedPanicInTheController: a controller on the real engine whose
+// reading of the pod panics exits 2 with one line in its log, no Go stack,
+// and creates nothing.
+func TestInjectedPanicInTheController(t *testing.T) {
+	testenv.RequireRoot(t)
+	bin := injectingBinary(t)
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600",
+	}, []string{"-v", bin + ":/podinit-pod:ro", "-e", "PODINIT_INJECT_PANIC=reading the pod"})
+	require.Equal(t, pod.ExitInvalid, p.exitCode(30*time.Second))
+	logs := p.logs()
+	require.Contains(t, logs, "internal error while reading the pod: injected for a test with a second line; this is a bug in podinit")
+	require.Contains(t, logs, "(set PODINIT_DEBUG=1 to print the stack)", "the image has no /tmp")
+	require.NotContains(t, logs, "goroutine ")
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "internal error") {
+			require.NotContains(t, line, "\t")
+		}
+	}
+	require.Empty(t, p.components(), "nothing was created")
 }
