@@ -9,7 +9,7 @@
 #   scripts/fuzz.sh                         every target, 12s each
 #   FUZZTIME=10m scripts/fuzz.sh FuzzRenderStack   one target, longer
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export PATH="$PATH:/usr/local/go/bin"
 
 fuzztime=${FUZZTIME:-12s}
@@ -21,7 +21,8 @@ log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 # package dir and target name of every fuzz target, in a stable order.
-targets=$(grep -H -o '^func Fuzz[A-Za-z0-9_]*(f \*testing.F)' $(git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go') |
+targets=$({ git ls-files '*_test.go' 2>/dev/null || find . -name '*_test.go'; } |
+  xargs grep -H -o '^func Fuzz[A-Za-z0-9_]*([a-z]* \*testing\.F)' |
   sed -E 's#^(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)\(.*#\1 \2#' | sort)
 
 start=$SECONDS
