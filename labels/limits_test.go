@@ -125,3 +125,15 @@ func TestRestartWithoutAPolicyIsAnError(t *testing.T) {
 		require.Contains(t, e.Msg, "is not a restart policy")
 	}
 }
+
+// TestComposeFileCycleNamesTheFile is a fuzzing finding
+// (testdata/fuzz/FuzzComposeFile): a cycle or a repeated name in a Compose
+// file was reported as "label <file>: services.b: ...".
+func TestComposeFileCycleNamesTheFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "pod.yml")
+	require.NoError(t, os.WriteFile(f, []byte("services:\n  b:\n    image: x\n    depends_on: [b]\n"), 0o644))
+	e := findErr(t, problems(t, map[string]string{ComposeFile: f}), "depends_on")
+	require.Equal(t, f, e.Source)
+	require.Equal(t, "b", e.Service)
+	require.Equal(t, f+": services.b.depends_on: dependency cycle b -> b: no component in it could ever start; remove one of these depends_on entries", e.Error())
+}
