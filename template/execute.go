@@ -12,9 +12,9 @@ import (
 // author, but it may come over the network, and a slip such as
 // {{range 1000000000}} must end in an error, not in a machine out of memory.
 const (
-	// MaxRenderedSize bounds one template's output. A pod's templates
-	// render a few kilobytes.
-	MaxRenderedSize = 1 << 20
+	// MaxRenderedSize bounds one template's output, which is parsed as
+	// YAML like a stack file. A pod's templates render a few kilobytes.
+	MaxRenderedSize = 256 << 10
 	// RenderTimeout bounds one template's execution.
 	RenderTimeout = 10 * time.Second
 )

@@ -78,7 +78,7 @@ func TestStandardInputIsBounded(t *testing.T) {
 	require.NoError(t, err)
 	defer zero.Close()
 	_, err = Render(context.Background(), []string{"-"}, Options{Stdin: zero, WorkDir: t.TempDir()})
-	require.ErrorContains(t, err, "-: cannot read the stack file: too large: more than the 1048576 bytes allowed")
+	require.ErrorContains(t, err, "-: cannot read the stack file: too large: more than the 262144 bytes allowed")
 	_, err = Render(context.Background(), []string{"/dev/zero"}, Options{WorkDir: t.TempDir()})
 	require.ErrorContains(t, err, "/dev/zero: cannot read the stack file: too large")
 }
@@ -129,7 +129,7 @@ func inlineStack(tmpl string) string {
 
 func TestRenderedOutputIsBounded(t *testing.T) {
 	for _, tc := range []struct{ tmpl, want string }{
-		{`{{range 1000000000}}x{{end}}`, "renders more than 1048576 bytes"},
+		{`{{range 1000000000}}x{{end}}`, "renders more than 262144 bytes"},
 		{`{{"x" | replace "" "0123456789" -1 | replace "" "0123456789" -1 | replace "" "0123456789" -1 | replace "" "0123456789" -1 | replace "" "0123456789" -1 | replace "" "0123456789" -1}}`, "replace would make"},
 		{`{{printf "%0999999999d" 1}}`, "a width or precision over 1000"},
 		{`{{printf "%.999999999f" 1.0}}`, "a width or precision over 1000"},
@@ -222,7 +222,7 @@ func TestHTTPBodyIsBounded(t *testing.T) {
 	n := allocated(func() {
 		_, _, err = renderFiles(t, map[string]string{"stack.yml": stack("    x-podinit:\n      templates: [" + srv.URL + "/big.yml]\n")}, Options{})
 	})
-	require.ErrorContains(t, err, "the body is larger than 1048576 bytes")
+	require.ErrorContains(t, err, "the body is larger than 262144 bytes")
 	require.Less(t, n, uint64(48<<20), "allocated %d bytes", n)
 }
 
@@ -231,4 +231,20 @@ type zeroReader struct{}
 func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// TestWorstCaseStackFitsIn256MiB: the stack that costs the most memory per
+// byte, a flow list of one-letter items, just under MaxStackSize, renders in
+// the image under --memory 256m (one of 512 KiB was OOM-killed).
+func TestWorstCaseStackFitsIn256MiB(t *testing.T) {
+	testenv.RequireDocker(t)
+	testenv.RequireImage(t, testenv.PodImage)
+	head := "services: {web: {image: x, x-podinit: {}}}\nx-a: [a"
+	stack := head + strings.Repeat(",a", (MaxStackSize-len(head)-3)/2) + "]\n"
+	require.LessOrEqual(t, len(stack), MaxStackSize)
+	cmd := exec.Command("docker", "run", "--rm", "-i", "--memory", "256m", testenv.PodImage, "template", "-")
+	cmd.Stdin = strings.NewReader(stack)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Run(), "stderr: %s", stderr.String())
 }

@@ -9,9 +9,11 @@ import (
 	"github.com/podinit/podinit/regularfile"
 )
 
-// MaxStackSize bounds a stack file, or standard input. Stacks of hundreds of
-// services stay well under it; parsed, a megabyte of YAML can take 150 MB.
-const MaxStackSize = 1 << 20
+// MaxStackSize bounds a stack file, or standard input. Stacks of a hundred
+// services stay under it; parsed, rendered and written out, YAML can take
+// over 500 times its size (a flow list of one-letter items), and the worst
+// stack of this size fits in 256 MiB (TestWorstCaseStackFitsIn256MiB).
+const MaxStackSize = 256 << 10
 
 // readBounded reads r to its end, but no more than limit bytes.
 func readBounded(r io.Reader, limit int64) ([]byte, error) {

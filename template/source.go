@@ -42,7 +42,7 @@ func (s source) label() string {
 }
 
 // MaxTemplateSize bounds a template's text (file or HTTP body).
-const MaxTemplateSize = 1 << 20
+const MaxTemplateSize = 256 << 10
 
 // loader reads template texts, each file and URL once per run, so that a
 // template shared by many services is read (and fetched) only once.
