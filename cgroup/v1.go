@@ -84,5 +84,10 @@ func readCFS(dir string) (quota, period int64, err error) {
 	if period, err = read("cpu.cfs_period_us"); err != nil {
 		return 0, 0, err
 	}
+	if period <= 0 {
+		// The kernel never shows one (its least is 1000); a quota
+		// without a period would mean any number of CPUs.
+		return 0, 0, fmt.Errorf("cgroup v1: %s holds %d: want a positive period in microseconds", filepath.Join(dir, "cpu.cfs_period_us"), period)
+	}
 	return quota, period, nil
 }

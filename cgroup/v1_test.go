@@ -110,3 +110,14 @@ func TestReadV1MissingControllers(t *testing.T) {
 		assert.Contains(t, err.Error(), "cpu.cfs_quota_us")
 	})
 }
+
+// TestReadV1ZeroPeriod is a fuzzing finding (testdata/fuzz/FuzzReadV1): a
+// quota with a period of 0 was read as a CPU limit without a period.
+func TestReadV1ZeroPeriod(t *testing.T) {
+	root := t.TempDir()
+	tree := v1Tree()
+	tree["cpu/cpu.cfs_period_us"] = "0\n"
+	writeTree(t, root, tree)
+	_, err := ReadV1(root)
+	require.ErrorContains(t, err, "cpu.cfs_period_us holds 0: want a positive period")
+}

@@ -102,9 +102,12 @@ func lower(a, b Limits) Limits {
 // mounted: a path that is not there falls back to the mount's root.
 func ownV2Group(cgroupFile, mountpoint string) string {
 	_, unified, err := cgroups.ParseCgroupFileUnified(cgroupFile)
-	if err != nil || unified == "" || strings.HasPrefix(unified, "/..") {
+	// A group outside the namespace shows as "/../…"; anything that is not
+	// an absolute path is not a group.
+	if err != nil || !strings.HasPrefix(unified, "/") || strings.HasPrefix(unified, "/..") {
 		return "/"
 	}
+	unified = path.Clean(unified)
 	if _, err := os.Stat(filepath.Join(mountpoint, unified, "cgroup.procs")); err != nil {
 		return "/"
 	}

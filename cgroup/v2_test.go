@@ -117,3 +117,15 @@ func TestReadV2BadCPUMax(t *testing.T) {
 		assert.Contains(t, err.Error(), filepath.Join(mnt, "cpu.max"))
 	}
 }
+
+// TestOwnV2GroupIsAlwaysAPath is a fuzzing finding
+// (testdata/fuzz/FuzzReadV2): a "0::." line gave the group ".".
+func TestOwnV2GroupIsAlwaysAPath(t *testing.T) {
+	mnt := t.TempDir()
+	writeTree(t, mnt, map[string]string{"cgroup.procs": "1\n", "a/cgroup.procs": "1\n"})
+	for content, want := range map[string]string{"0::.\n": "/", "0::a\n": "/", "0::/a/\n": "/a", "0::/../a\n": "/", "0::/a/../a\n": "/a"} {
+		f := filepath.Join(t.TempDir(), "cgroup")
+		require.NoError(t, os.WriteFile(f, []byte(content), 0o644))
+		assert.Equal(t, want, ownV2Group(f, mnt), content)
+	}
+}

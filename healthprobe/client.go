@@ -101,6 +101,11 @@ func exchangeError(ctx context.Context, path, doing string, err error) error {
 // Docker's health log: "healthy", or the verdict and why, e.g.
 // "unhealthy: web: restarting (3 restarts, last exit 1); db: starting".
 func Healthcheck(ctx context.Context, path string) (code int, msg string) {
+	code, msg = healthcheck(ctx, path)
+	return code, oneLine(msg)
+}
+
+func healthcheck(ctx context.Context, path string) (code int, msg string) {
 	if path == "" {
 		path = DefaultPath
 	}
@@ -122,4 +127,22 @@ func Healthcheck(ctx context.Context, path string) (code int, msg string) {
 		return 1, st.Health
 	}
 	return 1, st.Health + ": " + strings.Join(st.Reasons, "; ")
+}
+
+// maxMessage is what Docker keeps of a health check's output.
+const maxMessage = 4096
+
+// oneLine keeps a message for Docker's health log on one line (whatever the
+// server sent) and within what Docker keeps.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) > maxMessage {
+		s = strings.ToValidUTF8(s[:maxMessage-len("…")], "") + "…"
+	}
+	return s
 }

@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -193,4 +195,14 @@ func TestQueryDefaultPath(t *testing.T) {
 	}
 	_, err := Query(context.Background(), "", "health")
 	assert.ErrorContains(t, err, "no podinit controller answers on "+DefaultPath)
+}
+
+// TestHealthcheckMessageIsOneLine is a fuzzing finding
+// (FuzzHealthcheck's seeds): reasons or an error reply with newlines made a
+// multi-line message for Docker's health log.
+func TestHealthcheckMessageIsOneLine(t *testing.T) {
+	require.Equal(t, "unhealthy: web: exited 1; db: starting", oneLine("unhealthy: web: exited 1; db:\nstarting"))
+	long := oneLine(strings.Repeat("€", maxMessage))
+	require.LessOrEqual(t, len(long), maxMessage)
+	require.True(t, utf8.ValidString(long))
 }

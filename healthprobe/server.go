@@ -227,7 +227,7 @@ func (s *Server) handle(ctx context.Context, conn *net.UnixConn) {
 		// connection and lose the reply: end ours, then read theirs away
 		// until they hang up or the deadline passes.
 		conn.CloseWrite()
-		io.Copy(io.Discard, conn)
+		io.Copy(io.Discard, io.LimitReader(conn, maxDrain))
 		return
 	case err == io.EOF && line != "":
 		// The client half-closed after a request without a newline
@@ -237,7 +237,15 @@ func (s *Server) handle(ctx context.Context, conn *net.UnixConn) {
 		return
 	}
 	conn.Write(s.reply(strings.TrimSpace(line)))
+	// Bytes sent after the request, unread, would make closing reset the
+	// connection and lose the reply: end ours, then read theirs away.
+	conn.CloseWrite()
+	io.Copy(io.Discard, io.LimitReader(conn, maxDrain))
 }
+
+// maxDrain bounds what is read away after a reply; the request timeout
+// bounds how long.
+const maxDrain = 1 << 20
 
 // reply is the answer to one request.
 func (s *Server) reply(request string) []byte {

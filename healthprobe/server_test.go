@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -346,4 +347,21 @@ func TestServeListensItself(t *testing.T) {
 	}, 2*time.Second, 10*time.Millisecond)
 	cancel()
 	require.NoError(t, <-done)
+}
+
+// TestReplyReachesAClientThatSentMore is a fuzzing finding
+// (testdata/fuzz/FuzzServerRequest): bytes after the request line were left
+// unread, and closing the connection reset it before the reply arrived.
+func TestReplyReachesAClientThatSentMore(t *testing.T) {
+	path, _ := serve(t, &Server{Status: healthyPod().snapshot})
+	conn, err := net.Dial("unix", path)
+	require.NoError(t, err)
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(3 * time.Second))
+	_, err = conn.Write([]byte("health\n" + strings.Repeat("0", 60)))
+	require.NoError(t, err)
+	conn.(*net.UnixConn).CloseWrite()
+	reply, err := io.ReadAll(conn)
+	require.NoError(t, err)
+	require.Equal(t, Healthy+"\n", string(reply))
 }

@@ -269,7 +269,10 @@ func restart(s string) (pod.Restart, error) {
 	var r pod.Restart
 	switch pod.RestartMode(mode) {
 	case "":
-		return r, nil
+		if s == "" {
+			return r, nil
+		}
+		return r, fmt.Errorf("%q is not a restart policy: use no, on-failure[:max], always or unless-stopped", s)
 	case pod.RestartNo, pod.RestartAlways, pod.RestartUnlessStopped:
 		if hasMax {
 			return r, fmt.Errorf("%q: only on-failure takes a retry count", s)

@@ -20,7 +20,7 @@ func checkPod(spec *pod.Spec) []*Error {
 		for i := range list {
 			c := &list[i]
 			if prev, ok := byName[c.Name]; ok {
-				errs = append(errs, &Error{Source: c.Source, Msg: fmt.Sprintf("component name %q is also used by %s: names must be unique in a pod", c.Name, prev.Source)})
+				errs = append(errs, componentErr(c, "", fmt.Sprintf("component name %q is also used by %s: names must be unique in a pod", c.Name, prev.Source)))
 				continue
 			}
 			byName[c.Name] = c
@@ -33,10 +33,7 @@ func checkPod(spec *pod.Spec) []*Error {
 	}
 	for _, c := range spec.Components {
 		for _, dep := range slices.Sorted(maps.Keys(c.DependsOn)) {
-			e := &Error{Source: c.Source, Key: "depends_on." + dep}
-			if src, svc, ok := strings.Cut(c.Source, ": services."); ok {
-				e.Source, e.Service = src, svc
-			}
+			e := componentErr(&c, "depends_on."+dep, "")
 			switch {
 			case isInit[dep]:
 				e.Msg = "an init component: init components always finish before any other component starts; remove it"
@@ -49,10 +46,20 @@ func checkPod(spec *pod.Spec) []*Error {
 		}
 	}
 	for _, cycle := range cycles(spec.Components) {
-		errs = append(errs, &Error{Source: byName[cycle[0]].Source, Key: "depends_on",
-			Msg: fmt.Sprintf("dependency cycle %s: no component in it could ever start; remove one of these depends_on entries", strings.Join(cycle, " -> "))})
+		errs = append(errs, componentErr(byName[cycle[0]], "depends_on",
+			fmt.Sprintf("dependency cycle %s: no component in it could ever start; remove one of these depends_on entries", strings.Join(cycle, " -> "))))
 	}
 	return errs
+}
+
+// componentErr is an Error about component c: a component of a Compose
+// file names the file and its service, a label component its label.
+func componentErr(c *pod.Component, key, msg string) *Error {
+	e := &Error{Source: c.Source, Key: key, Msg: msg}
+	if src, svc, ok := strings.Cut(c.Source, ": services."); ok {
+		e.Source, e.Service = src, svc
+	}
+	return e
 }
 
 // cycles returns each depends_on cycle once, as the names along it with the

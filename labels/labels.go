@@ -28,6 +28,7 @@ import (
 	yaml "go.yaml.in/yaml/v4"
 
 	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/regularfile"
 )
 
 // FromLabels reads the pod declared by the controller's labels l. env
@@ -47,6 +48,9 @@ func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
 		copyAt  = map[string]string{}
 		hasFile bool
 	)
+	if e := labelsTooLarge(l); e != nil {
+		return spec, e
+	}
 	for _, key := range slices.Sorted(maps.Keys(l)) {
 		value := l[key]
 		switch {
@@ -127,9 +131,9 @@ func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
 // are ignored: the controller's own mounts decide what a component can use.
 func FromComposeFile(path string, env []string) (pod.Spec, error) {
 	var spec pod.Spec
-	text, err := os.ReadFile(path)
+	text, err := regularfile.Read(path, MaxComposeFileSize)
 	if err != nil {
-		return spec, &Error{Source: ComposeFile, Msg: fmt.Sprintf("%v: the path is read inside the controller; mount the file there (a Swarm config works)", err)}
+		return spec, &Error{Source: ComposeFile, Msg: fmt.Sprintf("%s: %v: the path is read inside the controller; mount the file there (a Swarm config works)", path, unwrapPathError(err))}
 	}
 	node, err := parseYAML(text)
 	if err != nil {

@@ -2,6 +2,8 @@ package labels
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"maps"
 	"path/filepath"
 	"regexp"
@@ -13,6 +15,7 @@ import (
 	yaml "go.yaml.in/yaml/v4"
 
 	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/regularfile"
 )
 
 // service is one Compose service to read into a component.
@@ -118,6 +121,18 @@ func (s service) load(raw map[string]any, env types.Mapping) (*types.ServiceConf
 	}
 	for i, f := range svc.LabelFiles {
 		svc.LabelFiles[i] = s.abs(f)
+	}
+	// compose-go reads these itself: check first that reading ends. A
+	// missing file is left to it (required: false allows one).
+	for _, f := range svc.EnvFiles {
+		if err := regularfile.Check(f.Path, MaxDataFileSize); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, []*Error{s.at.errf("env_file", "%s: %v: env files are read from the controller's file system", f.Path, unwrapPathError(err))}
+		}
+	}
+	for _, f := range svc.LabelFiles {
+		if err := regularfile.Check(f, MaxDataFileSize); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, []*Error{s.at.errf("label_file", "%s: %v: label files are read from the controller's file system", f, unwrapPathError(err))}
+		}
 	}
 	project.Services[s.name] = svc
 	if project, err = project.WithServicesEnvironmentResolved(false); err != nil {

@@ -2,13 +2,10 @@ package pod
 
 import (
 	"os"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
-
-type syncMutex struct{ sync.Mutex }
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()

@@ -1,14 +1,14 @@
 package pod
 
 import (
-	"bytes"
 	"context"
 	"io"
-	"sync"
 
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/podinit/podinit/linesplit"
 )
 
 // streamLogs attaches to the created container before it starts, so that no
@@ -22,12 +22,14 @@ func (s *Supervisor) streamLogs(ctx context.Context, id string, m *member) error
 	if err != nil {
 		return err
 	}
-	prefix := []byte(m.Name + " | ")
-	out := &lineWriter{w: s.out, prefix: prefix, mu: &s.outMu}
-	errw := &lineWriter{w: s.errw, prefix: prefix, mu: &s.outMu}
+	// Lines are bounded: a component that never writes a newline cannot
+	// grow the controller's memory (linesplit cuts and marks long lines).
+	prefix := m.Name + " | "
+	out := linesplit.New(s.out, prefix, &s.outMu)
+	errw := linesplit.New(s.errw, prefix, &s.outMu)
 	s.spawn("the output of "+m.Name, func() {
-		defer out.flush()
-		defer errw.flush()
+		defer out.Flush()
+		defer errw.Flush()
 		for {
 			s.copyOutput(resp, m.Config.Tty, out, errw)
 			if s.life.Err() != nil {
@@ -63,43 +65,4 @@ func (s *Supervisor) copyOutput(resp types.HijackedResponse, tty bool, out, errw
 	} else {
 		stdcopy.StdCopy(out, errw, resp.Reader)
 	}
-}
-
-// lineWriter writes whole lines, each behind a prefix; a partial line waits
-// for its end (or flush), so lines of different components never mix.
-type lineWriter struct {
-	w      io.Writer
-	prefix []byte
-	mu     *sync.Mutex // shared by every writer to the same output
-	buf    []byte
-}
-
-func (l *lineWriter) Write(p []byte) (int, error) {
-	l.buf = append(l.buf, p...)
-	for {
-		i := bytes.IndexByte(l.buf, '\n')
-		if i < 0 {
-			break
-		}
-		l.emit(l.buf[:i+1])
-		l.buf = l.buf[i+1:]
-	}
-	return len(p), nil
-}
-
-func (l *lineWriter) flush() {
-	if len(l.buf) > 0 {
-		l.emit(append(l.buf, '\n'))
-		l.buf = nil
-	}
-}
-
-func (l *lineWriter) emit(line []byte) {
-	line = bytes.TrimSuffix(line, []byte("\r\n"))
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	out := make([]byte, 0, len(l.prefix)+len(line)+1)
-	out = append(append(append(out, l.prefix...), line...), '\n')
-	l.mu.Lock()
-	l.w.Write(out)
-	l.mu.Unlock()
 }

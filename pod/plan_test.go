@@ -1,7 +1,6 @@
 package pod
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -205,16 +204,6 @@ func TestRegistryAuthFindsDockerHubAndPrivateRegistries(t *testing.T) {
 	require.Contains(t, from, "registry.example.com:5000")
 	auth, _ = registryAuth("quay.io/x/y", []string{f})
 	require.Empty(t, auth)
-}
-
-func TestLineWriterPrefixesWholeLines(t *testing.T) {
-	var out strings.Builder
-	var mu = new(syncMutex)
-	w := &lineWriter{w: &out, prefix: []byte("app | "), mu: &mu.Mutex}
-	w.Write([]byte("one\ntw"))
-	w.Write([]byte("o\r\nthree"))
-	w.flush()
-	require.Equal(t, "app | one\napp | two\napp | three\n", out.String())
 }
 
 func TestIPCSysctlsAreRefusedWhenIPCIsShared(t *testing.T) {

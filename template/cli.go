@@ -24,7 +24,8 @@ flags:
 
 // Main is the `podinit template` command: it parses args (flags, then stack
 // files), renders, and writes the stack to stdout. It returns the exit code:
-// 0, 1 when the stack cannot be rendered, 2 for a usage error.
+// 0, 1 when the stack cannot be rendered, 2 for a usage error, 130 when
+// interrupted (SIGINT or SIGTERM).
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("podinit template", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -50,6 +51,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	out, err := Render(ctx, fs.Args(), opts)
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintln(stderr, "podinit template: interrupted")
+		return 130
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "podinit template: %v\n", err)
 		return 1

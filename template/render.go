@@ -2,6 +2,8 @@ package template
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -42,7 +44,57 @@ var Funcs = template.FuncMap{
 	"notEmpty":   func(v any) bool { return !empty(v) },
 	"contains":   func(sub, s string) bool { return strings.Contains(s, sub) },
 	"startsWith": func(prefix, s string) bool { return strings.HasPrefix(s, prefix) },
-	"replace":    func(old, new string, n int, s string) string { return strings.Replace(s, old, new, n) },
+	"replace":    replace,
+	// text/template's own printf, bounded: a width such as %0999999999d
+	// would allocate its padding before anything is written.
+	"printf": printf,
+}
+
+// maxWidth bounds a printf width or precision, and indent's spaces.
+const maxWidth = 1000
+
+// replace is strings.Replace with podlike's argument order, refusing a
+// result past MaxRenderedSize: replacing "" inserts new between every byte,
+// and chained replaces multiply.
+func replace(old, new string, n int, s string) (string, error) {
+	count := strings.Count(s, old)
+	if n >= 0 && n < count {
+		count = n
+	}
+	if size := len(s) + count*(len(new)-len(old)); size > MaxRenderedSize {
+		return "", &limitError{fmt.Sprintf("replace would make %d bytes, more than %d", size, MaxRenderedSize)}
+	}
+	return strings.Replace(s, old, new, n), nil
+}
+
+// printf is fmt.Sprintf refusing widths and precisions over maxWidth and
+// widths taken from arguments (*).
+func printf(format string, args ...any) (string, error) {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		num := 0
+		for i++; i < len(format); i++ {
+			c := format[i]
+			switch {
+			case c >= '0' && c <= '9':
+				if num = num*10 + int(c-'0'); num > maxWidth {
+					return "", &limitError{fmt.Sprintf("printf %q: a width or precision over %d", format, maxWidth)}
+				}
+				continue
+			case c == '*':
+				return "", fmt.Errorf("printf %q: widths from arguments (*) are not supported: write the width", format)
+			case c == '.':
+				num = 0
+				continue
+			case c == '+' || c == '-' || c == '#' || c == ' ' || c == '[' || c == ']':
+				continue
+			}
+			break
+		}
+	}
+	return fmt.Sprintf(format, args...), nil
 }
 
 // yamlFunc marshals v to YAML, without the final newline so that it can be
@@ -56,7 +108,13 @@ func yamlFunc(v any) (string, error) {
 }
 
 // indent puts n spaces before every non-empty line of s.
-func indent(n int, s string) string {
+func indent(n int, s string) (string, error) {
+	if n < 0 || n > maxWidth {
+		return "", fmt.Errorf("indent %d: give 0 to %d spaces", n, maxWidth)
+	}
+	if size := len(s) + n*(strings.Count(s, "\n")+1); size > MaxRenderedSize {
+		return "", &limitError{fmt.Sprintf("indent would make %d bytes, more than %d", size, MaxRenderedSize)}
+	}
 	pad := strings.Repeat(" ", n)
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
@@ -64,7 +122,7 @@ func indent(n int, s string) string {
 			lines[i] = pad + l
 		}
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, "\n"), nil
 }
 
 // empty is true for nil and for an empty string, list or map.
@@ -95,16 +153,22 @@ var (
 
 // render executes one template over data and reads its output as a YAML
 // mapping. Errors name the template's source and line.
-func render(text string, src source, data *Data) (map[string]any, *yaml.Node, error) {
+func render(ctx context.Context, text string, src source, data *Data) (map[string]any, *yaml.Node, error) {
 	t, err := template.New("t").Funcs(Funcs).Parse(text)
 	if err != nil {
 		return nil, nil, templateErr(src, err, parseErrRE, "invalid template syntax")
 	}
-	var out bytes.Buffer
-	if err := t.Execute(&out, data); err != nil {
+	if err := checkRecursion(t); err != nil {
+		return nil, nil, &Error{File: src.name, Line: lineOf(src), Msg: fmt.Sprintf("%s: %v", src.label(), err)}
+	}
+	rendered, err := execute(ctx, t, data)
+	if err != nil {
+		var le *limitError
+		if errors.As(err, &le) || ctx.Err() != nil {
+			return nil, nil, &Error{File: src.name, Line: lineOf(src), Msg: fmt.Sprintf("%s: %v", src.label(), err)}
+		}
 		return nil, nil, templateErr(src, err, execErrRE, "rendering failed")
 	}
-	rendered := out.Bytes()
 	if i := bytes.Index(rendered, []byte(noValue)); i >= 0 {
 		line := bytes.Count(rendered[:i], []byte("\n")) + 1
 		return nil, nil, &Error{File: src.name, Line: 0, Msg: fmt.Sprintf(
@@ -151,7 +215,9 @@ func templateErr(src source, err error, re *regexp.Regexp, what string) error {
 	return e
 }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+// yamlLineRE splits the YAML library's errors ("yaml: line 3: ...") and
+// this package's own about a document's structure ("line 3: ...").
+var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?(?:line (\d+): )?(.*)$`)
 
 // yamlOutputErr reports a rendered text that is not YAML, quoting the
 // offending output line: a template's output lines need not be its own.

@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/podinit/podinit/regularfile"
 )
 
 // source says where a template's text came from, for error messages.
@@ -40,7 +42,7 @@ func (s source) label() string {
 }
 
 // MaxTemplateSize bounds a template's text (file or HTTP body).
-const MaxTemplateSize = 4 << 20
+const MaxTemplateSize = 256 << 10
 
 // loader reads template texts, each file and URL once per run, so that a
 // template shared by many services is read (and fetched) only once.
@@ -55,13 +57,19 @@ type result struct {
 	err  error
 }
 
-func newLoader(timeout time.Duration) *loader {
+// newLoader returns a loader whose fetches each take at most timeout;
+// transport, when not nil, replaces both clients' transports.
+func newLoader(timeout time.Duration, transport http.RoundTripper) *loader {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	itr := http.DefaultTransport.(*http.Transport).Clone()
 	itr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // only for items that ask for it
+	var secure, insecure http.RoundTripper = tr, itr
+	if transport != nil {
+		secure, insecure = transport, transport
+	}
 	return &loader{
-		client:   &http.Client{Timeout: timeout, Transport: tr},
-		insecure: &http.Client{Timeout: timeout, Transport: itr},
+		client:   &http.Client{Timeout: timeout, Transport: secure, CheckRedirect: checkRedirect},
+		insecure: &http.Client{Timeout: timeout, Transport: insecure, CheckRedirect: checkRedirect},
 		cache:    map[string]result{},
 	}
 }
@@ -98,7 +106,7 @@ func (l *loader) loadOne(ctx context.Context, it *item) (string, source, error) 
 		key := "file:" + it.path
 		r, ok := l.cache[key]
 		if !ok {
-			r = readFile(it.path)
+			r = readFile(ctx, it.path)
 			l.cache[key] = r
 		}
 		return r.text, source{name: it.path, decl: it.where}, r.err
@@ -117,18 +125,26 @@ func (l *loader) loadOne(ctx context.Context, it *item) (string, source, error) 
 	}
 }
 
-func readFile(path string) result {
-	f, err := os.Open(path)
+// maxRedirects is net/http's own default.
+const maxRedirects = 10
+
+// checkRedirect refuses a redirect from https to http: the template asked
+// for a server it could verify and would get text anyone on the way could
+// have written.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	if prev := via[len(via)-1]; prev.URL.Scheme == "https" && req.URL.Scheme != "https" {
+		return fmt.Errorf("refused a redirect from %s to %s: a template asked for over https is never read over plain http", prev.URL.Redacted(), req.URL.Redacted())
+	}
+	return nil
+}
+
+func readFile(ctx context.Context, path string) result {
+	b, err := cancellable(ctx, func() ([]byte, error) { return regularfile.Read(path, MaxTemplateSize) })
 	if err != nil {
 		return result{err: fmt.Errorf("template file %s: %w (relative paths start at the stack file's folder)", path, unwrapPathError(err))}
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxTemplateSize+1))
-	if err != nil {
-		return result{err: fmt.Errorf("template file %s: %w", path, err)}
-	}
-	if len(b) > MaxTemplateSize {
-		return result{err: fmt.Errorf("template file %s is larger than %d bytes", path, MaxTemplateSize)}
 	}
 	return result{text: string(b)}
 }

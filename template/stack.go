@@ -3,8 +3,10 @@ package template
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,6 +34,8 @@ type Options struct {
 	WorkDir string
 	// HTTPTimeout bounds each template fetch; 10s when zero.
 	HTTPTimeout time.Duration
+	// transport replaces the network for http(s) templates in tests.
+	transport http.RoundTripper
 }
 
 // stackFile is one input file, read.
@@ -89,17 +93,17 @@ func Render(ctx context.Context, files []string, opts Options) ([]byte, error) {
 				return nil, fmt.Errorf("-: standard input can be given only once")
 			}
 			stdinUsed = true
-			data, err = io.ReadAll(opts.Stdin)
+			data, err = cancellable(ctx, func() ([]byte, error) { return readBounded(opts.Stdin, MaxStackSize) })
 		} else {
 			p := f
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(opts.WorkDir, p)
 			}
 			dir = filepath.Dir(p)
-			data, err = os.ReadFile(p)
+			data, err = readStackFile(ctx, p)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: cannot read the stack file: %w", f, unwrapPathError(err))
+			return nil, fmt.Errorf("%s: cannot read the stack file: %w", f, err)
 		}
 		s, err := readStack(f, dir, data)
 		if err != nil {
@@ -119,7 +123,7 @@ func Render(ctx context.Context, files []string, opts Options) ([]byte, error) {
 	if project.Name == "" {
 		project.Name = filepath.Base(project.Dir)
 	}
-	r := &renderer{opts: opts, project: project, loader: newLoader(opts.HTTPTimeout), stack: merged}
+	r := &renderer{opts: opts, project: project, loader: newLoader(opts.HTTPTimeout, opts.transport), stack: merged}
 	pods, err := collectPods(stacks, merged)
 	if err != nil {
 		return nil, err
@@ -142,7 +146,11 @@ func readStack(name, dir string, data []byte) (*stackFile, error) {
 	}
 	root, err := parseYAML(data)
 	if err != nil {
-		return nil, &Error{File: name, Line: yamlErrLine(err), Msg: "not valid YAML: " + yamlErrText(err)}
+		what := "not valid YAML: "
+		if errors.As(err, new(*limitError)) {
+			what = "refused: "
+		}
+		return nil, &Error{File: name, Line: yamlErrLine(err), Msg: what + yamlErrText(err)}
 	}
 	if root == nil || root.Kind != yaml.MappingNode {
 		line := 0

@@ -142,7 +142,7 @@ func (r *renderer) renderOne(ctx context.Context, it *item, data *Data) (map[str
 	if err != nil {
 		return nil, src, err
 	}
-	m, _, err := render(text, src, data)
+	m, _, err := render(ctx, text, src, data)
 	return m, src, err
 }
 

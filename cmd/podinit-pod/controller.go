@@ -127,7 +127,11 @@ func runController(args []string) int {
 	if !f.budgetSet && ctrl.StopTimeout != nil && *ctrl.StopTimeout > 0 {
 		f.opts.StopBudget = time.Duration(*ctrl.StopTimeout) * time.Second
 	}
-	plan, code := planPod(ctrl, info, f.opts, logger)
+	var plan *pod.Plan
+	code := guard(func(line string) { logger.Print(line) }, "reading the pod", func() (code int) {
+		plan, code = planPod(ctrl, info, f.opts, logger)
+		return code
+	})
 	if plan == nil {
 		return code
 	}

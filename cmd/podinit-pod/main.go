@@ -33,9 +33,9 @@ func dispatch(args []string) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "validate":
-			return runValidate(args[1:])
+			return guard(stderrLine("podinit validate"), "validating the pod", func() int { return runValidate(args[1:]) })
 		case "template":
-			return runTemplate(args[1:])
+			return guard(stderrLine("podinit template"), "rendering the stack", func() int { return runTemplate(args[1:]) })
 		}
 		if !strings.HasPrefix(args[0], "-") {
 			fmt.Fprintf(os.Stderr, "podinit-pod: unknown command %q: it runs the controller (flags only), validate and template\n", args[0])
@@ -43,6 +43,11 @@ func dispatch(args []string) int {
 		}
 	}
 	return runController(args)
+}
+
+// stderrLine reports a line on stderr behind the command's name.
+func stderrLine(cmd string) func(string) {
+	return func(line string) { fmt.Fprintf(os.Stderr, "%s: %s\n", cmd, line) }
 }
 
 // controllerFlagsUsage is the flag list the README shows; a test keeps the

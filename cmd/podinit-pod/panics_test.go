@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/internal/testenv"
+	"github.com/podinit/podinit/pod"
+)
+
+// captureStderr runs f with os.Stderr read into the returned string.
+func captureStderr(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	saved := os.Stderr
+	os.Stderr = w
+	done := make(chan string)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- string(b)
+	}()
+	defer func() { os.Stderr = saved }()
+	f()
+	w.Close()
+	return <-done
+}
+
+// inject makes the next guard around what panic with a message of two
+// lines, as compose-go's panics often are.
+func inject(t *testing.T, what string) {
+	panicHook = func(w string) {
+		if w == what {
+			panic("runtime error: index out of range [3] with length 3\ngoroutine 1 [running]:")
+		}
+	}
+	t.Cleanup(func() { panicHook = nil })
+}
+
+func TestPanicsWhileValidatingOrRenderingExit2WithOneLine(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	f := filepath.Join(t.TempDir(), "pod.yml")
+	require.NoError(t, os.WriteFile(f, []byte("services: {app: {image: busybox}}\n"), 0o644))
+	for _, tc := range []struct {
+		args []string
+		what string
+	}{
+		{[]string{"validate", "-file", f}, "validating the pod"},
+		{[]string{"template", f}, "rendering the stack"},
+	} {
+		inject(t, tc.what)
+		var code int
+		out := captureStderr(t, func() { code = dispatch(tc.args) })
+		require.Equal(t, pod.ExitInvalid, code)
+		require.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)
+		require.Contains(t, out, "podinit "+tc.args[0]+": internal error while "+tc.what+": runtime error: index out of range [3] with length 3 goroutine 1 [running]:; this is a bug in podinit")
+		_, path, ok := strings.Cut(strings.TrimSpace(out), "(stack in ")
+		require.True(t, ok, "names the stack's file: %q", out)
+		stack, err := os.ReadFile(strings.TrimSuffix(path, ")"))
+		require.NoError(t, err)
+		require.Contains(t, string(stack), "panics.go", "the file holds the stack")
+	}
+}
+
+func TestPanicStackOnStderrWithDebug(t *testing.T) {
+	t.Setenv(debugEnv, "1")
+	inject(t, "rendering the stack")
+	var code int
+	out := captureStderr(t, func() { code = dispatch([]string{"template", "-"}) })
+	require.Equal(t, pod.ExitInvalid, code)
+	first, rest, _ := strings.Cut(out, "\n")
+	require.Contains(t, first, "internal error while rendering the stack")
+	require.Contains(t, first, "(stack below)")
+	require.Contains(t, rest, "goroutine ")
+}
+
+// TestPanicWhileReadingThePodIsOneLogLine: the controller's guard around
+// reading and planning the pod logs one line, and the pod exits 2 without
+// having created anything (planPod runs before the supervisor exists).
+func TestPanicWhileReadingThePodIsOneLogLine(t *testing.T) {
+	t.Setenv("TMPDIR", "/nonexistent")
+	inject(t, "reading the pod")
+	var buf bytes.Buffer
+	logger := log.New(&buf, "podinit: ", 0)
+	code := guard(func(line string) { logger.Print(line) }, "reading the pod", func() int {
+		t.Fatal("the panic comes first")
+		return 0
+	})
+	require.Equal(t, pod.ExitInvalid, code)
+	require.Equal(t, 1, strings.Count(buf.String(), "\n"))
+	require.Contains(t, buf.String(), "podinit: internal error while reading the pod: runtime error: index out of range")
+	require.Contains(t, buf.String(), "(set PODINIT_DEBUG=1 to print the stack)", "no temporary directory: says how to get the stack")
+}
+
+func TestGuardPassesCodesThrough(t *testing.T) {
+	require.Equal(t, 3, guard(func(string) { t.Fatal("no report without a panic") }, "x", func() int { return 3 }))
+}
+
+// injectingBinary builds podinit-pod with the panic-injection hook
+// (panicinject.go), static, as the image ships it.
+func injectingBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "podinit-pod")
+	cmd := exec.Command("go", "build", "-tags", "podinit_panic_injection", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	return bin
+}
+
+// TestInjectedPanicInTheRealBinary: `podinit validate` run as a process.
+func TestInjectedPanicInTheRealBinary(t *testing.T) {
+	bin := injectingBinary(t)
+	f := filepath.Join(t.TempDir(), "pod.yml")
+	require.NoError(t, os.WriteFile(f, []byte("services: {app: {image: busybox}}\n"), 0o644))
+	cmd := exec.Command(bin, "validate", "-file", f)
+	cmd.Env = append(os.Environ(), "PODINIT_INJECT_PANIC=validating the pod", "TMPDIR="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee)
+	require.Equal(t, pod.ExitInvalid, ee.ExitCode(), "%s", out)
+	require.Equal(t, 1, strings.Count(string(out), "\n"), "one line: %s", out)
+	require.Contains(t, string(out), "podinit validate: internal error while validating the pod: injected for a test with a second line")
+}
+
+// TestInjectedPanicInTheController: a controller on the real engine whose
+// reading of the pod panics exits 2 with one line in its log, no Go stack,
+// and creates nothing.
+func TestInjectedPanicInTheController(t *testing.T) {
+	testenv.RequireRoot(t)
+	bin := injectingBinary(t)
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600",
+	}, []string{"-v", bin + ":/podinit-pod:ro", "-e", "PODINIT_INJECT_PANIC=reading the pod"})
+	require.Equal(t, pod.ExitInvalid, p.exitCode(30*time.Second))
+	logs := p.logs()
+	require.Contains(t, logs, "internal error while reading the pod: injected for a test with a second line; this is a bug in podinit")
+	require.Contains(t, logs, "(set PODINIT_DEBUG=1 to print the stack)", "the image has no /tmp")
+	require.NotContains(t, logs, "goroutine ")
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "internal error") {
+			require.NotContains(t, line, "\t")
+		}
+	}
+	require.Empty(t, p.components(), "nothing was created")
+}
