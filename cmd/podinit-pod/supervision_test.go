@@ -349,6 +349,10 @@ command: ["sh", "-c", "trap 'echo stop %[4]s >> /shared/log; sleep 0.5; exit 0' 
 		"pod.component.proxy": comp("proxy", "sidecar"),
 	}, ownVolume(vol))
 	p.running("app", "proxy")
+	// Running is the engine's word; the shells' traps are set a moment later.
+	testenv.WaitFor(t, 10*time.Second, func() bool {
+		return strings.Contains(readVolume(t, vol, "log"), "start app")
+	}, "app's trap to be set")
 	testenv.MustDocker(t, "stop", p.name)
 	require.Equal(t, 0, p.exitCode(30*time.Second))
 	require.Equal(t, "start proxy\nstart app\nstop app\nstop proxy", readVolume(t, vol, "log"))
