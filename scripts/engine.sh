@@ -3,29 +3,33 @@
 #
 #   scripts/engine.sh 20.10|28             the engine answers on the default socket;
 #                                          whatever listened there is stopped first
-#   scripts/engine.sh 20.10|28 -- CMD…     the engine runs in a private network,
-#                                          mount and UTS namespace, answering there on
+#   scripts/engine.sh stop                 stops the engine on the default socket
+#   scripts/engine.sh 20.10|28 -- CMD…     the engine runs in private network, mount,
+#                                          UTS and PID namespaces, answering there on
 #                                          /var/run/docker.sock, for as long as CMD runs;
 #                                          the host's engine is neither seen nor touched
-#   scripts/engine.sh stop                 stops the engine on the default socket
+#   scripts/engine.sh sandbox -- CMD…      CMD runs in such namespaces with an empty /run
+#                                          and ENGINE_STATE set: no engine answers there,
+#                                          as on a fresh machine, and CMD may start and
+#                                          switch engines on the default socket
 #
 # 20.10 is Debian bookworm's docker.io (installed with apt when missing), with
 # its usual --data-root /var/lib/docker and --exec-root /var/run/docker.
 # 28 is docker.io 28.5 from Debian sid with containerd 1.7 from trixie: the
 # .deb files are fetched with a private apt configuration (the system's
 # sources are not changed) and unpacked with dpkg-deb into $ENGINE_CACHE; it
-# keeps its own --data-root and --exec-root, so that switching engines never
-# migrates or corrupts the other engine's state.
+# keeps its own --data-root /var/lib/podinit-engine/28 and --exec-root
+# /run/podinit-engine/28, so that switching engines never migrates or
+# corrupts the other engine's state.
 #
 # Environment (all optional):
-#   ENGINE_SOCK       socket of the default-socket mode   (/var/run/docker.sock)
-#   ENGINE_DATA_ROOT  --data-root   (20.10: /var/lib/docker, 28: /var/lib/podinit-engine/28;
-#                                    private mode: /var/lib/podinit-engine/private-<engine>)
-#   ENGINE_EXEC_ROOT  --exec-root   (20.10: /var/run/docker, 28: /run/podinit-engine/28;
-#                                    private mode: /run/podinit-engine/private-<engine>)
-#   ENGINE_ARGS       more dockerd flags, e.g. "--cgroup-parent lab"
-#   ENGINE_CACHE      downloads and unpacked packages      (/var/cache/podinit)
-#   SWARM=1           make the engine a single-node swarm
+#   ENGINE_SOCK   the default socket                         (/var/run/docker.sock)
+#   ENGINE_STATE  a directory for both engines' data and exec roots instead of
+#                 the above (ENGINE_STATE/<engine>/{data,exec}); the private and
+#                 sandbox modes default it to /var/lib/podinit-engine/private
+#   ENGINE_ARGS   more dockerd flags, e.g. "--cgroup-parent lab"
+#   ENGINE_CACHE  downloads and unpacked packages             (/var/cache/podinit)
+#   SWARM=1       make the engine a single-node swarm
 set -euo pipefail
 
 log() { echo "engine: $*" >&2; }
@@ -95,6 +99,9 @@ stop_engine() {
   local pid
   pid=$(listener "$1")
   [ -n "$pid" ] || return 0
+  local comm
+  comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
+  [ "$comm" = dockerd ] || die "$1 is held by ${comm:-pid $pid}, not by a dockerd: not stopping it"
   log "stopping $(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null | cut -c1-60) (pid $pid) on $1"
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
@@ -103,6 +110,20 @@ stop_engine() {
     kill -KILL "$pid" 2>/dev/null || true
     sleep 1
   fi
+}
+
+# systemd_stop stops Debian's docker.service where systemd runs it (and its
+# docker.socket, which would start it again on the first request): the
+# engines of this script are started by hand.
+systemd_stop() {
+  [ "$SOCK" = /var/run/docker.sock ] && [ -d /run/systemd/system ] || return 0
+  local unit
+  for unit in docker.socket docker.service; do
+    if systemctl is-active --quiet "$unit" 2>/dev/null; then
+      log "stopping systemd's $unit"
+      timeout 90 systemctl stop "$unit"
+    fi
+  done
 }
 
 # start_engine ENGINE SOCKET DATA EXEC LOG starts dockerd in the background
@@ -141,32 +162,37 @@ start_engine() {
     DOCKER_HOST=unix://$sock timeout 60 docker swarm init --advertise-addr 127.0.0.1 >/dev/null
     log "swarm initialised"
   fi
-  DOCKER_HOST=unix://$sock docker version >&2
+  DOCKER_HOST=unix://$sock docker version
 }
 
-# private ENGINE CMD… runs CMD in new network, mount and UTS namespaces with
-# ENGINE answering on /var/run/docker.sock there, so that controllers the
-# tests start (which mount /var/run/docker.sock) reach it too.
-private() {
-  local engine=$1; shift
-  export ENGINE_DATA_ROOT=${ENGINE_DATA_ROOT:-/var/lib/podinit-engine/private-$engine}
-  export ENGINE_EXEC_ROOT=${ENGINE_EXEC_ROOT:-/run/podinit-engine/private-$engine}
-  [ "$engine" = 28 ] && fetch28 >/dev/null
-  # A PID namespace too: when the command ends, however it ends, the kernel
-  # kills whatever of the engine is left, so nothing outlives the run.
+# roots ENGINE prints the engine's data root and exec root.
+roots() {
+  if [ -n "${ENGINE_STATE:-}" ]; then
+    echo "$ENGINE_STATE/$1/data $ENGINE_STATE/$1/exec"
+  elif [ "$1" = 20.10 ]; then
+    echo "/var/lib/docker /var/run/docker"
+  else
+    echo "/var/lib/podinit-engine/$1 /run/podinit-engine/$1"
+  fi
+}
+
+# namespaces MODE ARGS… runs this script again as "__MODE ARGS…" in new
+# network, mount, UTS and PID namespaces. The PID namespace makes sure that
+# when the command ends, however it ends, the kernel kills whatever of an
+# engine is left, so nothing outlives the run.
+namespaces() {
+  local mode=$1; shift
+  export ENGINE_STATE=${ENGINE_STATE:-/var/lib/podinit-engine/private}
   exec unshare --net --mount --uts --pid --fork --kill-child --mount-proc \
-    --propagation private "$0" __inside "$engine" "$@"
+    --propagation private "$0" "__$mode" "$@"
 }
 
-# inside runs in the new namespaces: it gives them their own /sys (a new
-# network namespace needs its own sysfs, or dockerd sees the host's
-# interfaces) with the host's cgroup tree bound back (dockerd needs the v1
-# controllers), hides the host engine's exec-root, starts the engine, binds
-# its socket over /var/run/docker.sock and runs the command.
-inside() {
-  local engine=$1; shift
-  local data=$ENGINE_DATA_ROOT exec_root=$ENGINE_EXEC_ROOT
-  hostname "podinit-$engine"
+# isolate gives the new namespaces their own /sys (a new network namespace
+# needs its own sysfs, or dockerd sees the host's interfaces) with the
+# host's cgroup tree bound back (dockerd needs the v1 controllers), and a
+# loopback interface.
+isolate() {
+  hostname "$1"
   ip link set lo up
   local cg
   cg=$(mktemp -d)
@@ -174,21 +200,45 @@ inside() {
   mount -t sysfs sysfs /sys
   mount --move "$cg" /sys/fs/cgroup
   rmdir "$cg"
+}
+
+# run_command runs CMD in the background, so that a TERM reaches the
+# caller's trap at once, and returns its status.
+run_command() {
+  trap 'exit 143' TERM INT
+  local rc=0
+  env -u DOCKER_HOST "$@" &
+  wait $! || rc=$?
+  return $rc
+}
+
+# inside starts ENGINE in the new namespaces, with the host engine's
+# exec-root hidden, binds its socket over /var/run/docker.sock (so that
+# controllers the tests start, which mount that path, reach it too) and runs
+# the command.
+inside() {
+  local engine=$1; shift
+  isolate "podinit-$engine"
+  local data exec_root
+  read -r data exec_root <<<"$(roots "$engine")"
   [ -d /var/run/docker ] && mount -t tmpfs tmpfs /var/run/docker
   mkdir -p "$exec_root"
   mount -t tmpfs tmpfs "$exec_root"
   PRIVATE_SOCK=$exec_root/docker.sock
   trap 'stop_engine "$PRIVATE_SOCK"' EXIT
-  trap 'exit 143' TERM INT
-  local sock=$PRIVATE_SOCK
-  start_engine "$engine" "$sock" "$data" "$exec_root/engine" "/var/log/podinit-dockerd-private-$engine.log"
+  start_engine "$engine" "$PRIVATE_SOCK" "$data" "$exec_root/engine" "/var/log/podinit-dockerd-private-$engine.log"
   [ -e /var/run/docker.sock ] || touch /var/run/docker.sock
-  mount --bind "$sock" /var/run/docker.sock
-  # In the background, so that a TERM reaches the trap at once.
-  local rc=0
-  env -u DOCKER_HOST "$@" &
-  wait $! || rc=$?
-  return $rc
+  mount --bind "$PRIVATE_SOCK" /var/run/docker.sock
+  run_command "$@"
+}
+
+# sandbox runs the command with an empty /run: no engine answers on the
+# default socket, whose engines keep their state under ENGINE_STATE.
+sandbox() {
+  isolate podinit-sandbox
+  mount -t tmpfs tmpfs /run
+  trap 'stop_engine "$SOCK"' EXIT
+  run_command "$@"
 }
 
 case ${1:-} in
@@ -196,16 +246,21 @@ case ${1:-} in
     engine=$1; shift
     if [ "${1:-}" = -- ]; then
       shift; [ $# -gt 0 ] || die "no command after --"
-      private "$engine" "$@"
+      [ "$engine" = 28 ] && fetch28 >/dev/null
+      namespaces inside "$engine" "$@"
     fi
     [ $# = 0 ] || die "usage: $0 20.10|28 [-- CMD…]"
-    case $engine in
-      20.10) data=${ENGINE_DATA_ROOT:-/var/lib/docker}; exec_root=${ENGINE_EXEC_ROOT:-/var/run/docker} ;;
-      28) data=${ENGINE_DATA_ROOT:-/var/lib/podinit-engine/28}; exec_root=${ENGINE_EXEC_ROOT:-/run/podinit-engine/28} ;;
-    esac
+    read -r data exec_root <<<"$(roots "$engine")"
+    systemd_stop
     stop_engine "$SOCK"
     start_engine "$engine" "$SOCK" "$data" "$exec_root" "/var/log/podinit-dockerd-$engine.log" ;;
-  stop) stop_engine "$SOCK" ;;
+  stop) systemd_stop; stop_engine "$SOCK" ;;
+  fetch) fetch28 >/dev/null ;;
+  sandbox)
+    shift; [ "${1:-}" = -- ] && shift
+    [ $# -gt 0 ] || die "usage: $0 sandbox -- CMD…"
+    namespaces sandbox "$@" ;;
   __inside) shift; inside "$@" ;;
-  *) die "usage: $0 20.10|28 [-- CMD…] | stop" ;;
+  __sandbox) shift; sandbox "$@" ;;
+  *) die "usage: $0 20.10|28 [-- CMD…] | stop | fetch | sandbox -- CMD…" ;;
 esac
