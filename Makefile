@@ -7,11 +7,14 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILT   ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 IMAGE   ?= $(or $(PODINIT_IMAGE),podinit:dev)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.built=$(BUILT)
+# A Go that can build this module: the machine's, or one fetched through the
+# module proxy when it is missing or older (scripts/go-toolchain.sh).
+GO      ?= $(shell ./scripts/go-toolchain.sh)/go
 
 .PHONY: build image test-images test demo examples clean
 
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/podinit ./cmd/podinit-pod
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/podinit ./cmd/podinit-pod
 
 image: build
 	docker build -q -f Dockerfile.scratch -t $(IMAGE) . >/dev/null
