@@ -64,8 +64,14 @@ func TestReadInContainers(t *testing.T) {
 			args := append([]string{"run", "--name", name, "-v", bin + ":/readlimits:ro"}, tc.flags...)
 			args = append(args, image, "/readlimits")
 			t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", name).Run() })
-			out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
-			require.NoError(t, err, "docker %s: %s", strings.Join(args, " "), out)
+			// readlimits prints its JSON on stdout; the CLI's warnings go to
+			// stderr (on cgroup v2 with the cgroupfs driver: "Your kernel does
+			// not support swap limit capabilities").
+			run := exec.CommandContext(ctx, "docker", args...)
+			var stderr strings.Builder
+			run.Stderr = &stderr
+			out, err := run.Output()
+			require.NoError(t, err, "docker %s: %s%s", strings.Join(args, " "), out, stderr.String())
 
 			var got Limits
 			require.NoError(t, json.Unmarshal(out, &got), "readlimits printed %q", out)
