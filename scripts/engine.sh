@@ -25,8 +25,10 @@
 # Environment (all optional):
 #   ENGINE_SOCK   the default socket                         (/var/run/docker.sock)
 #   ENGINE_STATE  a directory for both engines' data and exec roots instead of
-#                 the above (ENGINE_STATE/<engine>/{data,exec}); the private and
-#                 sandbox modes default it to /var/lib/podinit-engine/private
+#                 the above (ENGINE_STATE/<engine>/{data,exec}); the sandbox
+#                 mode defaults it to /var/lib/podinit-engine/sandbox. The
+#                 private mode makes a fresh engine in
+#                 /var/lib/podinit-engine/private-<engine>.* and removes it after.
 #   ENGINE_ARGS   more dockerd flags, e.g. "--cgroup-parent lab"
 #   ENGINE_CACHE  downloads and unpacked packages             (/var/cache/podinit)
 #   SWARM=1       make the engine a single-node swarm
@@ -59,11 +61,11 @@ apt_install() {
 # $CACHE/engine28/root once; later runs reuse it.
 fetch28() {
   local dir=$CACHE/engine28
+  # dockerd 28 uses bookworm's runc; docker-init is a link to tini-static (package tini).
+  apt_install runc tini
   if [ -x "$dir/root/usr/sbin/dockerd" ] && [ -f "$dir/root/.complete" ]; then
     echo "$dir/root"; return
   fi
-  # dockerd 28 uses bookworm's runc; docker-init is a link to tini-static (package tini).
-  apt_install runc tini
   log "fetching docker.io from sid and containerd from trixie into $dir"
   rm -rf "$dir/root" "$dir/debs"
   mkdir -p "$dir/apt/lists/partial" "$dir/apt/cache/archives/partial" "$dir/debs" "$dir/root"
@@ -182,7 +184,6 @@ roots() {
 # engine is left, so nothing outlives the run.
 namespaces() {
   local mode=$1; shift
-  export ENGINE_STATE=${ENGINE_STATE:-/var/lib/podinit-engine/private}
   exec unshare --net --mount --uts --pid --fork --kill-child --mount-proc \
     --propagation private "$0" "__$mode" "$@"
 }
@@ -219,13 +220,16 @@ run_command() {
 inside() {
   local engine=$1; shift
   isolate "podinit-$engine"
-  local data exec_root
-  read -r data exec_root <<<"$(roots "$engine")"
+  # A fresh engine every time, removed afterwards: private runs never share
+  # state, with each other or with an engine on the default socket.
+  mkdir -p /var/lib/podinit-engine
+  PRIVATE_STATE=$(mktemp -d "/var/lib/podinit-engine/private-$engine.XXXXXX")
+  local data=$PRIVATE_STATE/data exec_root=$PRIVATE_STATE/exec
   [ -d /var/run/docker ] && mount -t tmpfs tmpfs /var/run/docker
   mkdir -p "$exec_root"
   mount -t tmpfs tmpfs "$exec_root"
   PRIVATE_SOCK=$exec_root/docker.sock
-  trap 'stop_engine "$PRIVATE_SOCK"' EXIT
+  trap 'stop_engine "$PRIVATE_SOCK"; umount -R "$PRIVATE_STATE/exec" 2>/dev/null; rm -rf "$PRIVATE_STATE"' EXIT
   start_engine "$engine" "$PRIVATE_SOCK" "$data" "$exec_root/engine" "/var/log/podinit-dockerd-private-$engine.log"
   [ -e /var/run/docker.sock ] || touch /var/run/docker.sock
   mount --bind "$PRIVATE_SOCK" /var/run/docker.sock
@@ -235,6 +239,7 @@ inside() {
 # sandbox runs the command with an empty /run: no engine answers on the
 # default socket, whose engines keep their state under ENGINE_STATE.
 sandbox() {
+  export ENGINE_STATE=${ENGINE_STATE:-/var/lib/podinit-engine/sandbox}
   isolate podinit-sandbox
   mount -t tmpfs tmpfs /run
   trap 'stop_engine "$SOCK"' EXIT
