@@ -30,7 +30,7 @@ export PATH="$PATH:/usr/local/go/bin"
 STAGES=${PODINIT_TEST_STAGES:-vet 28 28-stall 20.10 20.10-stall cgroup-parent cgroup-v2 swarmlab fuzz}
 IMAGE=${PODINIT_IMAGE:-podinit:dev}
 export PODINIT_IMAGE=$IMAGE
-SUITE_TIMEOUT=11m
+SUITE_TIMEOUT=9m
 
 declare -a report
 failed=0
@@ -127,7 +127,7 @@ total=$SECONDS
 GOBIN_FILE=$(mktemp)
 trap 'rm -f "$GOBIN_FILE"' EXIT
 export GOBIN_FILE
-stage set-up 10 setup || { echo "set-up failed: no test can run" >&2; exit 1; }
+stage set-up 9 setup || { echo "set-up failed: no test can run" >&2; exit 1; }
 # Go may have come from set-up (scripts/go-toolchain.sh): every later stage
 # uses it.
 PATH="$(cat "$GOBIN_FILE"):$PATH"
@@ -135,15 +135,15 @@ wanted vet && stage vet 5 vet
 # The 28 stage comes first and 20.10 last, so that the machine ends as it
 # started: Debian's engine on the default socket.
 if wanted 28; then
-  stage 28 12 suite 28
+  stage 28 10 suite 28
   wanted 28-stall && stage 28-stall 4 stall
 fi
 if wanted 20.10; then
-  stage 20.10 12 suite 20.10
+  stage 20.10 10 suite 20.10
   wanted 20.10-stall && stage 20.10-stall 4 stall
 fi
 wanted cgroup-parent && stage cgroup-parent 4 cgroup_parent
-wanted cgroup-v2 && stage cgroup-v2 25 ./scripts/v2lab.sh
+wanted cgroup-v2 && stage cgroup-v2 30 ./scripts/v2lab.sh
 wanted swarmlab && stage swarmlab 8 optional ./scripts/swarmlab-tests.sh
 wanted fuzz && stage fuzz 6 optional ./scripts/fuzz.sh
 
