@@ -118,6 +118,13 @@ install_lab() {
   install -m 0755 scripts/v2lab/init "$root/usr/local/sbin/v2lab-init"
   install -m 0755 scripts/v2lab/boot "$root/usr/local/sbin/v2lab-boot"
   install -m 0644 scripts/v2lab/v2lab.service "$root/etc/systemd/system/v2lab.service"
+  # The first boot's work (ldconfig, the journal catalog), done once here:
+  # every boot is a first boot on a fresh disk.
+  if [ ! -f "$root/etc/.updated" ]; then
+    chroot "$root" ldconfig
+    chroot "$root" journalctl --update-catalog 2>/dev/null || true
+    touch "$root/etc/.updated" "$root/var/.updated"
+  fi
 }
 
 # prepare_share fills the 9p share: test binaries (no Go in the VM), the
