@@ -6,15 +6,18 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 BUILT   ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 IMAGE   ?= $(or $(PODINIT_IMAGE),podinit:dev)
+# A Go that can build this module: the machine's, or one fetched through the
+# module proxy when it is missing or older (scripts/go-toolchain.sh).
+GO      ?= $(shell ./scripts/go-toolchain.sh)/go
 # Where package seal has an entry point, the binaries make themselves
 # non-dumpable at their first instruction (see internal/seal).
-SEAL    := $(if $(filter amd64 arm64,$(shell go env GOARCH 2>/dev/null)),-E github.com/podinit/podinit/internal/seal.Entry)
+SEAL    := $(if $(filter amd64 arm64,$(shell $(GO) env GOARCH 2>/dev/null)),-E github.com/podinit/podinit/internal/seal.Entry)
 LDFLAGS := -s -w $(SEAL) -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.built=$(BUILT)
 
 .PHONY: build image test-images test demo examples clean
 
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/podinit ./cmd/podinit-pod
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/podinit ./cmd/podinit-pod
 
 image: build
 	docker build -q -f Dockerfile.scratch -t $(IMAGE) . >/dev/null

@@ -117,7 +117,9 @@ func TestCandidatesInRealContainers(t *testing.T) {
 
 	for _, ns := range []string{"private", "host"} {
 		t.Run("cgroupns="+ns, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			// Only against a hang: in the emulated cgroup v2 VM
+			// (scripts/v2lab.sh) a docker run alone can take a minute.
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			name := "podinit-test-selfid-" + ns + "-" + time.Now().Format("150405.000000000")
 			out, err := exec.CommandContext(ctx, "docker", "create", "--name", name, "--cgroupns", ns, image, "sh", "-c", script).CombinedOutput()

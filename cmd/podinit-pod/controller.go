@@ -271,7 +271,7 @@ func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, logg
 		logger.Printf("asking the engine for its cgroup driver: %v", res.err)
 		return nil, pod.ExitCannotRun
 	}
-	parent, nested, why := cgroup.Parent(res.info.CgroupDriver, res.info.CgroupVersion, ctrl.OwnCgroupParent, ctrl.ID)
+	parent, nested, why := cgroup.Parent(res.info.CgroupDriver, res.info.CgroupVersion, cgroup.Own(), ctrl.OwnCgroupParent, ctrl.ID)
 	if nested {
 		ctrl.CgroupParent = parent
 	}

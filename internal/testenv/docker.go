@@ -3,6 +3,7 @@ package testenv
 import (
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,20 @@ func imageFromEnv() string {
 		return img
 	}
 	return "podinit:dev"
+}
+
+var slowness = slownessFromEnv()
+
+func slownessFromEnv() time.Duration {
+	v := os.Getenv("PODINIT_TEST_SLOWNESS")
+	if v == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		panic("PODINIT_TEST_SLOWNESS=" + v + ": want a whole number of 1 or more")
+	}
+	return time.Duration(n)
 }
 
 // Docker runs the docker CLI and returns its trimmed combined output.
@@ -42,8 +57,13 @@ func MustDocker(t testing.TB, args ...string) string {
 // "timed out after <timeout> waiting for "+what. Pointer arguments of the
 // message are read at that time, so that it can show the last thing cond
 // saw.
+//
+// PODINIT_TEST_SLOWNESS, a whole number, stretches every timeout that many
+// times: the cgroup v2 VM (scripts/v2lab.sh) runs under software emulation,
+// many times slower than the hardware the timeouts are set for.
 func WaitFor(t testing.TB, timeout time.Duration, cond func() bool, what string, args ...any) {
 	t.Helper()
+	timeout *= slowness
 	deadline := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(deadline) {
