@@ -231,7 +231,11 @@ func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, logg
 		logger.Printf("asking the engine for its cgroup driver: %v", res.err)
 		return nil, pod.ExitCannotRun
 	}
-	parent, nested, why := cgroup.Parent(res.info.CgroupDriver, res.info.CgroupVersion, ctrl.OwnCgroupParent, ctrl.ID)
+	own := ctrl.OwnCgroupParent
+	if own == "" {
+		own = cgroup.OwnParent(ctrl.ID) // a daemon-wide --cgroup-parent
+	}
+	parent, nested, why := cgroup.Parent(res.info.CgroupDriver, res.info.CgroupVersion, own, ctrl.ID)
 	if nested {
 		ctrl.CgroupParent = parent
 	}
