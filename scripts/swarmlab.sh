@@ -25,7 +25,7 @@
 #
 # Environment (all optional):
 #   DOCKERD        dockerd to run (default: the one on PATH); containerd and
-#                  runc are looked up beside it first
+#                  runc are looked up beside it first (its folder, then ../bin)
 #   LAB_IMAGES     images loaded into every node
 #                  (default: $PODINIT_IMAGE or podinit:dev, and podinit-test/busybox:latest)
 #   LAB_NODES      number of nodes (default 3)
@@ -119,7 +119,7 @@ start_node() {
     mount --move "$DATA_DIR/mnt/run" "$RUN_DIR"
     exec "$DOCKERD" "$@"'
   NODE=lab-n$n DATA_DIR=$data RUN_DIR=$run DOCKERD=$DOCKERD \
-    PATH=$bindir:$PATH DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 \
+    PATH=$bindir:${bindir%/sbin}/bin:$PATH DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 \
     setsid nsenter --net="/run/netns/$(netns "$n")" \
     unshare --mount --uts --propagation private -- sh -c "$inner" dockerd "${args[@]}" \
     </dev/null >>"$data/dockerd.log" 2>&1 &
