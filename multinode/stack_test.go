@@ -34,6 +34,9 @@ services:
     image: {{$.Image}}
     command: ["-logs", "-stop-budget", "8s"{{range .Flags}}, "{{.}}"{{end}}]
     stop_grace_period: 8s
+    # The image's own check, every second instead of every 3: Swarm waits
+    # for a new task's health in updates, so this keeps the stage short.
+    healthcheck: {interval: 1s}
     volumes: ["/var/run/docker.sock:/var/run/docker.sock"]
     networks: [net]
     labels:
@@ -42,7 +45,7 @@ services:
         command: ["sh", "-c", "mkdir -p /www && hostname > /www/id && httpd -f -p 8080 -h /www & p=$$$$!; trap 'echo web got TERM; kill $$$$p; exit 0' TERM; wait"]
       pod.component.side: |
         image: {{$.Busybox}}
-        command: ["sh", "-c", "trap 'echo side got TERM; exit 0' TERM; while :; do sleep 1; done"]
+        command: ["sh", "-c", "trap 'echo side got TERM; exit 0' TERM; sleep 3600 & wait"]
         x-podinit: {role: sidecar}
     deploy:
       replicas: {{.Replicas}}

@@ -21,3 +21,6 @@ go test -race -count=1 -timeout 25m -skip '^TestEngineStall' ./...
 # These pause dockerd: they run alone, so that no other test sees the engine
 # stop answering.
 go test -race -count=1 -timeout 5m -run '^TestEngineStall' ./cmd/podinit-pod
+# A three-node swarm of private engines (scripts/swarmlab.sh): up, the
+# multi-node tests, down.
+./scripts/swarmlab-tests.sh
