@@ -169,6 +169,11 @@ func TestNodeLossReschedulesPodsAndLeavesNothing(t *testing.T) {
 			return len(s.of(c.id)) == 0
 		}, "nothing of the lost pod on n3:%v", &stringer{&s})
 	}
+	// Nor any of their processes, which the engine might no longer see.
+	for id, pid := range pids {
+		testenv.WaitFor(t, 20*time.Second, func() bool { return !processAlive(pid) },
+			"pid "+pid+" of "+id[:12]+" to end once n3's engine is back")
+	}
 }
 
 // restartNode starts a node's engine again and waits until it is Ready.

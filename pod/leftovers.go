@@ -28,17 +28,17 @@ type leftoverEngine interface {
 type controllerState int
 
 const (
-	ownerRuns    controllerState = iota // its container runs (or restarts, or is paused): hands off
-	ownerGone                           // no such container: removed, or a Swarm task pruned from history
-	ownerStopped                        // its container exists and does not run: a stopped or killed controller, an ended Swarm task
-	ownerUnknown                        // the engine would not say: hands off
+	controllerRuns    controllerState = iota // its container runs (or restarts, or is paused): hands off
+	controllerGone                           // no such container: removed, or a Swarm task pruned from history
+	controllerStopped                        // its container exists and does not run: a stopped or killed controller, an ended Swarm task
+	controllerUnknown                        // the engine would not say: hands off
 )
 
 func (o controllerState) why() string {
 	switch o {
-	case ownerGone:
+	case controllerGone:
 		return "is gone"
-	case ownerStopped:
+	case controllerStopped:
 		return "no longer runs"
 	}
 	return ""
@@ -65,7 +65,7 @@ func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logge
 		logger.Printf("warning: listing the containers of podinit controllers to remove leftovers: %v", err)
 		return 0
 	}
-	owners := map[string]controllerState{self: ownerRuns}
+	states := map[string]controllerState{self: controllerRuns}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	removed := 0
@@ -74,12 +74,12 @@ func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logge
 		if id == "" {
 			continue
 		}
-		o, known := owners[id]
+		o, known := states[id]
 		if !known {
-			o = ownerState(ctx, eng, id)
-			owners[id] = o
+			o = inspectController(ctx, eng, id)
+			states[id] = o
 		}
-		if o == ownerRuns || o == ownerUnknown {
+		if o == controllerRuns || o == controllerUnknown {
 			continue
 		}
 		name := c.ID
@@ -113,18 +113,18 @@ func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logge
 	return removed
 }
 
-// ownerState asks the engine about a controller.
-func ownerState(ctx context.Context, eng leftoverEngine, id string) controllerState {
+// inspectController asks the engine about a controller.
+func inspectController(ctx context.Context, eng leftoverEngine, id string) controllerState {
 	info, err := eng.ContainerInspect(ctx, id)
 	switch {
 	case errdefs.IsNotFound(err):
-		return ownerGone
+		return controllerGone
 	case err != nil || info.ContainerJSONBase == nil || info.State == nil:
-		return ownerUnknown
+		return controllerUnknown
 	case info.State.Running:
-		return ownerRuns
+		return controllerRuns
 	}
-	return ownerStopped
+	return controllerStopped
 }
 
 // removeLeftovers is the supervisor's sweep of the node (RemoveLeftovers).
