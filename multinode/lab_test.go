@@ -1,9 +1,5 @@
 //go:build multinode
 
-// Package multinode tests podinit on a real three-node swarm: the lab of
-// scripts/swarmlab.sh, which scripts/swarmlab-tests.sh brings up before
-// `go test -tags multinode ./multinode` and tears down after. The tests
-// share the lab and run one after another.
 package multinode
 
 import (
