@@ -51,7 +51,8 @@ addr() { echo "$NET.1$1"; }
 # pidof_node prints node N's dockerd pid from its pidfile, only when that
 # process is a dockerd in the node's network namespace (never a stale pid).
 pidof_node() {
-  local p ns=/run/netns/$(netns "$1")
+  local p ns
+  ns=/run/netns/$(netns "$1")
   p=$(cat "$RUN/n$1/dockerd.pid" 2>/dev/null) || return 0
   [ -e "$ns" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = dockerd ] &&
     [ "$(stat -L -c %i "/proc/$p/ns/net" 2>/dev/null)" = "$(stat -L -c %i "$ns")" ] && echo "$p"
@@ -137,6 +138,7 @@ load_images() {
   local tar=$DATA/images.tar
   local want=() n img
   for img in $IMAGES; do docker image inspect "$img" >/dev/null || die "image $img is missing on the machine's engine (make image, scripts/test-images.sh)"; done
+  # shellcheck disable=SC2086 # a list of images
   docker save -o "$tar.tmp" $IMAGES && mv "$tar.tmp" "$tar"
   for n in $(seq 1 "$NODES"); do
     want=()
@@ -197,7 +199,8 @@ up() {
 # containers, in network namespaces of their own; components nest there
 # too, under their controller's cgroup).
 node_pids() {
-  local n=$1 ns=/run/netns/$(netns "$1") want p
+  local n=$1 ns want p
+  ns=/run/netns/$(netns "$1")
   if [ -e "$ns" ]; then
     want=$(stat -L -c %i "$ns")
     for p in /proc/[0-9]*; do
@@ -228,7 +231,7 @@ stop_node() {
 rm_cgroups() {
   local n=$1 d
   for d in /sys/fs/cgroup/*/"$PREFIX-n$n"; do
-    [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    if [ -d "$d" ]; then find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
   done
 }
 
@@ -241,7 +244,7 @@ down() {
   done
   ip netns del "$PREFIX-hub" 2>/dev/null || true
   if grep -q " $DATA\| $RUN" /proc/self/mountinfo; then
-    die "mounts of the lab are still there: $(grep -o " $DATA[^ ]*\| $RUN[^ ]*" /proc/self/mountinfo | tr '\n' ' ')"
+    die "mounts of the lab are still there: $(grep -o " ${DATA}[^ ]*\| ${RUN}[^ ]*" /proc/self/mountinfo | tr '\n' ' ')"
   fi
   rm -rf "$DATA" "$RUN"
   log "down"
@@ -261,7 +264,7 @@ status() {
 }
 
 node_arg() {
-  [[ ${1:-} =~ ^[1-9]$ ]] && [ "$1" -le "$NODES" ] || die "node must be 1..$NODES, got '${1:-}'"
+  if ! [[ ${1:-} =~ ^[1-9]$ ]] || [ "$1" -gt "$NODES" ]; then die "node must be 1..$NODES, got '${1:-}'"; fi
 }
 
 case ${1:-} in
