@@ -125,7 +125,7 @@ func TestNodeLossReschedulesPodsAndLeavesNothing(t *testing.T) {
 		pod{Name: "shared", Replicas: 3},
 		pod{Name: "private", Replicas: 3, Flags: []string{"-pids=false"}}))
 	lost := map[string]box{}
-	var pids = map[string]string{}
+	pids := map[string]string{} // host pids of the lost pods' containers
 	for _, svc := range []string{"loss_shared", "loss_private"} {
 		s := waitWhole(t, svc, 3, 90*time.Second, nodes, components...)
 		for _, c := range s.running() {
