@@ -423,7 +423,9 @@ func TestLeftoversOfADeadControllerAreRemoved(t *testing.T) {
 		return id != "" && id != oldID
 	}, "a new app container to replace the leftover")
 	p.running("app")
-	require.Contains(t, p.logs(), "left behind by controller")
+	// Which controller removed the leftover is not asserted: any podinit
+	// controller that starts on the engine meanwhile (other tests run in
+	// parallel) removes it (pod.RemoveLeftovers).
 }
 
 func TestSignalsDuringStartUpAreHandled(t *testing.T) {

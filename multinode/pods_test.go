@@ -1,0 +1,185 @@
+//go:build multinode
+
+package multinode
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/internal/testenv"
+)
+
+// TestPodsSpreadAndTalkAcrossNodes: three pods, one per node, each whole on
+// its controller's node; a client on n2 reaches every pod's web component
+// through the pod service's name, and every pod's components reach a
+// service on n1.
+func TestPodsSpreadAndTalkAcrossNodes(t *testing.T) {
+	requireLab(t)
+	deploy(t, "spread", stack(t, true, pod{Name: "pod", Replicas: 3}))
+	s := waitWhole(t, "spread_pod", 3, 90*time.Second, nodes, components...)
+	require.Equal(t, map[node]int{1: 1, 2: 1, 3: 1}, perNode(s.running()), "one pod per node:%v", s)
+	for _, c := range s.running() {
+		for _, m := range s.of(c.id) {
+			// The component is in its own controller's pod: its network and
+			// PID namespaces are the controller's, and the pod label is the
+			// controller's slot.
+			mode := c.node.must(t, "inspect", "-f", "{{.HostConfig.NetworkMode}} {{.HostConfig.PidMode}}", m.id)
+			require.Equal(t, "container:"+c.id+" container:"+c.id, mode, "%s of %s", m.component, c.name)
+			require.Equal(t, strings.Join(strings.Split(c.name, ".")[:2], "."), m.pod)
+		}
+	}
+
+	// The client on n2 reaches every pod's web through the name "pod"
+	// (dnsrr: each lookup lists every pod's address, in turn first).
+	client := waitRunning(t, 2, "spread_client")
+	want := map[string]bool{}
+	for _, c := range s.running() {
+		want[c.id[:12]] = true
+	}
+	seen := map[string]bool{}
+	var last string
+	testenv.WaitFor(t, 60*time.Second, func() bool {
+		body, err := get(2, client, "pod")
+		last = fmt.Sprint(body, err)
+		if want[body] {
+			seen[body] = true
+		}
+		return len(seen) == len(want)
+	}, "the client on n2 to reach all three pods by the service name (last: %s)", &last)
+
+	// Every pod's components reach peer, on n1, by its name.
+	for _, c := range s.running() {
+		side := ""
+		for _, m := range s.of(c.id) {
+			if m.component == "side" {
+				side = m.id
+			}
+		}
+		testenv.WaitFor(t, 30*time.Second, func() bool {
+			body, err := get(c.node, side, "peer")
+			last = fmt.Sprint(body, err)
+			return body == "peer"
+		}, "pod on "+c.node.String()+" to reach peer on n1 (last: %s)", &last)
+	}
+}
+
+// waitRunning returns the running container of a plain service on a node.
+func waitRunning(t *testing.T, n node, service string) string {
+	t.Helper()
+	var id string
+	testenv.WaitFor(t, 60*time.Second, func() bool {
+		id, _ = n.docker("ps", "-q", "--filter", "label=com.docker.swarm.service.name="+service)
+		return id != "" && !strings.Contains(id, "\n")
+	}, service+" running on "+n.String())
+	return id
+}
+
+// TestDrainStopsPodsInOrderAndMovesThem: draining n3 stops its pod in
+// order within the budget (each component gets SIGTERM and exits 0, the
+// controller exits 0), nothing of it stays on n3, and three whole pods run
+// on n1 and n2.
+func TestDrainStopsPodsInOrderAndMovesThem(t *testing.T) {
+	requireLab(t)
+	deploy(t, "drain", stack(t, false, pod{Name: "pod", Replicas: 3}))
+	s := waitWhole(t, "drain_pod", 3, 90*time.Second, nodes, components...)
+	var old box
+	for _, c := range s.running() {
+		if c.node == 3 {
+			old = c
+		}
+	}
+	require.NotEmpty(t, old.id, "a pod on n3:%v", s)
+
+	t.Cleanup(func() { manager.docker("node", "update", "--availability", "active", "lab-n3") })
+	manager.must(t, "node", "update", "--availability", "drain", "lab-n3")
+	var state string
+	testenv.WaitFor(t, 30*time.Second, func() bool {
+		state, _ = node(3).docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", old.id)
+		return strings.HasPrefix(state, "exited")
+	}, "the controller on n3 to exit (state %s)", &state)
+	require.Equal(t, "exited 0", state, "the drained pod's controller exits 0")
+	logs := node(3).must(t, "logs", old.id)
+	for _, want := range []string{"web | web got TERM", "side | side got TERM", "web exited with 0", "side exited with 0"} {
+		require.Contains(t, logs, want)
+	}
+	require.NotContains(t, logs, "SIGKILL")
+	// The stop is in order: the main component before its sidecar.
+	require.Less(t, strings.Index(logs, "web exited with 0"), strings.Index(logs, "side got TERM"), logs)
+
+	after := waitWhole(t, "drain_pod", 3, 90*time.Second, nodes, components...)
+	require.Zero(t, perNode(after.running())[3], "no pod on the drained node:%v", after)
+	require.Empty(t, after.of(old.id), "nothing of the drained pod left")
+}
+
+// TestNodeLossReschedulesPodsAndLeavesNothing: n3's engine is SIGKILLed.
+// Swarm reschedules its pods (one with a shared PID namespace, one without)
+// onto n1 and n2, where they come up whole; when n3's engine returns,
+// nothing of the lost pods stays on it.
+func TestNodeLossReschedulesPodsAndLeavesNothing(t *testing.T) {
+	requireLab(t)
+	deploy(t, "loss", stack(t, false,
+		pod{Name: "shared", Replicas: 3},
+		pod{Name: "private", Replicas: 3, Flags: []string{"-pids=false"}}))
+	lost := map[string]box{}
+	pids := map[string]string{} // host pids of the lost pods' containers
+	for _, svc := range []string{"loss_shared", "loss_private"} {
+		s := waitWhole(t, svc, 3, 90*time.Second, nodes, components...)
+		for _, c := range s.running() {
+			if c.node == 3 {
+				lost[svc] = c
+				pids[c.id], _ = node(3).docker("inspect", "-f", "{{.State.Pid}}", c.id)
+				for _, m := range s.of(c.id) {
+					pids[m.id], _ = node(3).docker("inspect", "-f", "{{.State.Pid}}", m.id)
+				}
+			}
+		}
+		require.Contains(t, lost, svc, "a pod of %s on n3:%v", svc, s)
+	}
+
+	t.Cleanup(func() { restartNode(t, 3) })
+	killed := time.Now()
+	out, err := run(lab, "kill", "3")
+	require.NoError(t, err, out)
+
+	// What podinit does on the lost node: its processes, seen from the host.
+	time.Sleep(500 * time.Millisecond)
+	for id, pid := range pids {
+		t.Logf("0.5 s after the engine's SIGKILL: pid %s of %.12s alive: %v", pid, id, processAlive(pid))
+	}
+
+	up := map[string]time.Duration{}
+	for svc := range lost {
+		waitWhole(t, svc, 3, 60*time.Second, []node{1, 2}, components...)
+		up[svc] = time.Since(killed)
+	}
+	t.Logf("three whole pods on n1 and n2 again after the node loss: %v", up)
+
+	restartNode(t, 3)
+	for svc, c := range lost {
+		state, _ := node(3).docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", c.id)
+		logs, _ := node(3).docker("logs", "--tail", "8", c.id)
+		t.Logf("%s: the lost controller %.12s on n3 after its engine returned: %s; its last words:\n%s", svc, c.id, state, logs)
+		var s snapshot
+		testenv.WaitFor(t, 30*time.Second, func() bool {
+			s = take(t, svc, 3)
+			return len(s.of(c.id)) == 0
+		}, "nothing of the lost pod on n3:%v", &stringer{&s})
+	}
+	// Nor any of their processes, which the engine might no longer see.
+	for id, pid := range pids {
+		testenv.WaitFor(t, 20*time.Second, func() bool { return !processAlive(pid) },
+			"pid "+pid+" of "+id[:12]+" to end once n3's engine is back")
+	}
+}
+
+// restartNode starts a node's engine again and waits until it is Ready.
+func restartNode(t *testing.T, n node) {
+	t.Helper()
+	out, err := run(lab, "start", fmt.Sprint(int(n)))
+	require.NoError(t, err, out)
+	waitReady(t, n)
+}

@@ -1,0 +1,155 @@
+package pod
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/stretchr/testify/require"
+)
+
+// sweepEngine is a node's containers for the sweep's ordering and fault
+// logic; the real engine's behaviour is tested in ./multinode.
+type sweepEngine struct {
+	mu         sync.Mutex
+	containers []container.Summary
+	states     map[string]*container.State // controllers; absent: not found
+	inspectErr map[string]error
+	removeErr  map[string]error
+	block      chan struct{} // when set, removals wait for it or the context
+	listed     []string      // label filters of each list
+	removed    []string
+}
+
+func (e *sweepEngine) ContainerList(_ context.Context, o container.ListOptions) ([]container.Summary, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.listed = append(e.listed, o.Filters.Get("label")...)
+	if !o.All {
+		return nil, errors.New("the sweep must list stopped containers too")
+	}
+	return e.containers, nil
+}
+
+func (e *sweepEngine) ContainerInspect(_ context.Context, id string) (container.InspectResponse, error) {
+	if err := e.inspectErr[id]; err != nil {
+		return container.InspectResponse{}, err
+	}
+	st, ok := e.states[id]
+	if !ok {
+		return container.InspectResponse{}, errdefs.ErrNotFound.WithMessage("No such container: " + id)
+	}
+	return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: id, State: st}}, nil
+}
+
+func (e *sweepEngine) ContainerRemove(ctx context.Context, id string, o container.RemoveOptions) error {
+	if !o.Force {
+		return errors.New("a leftover may still run: the removal must force")
+	}
+	if e.block != nil {
+		select {
+		case <-e.block:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if err := e.removeErr[id]; err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.removed = append(e.removed, id)
+	sort.Strings(e.removed)
+	return nil
+}
+
+func component(id, controller, pod string) container.Summary {
+	return container.Summary{ID: id, Names: []string{"/" + pod + "." + id}, Labels: map[string]string{LabelController: controller, LabelPod: pod}}
+}
+
+func TestSweepRemovesWhatDeadControllersOfAnyPodLeft(t *testing.T) {
+	eng := &sweepEngine{
+		containers: []container.Summary{
+			component("mine", "self", "web.1"),
+			component("live-a", "live", "web.2"),
+			component("gone-a", "gone", "web.3"),
+			component("gone-b", "gone", "web.3"),
+			component("exited-a", "exited", "db.1"),
+			component("paused-a", "paused", "db.2"),
+			component("unsure-a", "unsure", "db.3"),
+			{ID: "unlabelled", Labels: map[string]string{}},
+		},
+		states: map[string]*container.State{
+			"self":   {Running: true, Status: "running"},
+			"live":   {Running: true, Status: "running"},
+			"exited": {Status: "exited", ExitCode: 255},
+			"paused": {Running: true, Paused: true, Status: "paused"},
+		},
+		inspectErr: map[string]error{"unsure": errors.New("engine busy")},
+	}
+	var out bytes.Buffer
+	n := RemoveLeftovers(context.Background(), eng, "self", log.New(&out, "", 0))
+
+	require.Equal(t, []string{"exited-a", "gone-a", "gone-b"}, eng.removed)
+	require.Equal(t, 3, n)
+	require.Equal(t, []string{LabelController}, eng.listed, "one list of every podinit component of the node")
+	require.Contains(t, out.String(), "removing web.3.gone-a (pod web.3), left behind by controller gone which is gone")
+	require.Contains(t, out.String(), "removing db.1.exited-a (pod db.1), left behind by controller exited which no longer runs")
+}
+
+func TestSweepToleratesRacesAndReportsFailures(t *testing.T) {
+	eng := &sweepEngine{
+		containers: []container.Summary{
+			component("raced", "gone", "a.1"),
+			component("in-progress", "gone", "a.1"),
+			component("refused", "gone", "a.1"),
+		},
+		removeErr: map[string]error{
+			"raced":       errdefs.ErrNotFound.WithMessage("No such container"),
+			"in-progress": errdefs.ErrConflict.WithMessage("removal of container in-progress is already in progress"),
+			"refused":     errors.New("device or resource busy"),
+		},
+	}
+	var out bytes.Buffer
+	n := RemoveLeftovers(context.Background(), eng, "self", log.New(&out, "", 0))
+	require.Zero(t, n)
+	require.Contains(t, out.String(), "warning: removing leftover a.1.refused: device or resource busy")
+	require.NotContains(t, out.String(), "a.1.raced:")
+	require.NotContains(t, out.String(), "a.1.in-progress:")
+}
+
+func TestSweepThatCannotListLeavesEverything(t *testing.T) {
+	var out bytes.Buffer
+	n := RemoveLeftovers(context.Background(), &failingList{}, "self", log.New(&out, "", 0))
+	require.Zero(t, n)
+	require.Contains(t, out.String(), "warning: listing the containers of podinit controllers to remove leftovers: connection refused")
+}
+
+type failingList struct{ sweepEngine }
+
+func (*failingList) ContainerList(context.Context, container.ListOptions) ([]container.Summary, error) {
+	return nil, errors.New("connection refused")
+}
+
+func TestSweepKeepsItsDeadline(t *testing.T) {
+	var list []container.Summary
+	for i := range 20 {
+		list = append(list, component(fmt.Sprint("c", i), "gone", "a.1"))
+	}
+	eng := &sweepEngine{containers: list, block: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	var out bytes.Buffer
+	start := time.Now()
+	RemoveLeftovers(ctx, eng, "self", log.New(&out, "", 0))
+	require.Less(t, time.Since(start), 2*time.Second, "a stalled engine holds the sweep past its caller's deadline")
+	require.Contains(t, out.String(), "the rest is left for the next controller to start on this node")
+}
