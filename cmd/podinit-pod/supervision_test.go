@@ -250,13 +250,25 @@ func TestEngineStallSignalsDoNotWait(t *testing.T) {
 }
 
 // dockerdPid is the pid of the engine's dockerd on this host, for tests
-// that pause it.
+// that pause it: the one in this process's mount namespace, where
+// /var/run/docker.sock is its socket (engines of the multi-node lab or of
+// scripts/engine.sh's private runs live in namespaces of their own).
 func dockerdPid(t *testing.T) string {
 	out, err := exec.Command("pidof", "dockerd").Output()
 	if err != nil {
 		testenv.Unavailable(t, "needs the engine's dockerd process on this host to pause it: %v", err)
 	}
-	return strings.Fields(string(out))[0]
+	self, _ := os.Readlink("/proc/self/ns/mnt")
+	var found []string
+	for _, pid := range strings.Fields(string(out)) {
+		if ns, _ := os.Readlink("/proc/" + pid + "/ns/mnt"); ns == self {
+			found = append(found, pid)
+		}
+	}
+	if len(found) != 1 {
+		testenv.Unavailable(t, "needs exactly one dockerd in this mount namespace to pause it; found %v (all: %s)", found, strings.TrimSpace(string(out)))
+	}
+	return found[0]
 }
 
 // pauseEngine pauses dockerd for d from a separate process, which resumes
