@@ -36,13 +36,15 @@ type Result struct {
 // from any goroutine, also before Run and after it has returned.
 //
 // Its parts, one type each: the pod's phases (Supervisor, here), one
-// member's life (runner: lifecycle.go, state.go, member.go), the engine's
-// word on the containers (engineWatch: their exits in wait.go, the event
-// stream in events.go), the stop (stopper: stop.go, budget.go), signal
-// delivery (signaller: forward.go, signal.go), the engine calls with their
-// deadline rule (engineCalls: calls.go), and the goroutines (crew.go). Data
-// flows one way: the supervisor makes the parts and hands each the ones it
-// uses; none of them knows the supervisor.
+// member's life (runner: lifecycle.go, needs.go, copy.go, logs.go; its
+// state in member.go, changed only by the transitioner in state.go), the
+// engine's word on the containers (engineWatch: their exits in wait.go, the
+// event stream in events.go), the stop (stopper: stop.go, budget.go),
+// signal delivery (signaller: forward.go, signal.go), the engine calls with
+// their deadline rule (engineCalls: calls.go, image.go), and the goroutines
+// Run waits for (crew: crew.go). Data flows one way: the supervisor makes
+// the parts and hands each the ones it uses; none of them knows the
+// supervisor (crew is handed RequestStop, to stop the pod on a panic).
 type Supervisor struct {
 	plan   *Plan // read only
 	log    *log.Logger
@@ -54,7 +56,6 @@ type Supervisor struct {
 	// the budget's end, or when Run returns; untilDeadline at the pod's stop
 	// deadline (endStartCalls); untilStop at the stop request
 	// (endBeforeStop).
-	life                                  context.Context
 	endLife, endStartCalls, endBeforeStop context.CancelFunc
 	lifeTimer, deadlineTimer              *time.Timer
 
@@ -87,19 +88,19 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 		phase:  healthprobe.PhaseStarting,
 	}
 	s.ended = make(chan *member, len(s.roster.all()))
-	var untilDeadline, untilStop context.Context
-	s.life, s.endLife = context.WithCancel(context.Background())
-	untilDeadline, s.endStartCalls = context.WithCancel(s.life)
+	var life, untilDeadline, untilStop context.Context
+	life, s.endLife = context.WithCancel(context.Background())
+	untilDeadline, s.endStartCalls = context.WithCancel(life)
 	untilStop, s.endBeforeStop = context.WithCancel(untilDeadline)
 	s.crew = &crew{log: logger, stop: s.RequestStop}
 	s.calls = &engineCalls{
 		eng: eng, log: logger, opts: &plan.Options, controller: plan.Controller.ID,
-		life: s.life, untilDeadline: untilDeadline, untilStop: untilStop,
+		life: life, untilDeadline: untilDeadline, untilStop: untilStop,
 		pulls: map[string]*pullOnce{},
 	}
 	s.watch = newEngineWatch(s.calls, s.crew.spawn)
 	s.states = &transitioner{log: logger}
-	s.signals = &signaller{calls: s.calls, log: logger, life: s.life, spawn: s.crew.spawn}
+	s.signals = &signaller{calls: s.calls, log: logger, life: life, spawn: s.crew.spawn}
 	s.stopper = &stopper{plan: plan, log: logger, budget: s.budget, roster: s.roster, states: s.states, signals: s.signals}
 	s.runEnv = &runEnv{
 		opts: &plan.Options, log: logger,
