@@ -3,9 +3,12 @@ package pod
 import (
 	"context"
 	"fmt"
+	"log"
+	"sync"
 	"time"
 
 	"github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
 )
 
@@ -30,8 +33,23 @@ import (
 // so Run returns within the budget whatever the engine does.
 const callTimeout = time.Minute
 
+// engineCalls makes the supervisor's engine calls, each on the context and
+// within the limit the deadline policy above gives it. The contexts are the
+// supervisor's; only it ends them.
+type engineCalls struct {
+	eng        Engine
+	log        *log.Logger
+	opts       *Options // the plan's, read only
+	controller string   // the controller's ID, which labels its containers
+
+	life, untilDeadline, untilStop context.Context
+
+	pullMu sync.Mutex
+	pulls  map[string]*pullOnce
+}
+
 // withTimeout is ctx, also cancelled after d.
-func (s *Supervisor) withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+func (c *engineCalls) withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
 	t := time.AfterFunc(d, cancel)
 	return ctx, func() { t.Stop(); cancel() }
@@ -39,63 +57,70 @@ func (s *Supervisor) withTimeout(ctx context.Context, d time.Duration) (context.
 
 // create makes the member's container; a container of the same name left
 // over from an earlier run of this pod is removed first.
-func (s *Supervisor) create(m *member) (string, error) {
-	ctx, cancel := s.withTimeout(s.untilDeadline, callTimeout)
+func (c *engineCalls) create(m *member) (string, error) {
+	ctx, cancel := c.withTimeout(c.untilDeadline, callTimeout)
 	defer cancel()
 	cfg, host := m.Config, m.Host
 	if m.ipcFrom != "" {
 		host.IpcMode = container.IpcMode("container:" + m.ipcFrom)
 	}
-	resp, err := s.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, m.ContainerName)
+	resp, err := c.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, m.ContainerName)
 	if errdefs.IsConflict(err) {
-		s.log.Printf("removing an old container named %s", m.ContainerName)
-		s.remove(ctx, m.ContainerName)
-		resp, err = s.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, m.ContainerName)
+		c.log.Printf("removing an old container named %s", m.ContainerName)
+		c.remove(ctx, m.ContainerName)
+		resp, err = c.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, m.ContainerName)
 	}
 	if err != nil {
 		return "", fmt.Errorf("creating container %s (image %s): %w", m.ContainerName, m.Config.Image, err)
 	}
 	for _, w := range resp.Warnings {
-		s.log.Printf("warning: %s: %s", m.Name, w)
+		c.log.Printf("warning: %s: %s", m.Name, w)
 	}
 	return resp.ID, nil
 }
 
 // start starts a created container.
-func (s *Supervisor) startContainer(m *member, id string) error {
-	ctx, cancel := s.withTimeout(s.untilDeadline, callTimeout)
+func (c *engineCalls) startContainer(m *member, id string) error {
+	ctx, cancel := c.withTimeout(c.untilDeadline, callTimeout)
 	defer cancel()
-	if err := s.eng.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+	if err := c.eng.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
 		return fmt.Errorf("starting container %s: %w", m.ContainerName, err)
 	}
 	return nil
 }
 
 // inspect asks the engine about a container on ctx, within callTimeout.
-func (s *Supervisor) inspect(ctx context.Context, id string) (container.InspectResponse, error) {
-	ctx, cancel := s.withTimeout(ctx, callTimeout)
+func (c *engineCalls) inspect(ctx context.Context, id string) (container.InspectResponse, error) {
+	ctx, cancel := c.withTimeout(ctx, callTimeout)
 	defer cancel()
-	return s.eng.ContainerInspect(ctx, id)
+	return c.eng.ContainerInspect(ctx, id)
 }
 
 // remove force-removes a container on ctx within callTimeout, ignoring one
 // that is already gone.
-func (s *Supervisor) remove(ctx context.Context, id string) {
-	ctx, cancel := s.withTimeout(ctx, callTimeout)
+func (c *engineCalls) remove(ctx context.Context, id string) {
+	ctx, cancel := c.withTimeout(ctx, callTimeout)
 	defer cancel()
-	err := s.eng.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
+	err := c.eng.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
 	// A conflict is a removal already in progress (auto-remove).
 	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
-		s.log.Printf("warning: removing %s: %v", short(id), err)
+		c.log.Printf("warning: removing %s: %v", short(id), err)
 	}
 }
 
-// kill sends sig to a container through the engine, given up at until.
-func (s *Supervisor) kill(id, name, sig string, until time.Time) {
-	ctx, cancel := s.withTimeout(s.life, max(until.Sub(time.Now()), 0))
+// attach attaches to a container's output on ctx, within callTimeout.
+func (c *engineCalls) attach(ctx context.Context, id string) (types.HijackedResponse, error) {
+	ctx, cancel := c.withTimeout(ctx, callTimeout)
 	defer cancel()
-	err := s.eng.ContainerKill(ctx, id, sig)
+	return c.eng.ContainerAttach(ctx, id, container.AttachOptions{Stream: true, Stdout: true, Stderr: true})
+}
+
+// kill sends sig to a container through the engine, given up at until.
+func (c *engineCalls) kill(id, name, sig string, until time.Time) {
+	ctx, cancel := c.withTimeout(c.life, max(until.Sub(time.Now()), 0))
+	defer cancel()
+	err := c.eng.ContainerKill(ctx, id, sig)
 	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
-		s.log.Printf("warning: %s: sending %s: %v", name, sig, err)
+		c.log.Printf("warning: %s: sending %s: %v", name, sig, err)
 	}
 }

@@ -32,7 +32,8 @@ var errCopyAbandoned = errors.New("the engine stopped reading the archive")
 // controller's secrets (or its Docker socket's folder) where a copy source
 // will be, and have the controller copy them into a component on its next
 // start. Links inside a copied directory are copied as links.
-func (s *Supervisor) copyFiles(ctx context.Context, id string, m *member) error {
+func (r *runner) copyFiles(ctx context.Context, id string) error {
+	m := r.m
 	if len(m.Copies) == 0 {
 		return nil
 	}
@@ -45,7 +46,7 @@ func (s *Supervisor) copyFiles(ctx context.Context, id string, m *member) error 
 	}()
 	// Entries carry their full path, so the engine makes missing parent
 	// directories in the component.
-	err := s.eng.CopyToContainer(ctx, id, "/", pr, container.CopyToContainerOptions{})
+	err := r.calls.eng.CopyToContainer(ctx, id, "/", pr, container.CopyToContainerOptions{})
 	pr.CloseWithError(errCopyAbandoned)
 	if werr := <-written; werr != nil && !errors.Is(werr, errCopyAbandoned) {
 		return fmt.Errorf("pod.copy.%s: %w", m.Name, werr)

@@ -152,8 +152,8 @@ func (h *harness) finish() Result {
 	}
 	took := time.Since(h.sup.budget.began())
 	require.LessOrEqual(h.t, took, h.sup.budget.total, "Run returned %s after the stop request, past the %s budget", took, h.sup.budget.total)
-	require.Zero(h.t, h.sup.refused.Load(), "transitions the table refused")
-	for _, m := range h.sup.all() {
+	require.Zero(h.t, h.sup.states.refused.Load(), "transitions the table refused")
+	for _, m := range h.sup.roster.all() {
 		m.view(func(m *member) {
 			require.Equal(h.t, 1, m.finals, "%s reached a final state %d times (now %s)", m.Name, m.finals, m.state)
 		})
@@ -465,11 +465,11 @@ func TestTinyBudgetKeepsAGrace(t *testing.T) {
 // TestTransitionsRefuseImpossibleChanges: the table is the only way.
 func TestTransitionsRefuseImpossibleChanges(t *testing.T) {
 	h := newHarness(t, defaultPod(t), testBudget)
-	m := h.sup.byName["app"]
-	require.False(t, h.sup.transition(m, stateRunning, "", nil))
-	require.True(t, h.sup.transition(m, stateCreating, "", nil))
-	require.True(t, h.sup.transition(m, stateExited, "", nil))
-	require.False(t, h.sup.transition(m, stateCreating, "", nil), "nothing leaves a final state")
-	require.EqualValues(t, 2, h.sup.refused.Load())
+	m := h.sup.roster.byName["app"]
+	require.False(t, h.sup.states.transition(m, stateRunning, "", nil))
+	require.True(t, h.sup.states.transition(m, stateCreating, "", nil))
+	require.True(t, h.sup.states.transition(m, stateExited, "", nil))
+	require.False(t, h.sup.states.transition(m, stateCreating, "", nil), "nothing leaves a final state")
+	require.EqualValues(t, 2, h.sup.states.refused.Load())
 	require.Contains(t, h.logs.String(), "bug: app: refusing to go from waiting to running")
 }

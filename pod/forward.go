@@ -1,7 +1,10 @@
 package pod
 
 import (
+	"context"
 	"errors"
+	"log"
+	"sync"
 	"syscall"
 	"time"
 
@@ -16,20 +19,32 @@ type signalRequest struct {
 	sig    syscall.Signal
 }
 
+// signaller delivers signals to the pod's containers: a stop signal or
+// SIGKILL during the stop, and the signals the controller forwards.
+type signaller struct {
+	calls *engineCalls
+	log   *log.Logger
+	life  context.Context // the supervisor's
+	spawn func(name string, f func()) bool
+
+	forwardOnce sync.Once
+	forwards    chan forward // signals for components without a pidfd
+}
+
 // deliver sends a stop signal or SIGKILL. In a shared PID namespace it goes
 // straight to the container's first process, as the engine would send it:
 // a busy engine takes seconds over a kill (it writes the container's state
 // to disk first). Otherwise it goes through the engine in the background,
 // given up at until, so that a stalled call cannot hold up the stop's own
 // timing.
-func (s *Supervisor) deliver(r signalRequest, until time.Time) {
+func (s *signaller) deliver(r signalRequest, until time.Time) {
 	if r.target != nil {
 		err := r.target.signal(r.sig)
 		if err == nil || errors.Is(err, unix.ESRCH) {
 			return
 		}
 	}
-	s.spawn("a signal for "+r.m.Name, func() { s.kill(r.id, r.m.Name, signalName(r.sig), until) })
+	s.spawn("a signal for "+r.m.Name, func() { s.calls.kill(r.id, r.m.Name, signalName(r.sig), until) })
 }
 
 // Forward delivers a signal to every component that takes it and runs:
@@ -38,7 +53,12 @@ func (s *Supervisor) deliver(r signalRequest, until time.Time) {
 // runs. It never waits for the engine: the caller's next signal may be the
 // TERM that stops the pod.
 func (s *Supervisor) Forward(sig syscall.Signal) {
-	for _, m := range append(append([]*member{}, s.init...), s.members...) {
+	s.signals.forwardTo(append(append([]*member{}, s.roster.init...), s.roster.members...), sig)
+}
+
+// forwardTo is Forward to the members given.
+func (s *signaller) forwardTo(members []*member, sig syscall.Signal) {
+	for _, m := range members {
 		if !m.takes(sig) {
 			continue
 		}
@@ -60,7 +80,7 @@ func (s *Supervisor) Forward(sig syscall.Signal) {
 }
 
 // send forwards one signal: through the pidfd, else queued for the engine.
-func (s *Supervisor) send(r signalRequest) {
+func (s *signaller) send(r signalRequest) {
 	if r.target != nil && r.target.signal(r.sig) == nil {
 		return
 	}
@@ -86,11 +106,11 @@ const forwardQueue = 64
 
 // forwardThroughEngine sends queued signals one at a time, so that each
 // component gets them in the order podinit did.
-func (s *Supervisor) forwardThroughEngine() {
+func (s *signaller) forwardThroughEngine() {
 	for {
 		select {
 		case f := <-s.forwards:
-			s.kill(f.id, f.name, signalName(f.sig), time.Now().Add(killWait))
+			s.calls.kill(f.id, f.name, signalName(f.sig), time.Now().Add(killWait))
 		case <-s.life.Done():
 			return
 		}

@@ -23,29 +23,29 @@ import (
 // per pod start, however many components use it; a failure is shared by the
 // components that asked at the same time and forgotten after, so that a
 // restart asks again.
-func (s *Supervisor) ensureImage(ctx context.Context, ref string) error {
-	s.pullMu.Lock()
-	once, ok := s.pulls[ref]
+func (c *engineCalls) ensureImage(ctx context.Context, ref string) error {
+	c.pullMu.Lock()
+	once, ok := c.pulls[ref]
 	if !ok {
 		once = &pullOnce{}
-		s.pulls[ref] = once
+		c.pulls[ref] = once
 	}
-	s.pullMu.Unlock()
-	once.Do(func() { once.err = s.pullIfNeeded(ctx, ref) })
+	c.pullMu.Unlock()
+	once.Do(func() { once.err = c.pullIfNeeded(ctx, ref) })
 	if once.err != nil {
-		s.forgetImage(ref, once)
+		c.forgetImage(ref, once)
 	}
 	return once.err
 }
 
 // forgetImage makes the next ensureImage of ref ask the engine again: after
 // a failure, or when the image is gone (pruned during a restart's backoff).
-func (s *Supervisor) forgetImage(ref string, once *pullOnce) {
-	s.pullMu.Lock()
-	if once == nil || s.pulls[ref] == once {
-		delete(s.pulls, ref)
+func (c *engineCalls) forgetImage(ref string, once *pullOnce) {
+	c.pullMu.Lock()
+	if once == nil || c.pulls[ref] == once {
+		delete(c.pulls, ref)
 	}
-	s.pullMu.Unlock()
+	c.pullMu.Unlock()
 }
 
 type pullOnce struct {
@@ -53,9 +53,9 @@ type pullOnce struct {
 	err error
 }
 
-func (s *Supervisor) pullIfNeeded(ctx context.Context, ref string) error {
-	if !s.plan.Options.Pull {
-		_, err := s.eng.ImageInspect(ctx, ref)
+func (c *engineCalls) pullIfNeeded(ctx context.Context, ref string) error {
+	if !c.opts.Pull {
+		_, err := c.eng.ImageInspect(ctx, ref)
 		if err == nil {
 			return nil
 		}
@@ -63,15 +63,15 @@ func (s *Supervisor) pullIfNeeded(ctx context.Context, ref string) error {
 			return fmt.Errorf("inspecting image %s: %w", ref, err)
 		}
 	}
-	timeout := s.plan.Options.PullTimeout
+	timeout := c.opts.PullTimeout
 	if timeout <= 0 {
 		timeout = 5 * time.Minute
 	}
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	auth, authFrom := registryAuth(ref, s.plan.Options.RegistryAuthFiles)
-	s.log.Printf("pulling %s%s", ref, authFrom)
-	rc, err := s.eng.ImagePull(pctx, ref, image.PullOptions{RegistryAuth: auth})
+	auth, authFrom := registryAuth(ref, c.opts.RegistryAuthFiles)
+	c.log.Printf("pulling %s%s", ref, authFrom)
+	rc, err := c.eng.ImagePull(pctx, ref, image.PullOptions{RegistryAuth: auth})
 	if err == nil {
 		err = drainPull(rc)
 		rc.Close()

@@ -127,7 +127,8 @@ func inspectController(ctx context.Context, eng leftoverEngine, id string) contr
 	return controllerStopped
 }
 
-// removeLeftovers is the supervisor's sweep of the node (RemoveLeftovers).
-func (s *Supervisor) removeLeftovers(ctx context.Context) {
-	RemoveLeftovers(ctx, s.eng, s.plan.Controller.ID, s.log)
+// removeLeftovers is the supervisor's sweep of the node (RemoveLeftovers);
+// it makes the pod's containers run, so it ends at the stop deadline.
+func (c *engineCalls) removeLeftovers() {
+	RemoveLeftovers(c.untilDeadline, c.eng, c.controller, c.log)
 }

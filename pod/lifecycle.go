@@ -2,6 +2,9 @@ package pod
 
 import (
 	"fmt"
+	"io"
+	"log"
+	"sync"
 	"time"
 
 	"github.com/podinit/podinit/healthprobe"
@@ -9,46 +12,83 @@ import (
 	"github.com/containerd/errdefs"
 )
 
+// runner runs one member's life: its dependencies, its image, its
+// containers one run at a time, their end. Each member has its own.
+type runner struct {
+	*runEnv
+	m *member
+}
+
+// runEnv is what every runner shares: the supervisor's parts, made once by
+// NewSupervisor.
+type runEnv struct {
+	opts    *Options // the plan's, read only
+	log     *log.Logger
+	calls   *engineCalls
+	watch   *engineWatch
+	signals *signaller
+	stop    *stopper
+	states  *transitioner
+	crew    *crew
+	byName  map[string]*member
+	podStop <-chan struct{} // closed by the pod's stop request
+	ended   chan<- *member  // each member, once its lifecycle returned
+
+	out, errw io.Writer  // component output with -logs
+	outMu     sync.Mutex // one line at a time on out and errw
+}
+
+// stopRequested reports whether the pod's stop was requested.
+func (e *runEnv) stopRequested() bool {
+	select {
+	case <-e.podStop:
+		return true
+	default:
+		return false
+	}
+}
+
 // lifecycle runs one member from waiting for its dependencies to its end,
 // restarting it as its policy says. It is the only goroutine that touches
 // the member's containers, and it brings the member to a final state
 // exactly once, a panic included.
-func (s *Supervisor) lifecycle(m *member) {
+func (r *runner) lifecycle() {
+	m := r.m
 	defer func() {
-		if r := recover(); r != nil {
-			s.recordPanic("the lifecycle of "+m.Name, r)
-			s.abandon(m, fmt.Errorf("podinit bug: %v", r))
+		if p := recover(); p != nil {
+			r.crew.recordPanic("the lifecycle of "+m.Name, p)
+			r.abandon(fmt.Errorf("podinit bug: %v", p))
 		}
 		close(m.done)
-		s.ended <- m
+		r.ended <- m
 	}()
-	if err := s.awaitNeeds(m); err != nil {
+	if err := r.awaitNeeds(); err != nil {
 		if m.stopping() {
 			m.outcome = outcome{stopped: true}
-			s.transition(m, stateExited, "stopped before it started", func(m *member) { m.message = "stopped before it started" })
+			r.states.transition(m, stateExited, "stopped before it started", func(m *member) { m.message = "stopped before it started" })
 			return
 		}
 		m.outcome = outcome{err: err}
-		s.transition(m, stateFailed, err.Error(), func(m *member) { m.message = err.Error() })
+		r.states.transition(m, stateFailed, err.Error(), func(m *member) { m.message = err.Error() })
 		return
 	}
 	var backoff backoff
 	for {
 		ran := time.Now()
-		out := s.runOnce(m)
-		if out.stopped || m.stopping() || (out.err != nil && s.stopRequested()) {
+		out := r.runOnce()
+		if out.stopped || m.stopping() || (out.err != nil && r.stopRequested()) {
 			out.stopped = true
 			m.outcome = out
-			s.transition(m, stateExited, "stopped", nil)
+			r.states.transition(m, stateExited, "stopped", nil)
 			return
 		}
 		failed := out.err != nil || out.code != 0
 		if !m.Restart.wants(failed, m.restarts) {
 			m.outcome = out
 			if out.err != nil {
-				s.transition(m, stateFailed, out.err.Error(), func(m *member) { m.message = out.err.Error() })
+				r.states.transition(m, stateFailed, out.err.Error(), func(m *member) { m.message = out.err.Error() })
 			} else {
-				s.transition(m, stateExited, fmt.Sprintf("exit code %d", out.code), nil)
+				r.states.transition(m, stateExited, fmt.Sprintf("exit code %d", out.code), nil)
 			}
 			return
 		}
@@ -58,14 +98,14 @@ func (s *Supervisor) lifecycle(m *member) {
 			// A name conflict, an image pruned during the backoff, a full
 			// disk: the next run may well succeed.
 			msg += "; last error: " + out.err.Error()
-			s.log.Printf("%s: %v; retrying in %s (restart: %s)", m.Name, out.err, delay, m.Restart.Mode)
+			r.log.Printf("%s: %v; retrying in %s (restart: %s)", m.Name, out.err, delay, m.Restart.Mode)
 		} else {
-			s.log.Printf("%s exited with %d; restarting in %s (restart: %s)", m.Name, out.code, delay, m.Restart.Mode)
+			r.log.Printf("%s exited with %d; restarting in %s (restart: %s)", m.Name, out.code, delay, m.Restart.Mode)
 		}
-		s.transition(m, stateRestarting, msg, func(m *member) { m.message = msg })
+		r.states.transition(m, stateRestarting, msg, func(m *member) { m.message = msg })
 		if !sleep(delay, m.stopCh) {
 			m.outcome = outcome{code: out.code, stopped: true}
-			s.transition(m, stateExited, "stopped while restarting", nil)
+			r.states.transition(m, stateExited, "stopped while restarting", nil)
 			return
 		}
 		m.update(func(m *member) { m.restarts++ })
@@ -74,69 +114,73 @@ func (s *Supervisor) lifecycle(m *member) {
 
 // abandon ends a member whose lifecycle panicked: its container, if any, is
 // removed within the budget, and it is marked failed.
-func (s *Supervisor) abandon(m *member, err error) {
+func (r *runner) abandon(err error) {
+	m := r.m
 	var id string
 	m.view(func(m *member) { id = m.id })
 	if id != "" {
-		s.remove(s.life, id)
+		r.calls.remove(r.calls.life, id)
 	}
 	m.outcome = outcome{err: err}
-	s.transition(m, stateFailed, err.Error(), func(m *member) { m.message, m.id = err.Error(), "" })
+	r.states.transition(m, stateFailed, err.Error(), func(m *member) { m.message, m.id = err.Error(), "" })
 }
 
 // runOnce creates, starts and waits for one container of the member. A stop
 // request at any point removes what was made and ends the run.
-func (s *Supervisor) runOnce(m *member) outcome {
-	s.transition(m, stateCreating, "", nil)
+func (r *runner) runOnce() outcome {
+	m := r.m
+	r.states.transition(m, stateCreating, "", nil)
 	// Once the pod stops, a component not made yet is not made at all.
-	if err := s.ensureImage(s.untilStop, m.Config.Image); err != nil {
-		if s.stopRequested() {
+	if err := r.calls.ensureImage(r.calls.untilStop, m.Config.Image); err != nil {
+		if r.stopRequested() {
 			return outcome{stopped: true}
 		}
 		return outcome{err: err}
 	}
-	if s.stopRequested() {
+	if r.stopRequested() {
 		return outcome{stopped: true}
 	}
-	id, err := s.create(m)
+	id, err := r.calls.create(m)
 	if err != nil {
 		if errdefs.IsNotFound(err) {
-			s.forgetImage(m.Config.Image, nil) // gone since it was checked
+			r.calls.forgetImage(m.Config.Image, nil) // gone since it was checked
 		}
-		return s.startFailed(m, "", err)
+		return r.startFailed("", err)
 	}
 	// Recorded at once: the engine's events for it (its health) may come
 	// before the start call returns.
-	s.watch.track(id, m)
-	defer s.watch.untrack(id)
+	r.watch.track(id, m)
+	defer r.watch.untrack(id)
 	// Followed before start: with auto-remove the container may be gone
 	// before a later wait could be registered.
-	exit := s.watch.exit(m, id)
+	exit := r.watch.exit(m, id)
 	defer exit.stop()
-	s.transition(m, stateStarting, "created "+short(id), nil)
+	r.states.transition(m, stateStarting, "created "+short(id), nil)
 
-	if err := s.copyFiles(s.untilDeadline, id, m); err != nil {
-		return s.startFailed(m, id, err)
+	if err := r.copyFiles(r.calls.untilDeadline, id); err != nil {
+		return r.startFailed(id, err)
 	}
-	if s.plan.Options.Logs {
-		if err := s.streamLogs(s.untilDeadline, id, m); err != nil {
-			s.log.Printf("warning: %s: cannot stream logs: %v", m.Name, err)
+	if r.opts.Logs {
+		if err := r.streamLogs(r.calls.untilDeadline, id); err != nil {
+			r.log.Printf("warning: %s: cannot stream logs: %v", m.Name, err)
 		}
 	}
-	if s.stopRequested() {
-		s.remove(s.life, id)
+	if r.stopRequested() {
+		r.calls.remove(r.calls.life, id)
 		return outcome{stopped: true}
 	}
-	if err := s.startContainer(m, id); err != nil {
-		return s.startFailed(m, id, err)
+	if err := r.calls.startContainer(m, id); err != nil {
+		return r.startFailed(id, err)
 	}
-	s.running(id, m)
+	r.running(id)
 
 	select {
 	case code := <-exit.code:
-		return s.exited(m, code)
+		return r.exited(code)
 	case <-m.stopCh:
-		return s.stopContainer(id, m, exit)
+		out := r.exited(r.stop.stopContainer(id, m, exit))
+		out.stopped = true
+		return out
 	}
 }
 
@@ -146,18 +190,19 @@ func (s *Supervisor) runOnce(m *member) outcome {
 // then the engine is not answering, so the removal goes on in the
 // background until the budget's end (the next controller of the pod
 // removes what is left).
-func (s *Supervisor) startFailed(m *member, id string, err error) outcome {
-	if !s.stopRequested() {
+func (r *runner) startFailed(id string, err error) outcome {
+	m := r.m
+	if !r.stopRequested() {
 		if id != "" {
-			s.remove(s.life, id)
+			r.calls.remove(r.calls.life, id)
 		}
 		return outcome{err: err}
 	}
-	if s.untilDeadline.Err() != nil {
-		s.log.Printf("%s: the engine did not answer by the pod's stop deadline: %v", m.Name, err)
+	if r.calls.untilDeadline.Err() != nil {
+		r.log.Printf("%s: the engine did not answer by the pod's stop deadline: %v", m.Name, err)
 	}
 	if id != "" {
-		s.spawn("the removal of "+m.Name, func() { s.remove(s.life, id) })
+		r.crew.spawn("the removal of "+m.Name, func() { r.calls.remove(r.calls.life, id) })
 	}
 	return outcome{stopped: true}
 }
@@ -165,11 +210,12 @@ func (s *Supervisor) startFailed(m *member, id string, err error) outcome {
 // running records a started container: its state, whether the engine runs
 // a healthcheck for it, how to signal it directly, and hands it the signals
 // forwarded while it was being made.
-func (s *Supervisor) running(id string, m *member) {
+func (r *runner) running(id string) {
+	m := r.m
 	hasHealth, health := false, ""
 	pid := 0
 	stopSig := stopSignal(m.StopSignal)
-	if info, err := s.inspect(s.untilDeadline, id); err == nil {
+	if info, err := r.calls.inspect(r.calls.untilDeadline, id); err == nil {
 		if info.Config != nil {
 			hc := info.Config.Healthcheck
 			hasHealth = hc != nil && len(hc.Test) > 0 && hc.Test[0] != "NONE"
@@ -184,11 +230,11 @@ func (s *Supervisor) running(id string, m *member) {
 		}
 	}
 	var target *pidTarget
-	if s.plan.Options.SharePID && pid > 0 {
+	if r.opts.SharePID && pid > 0 {
 		target = findPid(id)
 	}
 	var pending []signalRequest
-	s.transition(m, stateRunning, "started "+short(id), func(m *member) {
+	r.states.transition(m, stateRunning, "started "+short(id), func(m *member) {
 		m.startedAt = time.Now()
 		m.hasHealth = hasHealth
 		// An event for this container may have told its health already:
@@ -207,14 +253,15 @@ func (s *Supervisor) running(id string, m *member) {
 		}
 		m.pending = nil
 	})
-	s.log.Printf("%s started (%s)", m.Name, short(id))
+	r.log.Printf("%s started (%s)", m.Name, short(id))
 	for _, p := range pending {
-		s.send(p)
+		r.signals.send(p)
 	}
 }
 
 // exited records the end of a container.
-func (s *Supervisor) exited(m *member, code int) outcome {
+func (r *runner) exited(code int) outcome {
+	m := r.m
 	m.update(func(m *member) {
 		c := code
 		m.lastExit = &c
@@ -226,9 +273,9 @@ func (s *Supervisor) exited(m *member, code int) outcome {
 		m.ready = false
 	})
 	if code == codeUnknown {
-		s.log.Printf("%s exited; the engine did not report its code in time", m.Name)
+		r.log.Printf("%s exited; the engine did not report its code in time", m.Name)
 	} else {
-		s.log.Printf("%s exited with %d", m.Name, code)
+		r.log.Printf("%s exited with %d", m.Name, code)
 	}
 	return outcome{code: code}
 }

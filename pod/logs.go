@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/docker/docker/api/types"
-	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/podinit/podinit/linesplit"
@@ -17,30 +16,31 @@ import (
 // component's name. An attach that breaks while the container still runs
 // (a proxy's idle timeout, an engine restart) is made again; what the
 // container wrote in between is not shown.
-func (s *Supervisor) streamLogs(ctx context.Context, id string, m *member) error {
-	resp, err := s.attach(ctx, id)
+func (r *runner) streamLogs(ctx context.Context, id string) error {
+	m := r.m
+	resp, err := r.calls.attach(ctx, id)
 	if err != nil {
 		return err
 	}
 	// Lines are bounded: a component that never writes a newline cannot
 	// grow the controller's memory (linesplit cuts and marks long lines).
 	prefix := m.Name + " | "
-	out := linesplit.New(s.out, prefix, &s.outMu)
-	errw := linesplit.New(s.errw, prefix, &s.outMu)
-	s.spawn("the output of "+m.Name, func() {
+	out := linesplit.New(r.out, prefix, &r.outMu)
+	errw := linesplit.New(r.errw, prefix, &r.outMu)
+	r.crew.spawn("the output of "+m.Name, func() {
 		defer out.Flush()
 		defer errw.Flush()
 		for {
-			s.copyOutput(resp, m.Config.Tty, out, errw)
-			if s.life.Err() != nil {
+			r.copyOutput(resp, m.Config.Tty, out, errw)
+			if r.calls.life.Err() != nil {
 				return
 			}
-			if alive, _, err := s.watch.aliveOrExit(s.life, id); err != nil || !alive {
+			if alive, _, err := r.watch.aliveOrExit(r.calls.life, id); err != nil || !alive {
 				return
 			}
-			s.log.Printf("warning: the output stream of %s broke; attaching again", m.Name)
-			if resp, err = s.attach(s.life, id); err != nil {
-				s.log.Printf("warning: %s: cannot stream logs: %v", m.Name, err)
+			r.log.Printf("warning: the output stream of %s broke; attaching again", m.Name)
+			if resp, err = r.calls.attach(r.calls.life, id); err != nil {
+				r.log.Printf("warning: %s: cannot stream logs: %v", m.Name, err)
 				return
 			}
 		}
@@ -48,16 +48,10 @@ func (s *Supervisor) streamLogs(ctx context.Context, id string, m *member) error
 	return nil
 }
 
-func (s *Supervisor) attach(ctx context.Context, id string) (types.HijackedResponse, error) {
-	ctx, cancel := s.withTimeout(ctx, callTimeout)
-	defer cancel()
-	return s.eng.ContainerAttach(ctx, id, container.AttachOptions{Stream: true, Stdout: true, Stderr: true})
-}
-
 // copyOutput copies one attach stream until it ends, or the supervisor's
 // life does.
-func (s *Supervisor) copyOutput(resp types.HijackedResponse, tty bool, out, errw io.Writer) {
-	defer context.AfterFunc(s.life, resp.Close)()
+func (r *runner) copyOutput(resp types.HijackedResponse, tty bool, out, errw io.Writer) {
+	defer context.AfterFunc(r.calls.life, resp.Close)()
 	defer resp.Close()
 	if tty {
 		// A tty has one stream and no multiplexing header.

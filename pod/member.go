@@ -9,7 +9,7 @@ import (
 
 // member is a planned container while the pod runs. Its lifecycle goroutine
 // is the only one that creates, starts and stops its containers, and the
-// only one that changes its state (through Supervisor.transition); everyone
+// only one that changes its state (through transitioner.transition); everyone
 // else reads it under mu and waits on changed.
 type member struct {
 	*Member // the plan's, never written to
@@ -45,6 +45,41 @@ type member struct {
 	outcome  outcome       // written by the lifecycle before done closes
 }
 
+// roster is the pod's members, made once from the plan and never changed.
+type roster struct {
+	holder  *member
+	init    []*member
+	members []*member // start order
+	byName  map[string]*member
+}
+
+func newRoster(plan *Plan) *roster {
+	r := &roster{byName: map[string]*member{}}
+	if plan.Holder != nil {
+		r.holder = newMember(plan.Holder)
+	}
+	for _, m := range plan.Init {
+		r.init = append(r.init, newMember(m))
+	}
+	for _, m := range plan.Members() {
+		r.members = append(r.members, newMember(m))
+	}
+	for _, m := range r.all() {
+		r.byName[m.Name] = m
+	}
+	return r
+}
+
+// all lists every member: holder, init components, components.
+func (r *roster) all() []*member {
+	var all []*member
+	if r.holder != nil {
+		all = append(all, r.holder)
+	}
+	all = append(all, r.init...)
+	return append(all, r.members...)
+}
+
 // outcome is how a member's lifecycle ended.
 type outcome struct {
 	code    int   // last exit code
@@ -66,7 +101,7 @@ func newMember(m *Member) *member {
 }
 
 // update changes the member under its lock and wakes every waiter. The
-// state itself changes only through Supervisor.transition.
+// state itself changes only through transitioner.transition.
 func (m *member) update(f func(m *member)) {
 	m.mu.Lock()
 	f(m)

@@ -10,8 +10,9 @@ import (
 // awaitNeeds waits until every dependency of the member meets its
 // condition. It fails at once when a required dependency can no longer meet
 // it (exited, failed, unhealthy), and after the ready timeout.
-func (s *Supervisor) awaitNeeds(m *member) error {
-	timeout := s.plan.Options.ReadyTimeout
+func (r *runner) awaitNeeds() error {
+	m := r.m
+	timeout := r.opts.ReadyTimeout
 	if timeout <= 0 {
 		timeout = defaultReadyTimeout
 	}
@@ -19,7 +20,7 @@ func (s *Supervisor) awaitNeeds(m *member) error {
 	defer timer.Stop()
 	for _, name := range slices.Sorted(maps.Keys(m.Needs)) {
 		need := m.Needs[name]
-		dep := s.byName[name]
+		dep := r.byName[name]
 		msg := fmt.Sprintf("waiting for %s to be %s", name, describe(need.Condition))
 		m.update(func(m *member) { m.message = msg })
 		for {
@@ -29,7 +30,7 @@ func (s *Supervisor) awaitNeeds(m *member) error {
 			}
 			if failed != "" {
 				if !need.Required {
-					s.log.Printf("%s: optional dependency %s %s; starting anyway", m.Name, name, failed)
+					r.log.Printf("%s: optional dependency %s %s; starting anyway", m.Name, name, failed)
 					break
 				}
 				return fmt.Errorf("dependency %s %s, so %s (depends_on %s: %s) cannot start", name, failed, m.Name, name, need.Condition)

@@ -2,7 +2,9 @@ package pod
 
 import (
 	"fmt"
+	"log"
 	"slices"
+	"sync/atomic"
 
 	"github.com/podinit/podinit/healthprobe"
 )
@@ -67,11 +69,18 @@ func (s state) status() string {
 	return s.String()
 }
 
+// transitioner makes every member's state changes, and counts those it
+// refused: each one is a bug.
+type transitioner struct {
+	log     *log.Logger
+	refused atomic.Int64
+}
+
 // transition moves m to state to, with why in the log, and applies also
 // (if any) to m under the same lock, so that readers never see the new
 // state without what goes with it. It refuses, and logs as a bug, a change
 // the table does not allow; it reports whether the change was made.
-func (s *Supervisor) transition(m *member, to state, why string, also func(m *member)) bool {
+func (s *transitioner) transition(m *member, to state, why string, also func(m *member)) bool {
 	ok := false
 	var from state
 	m.update(func(m *member) {

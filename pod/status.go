@@ -12,7 +12,7 @@ func (s *Supervisor) Status() healthprobe.Status {
 	s.mu.Lock()
 	st := healthprobe.Status{Phase: s.phase, StartedAt: s.started}
 	s.mu.Unlock()
-	for _, m := range s.all() {
+	for _, m := range s.roster.all() {
 		m.view(func(m *member) {
 			c := healthprobe.Component{
 				Name:         m.Name,

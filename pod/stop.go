@@ -1,6 +1,7 @@
 package pod
 
 import (
+	"log"
 	"time"
 
 	"syscall"
@@ -10,38 +11,49 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// stopper stops the pod: its members in order, each within its own grace
+// and the pod's budget.
+type stopper struct {
+	plan    *Plan // read only
+	log     *log.Logger
+	budget  *budget
+	roster  *roster
+	states  *transitioner
+	signals *signaller
+}
+
 // stopAll stops the init component still running, then the components wave
 // by wave (dependents first, sidecars last) and the holder; each gets
 // its stop signal and SIGKILL at its own deadline or the pod's.
-func (s *Supervisor) stopAll() {
-	for _, m := range s.all() {
+func (s *stopper) stopAll() {
+	for _, m := range s.roster.all() {
 		if !m.launched.Load() {
-			s.transition(m, stateExited, "the pod ended before it started", nil)
+			s.states.transition(m, stateExited, "the pod ended before it started", nil)
 		}
 	}
-	for _, m := range s.init {
+	for _, m := range s.roster.init {
 		s.stopAndWait([]*member{m})
 	}
 	waves := s.plan.StopWaves()
 	for i, wave := range waves {
 		var ms []*member
 		for _, pm := range wave {
-			ms = append(ms, s.byName[pm.Name])
+			ms = append(ms, s.roster.byName[pm.Name])
 		}
 		// Members keep the holder's IPC namespace alive once they joined
 		// it, so the holder goes with the last wave rather than after it.
-		if i == len(waves)-1 && s.holder != nil {
-			ms = append(ms, s.holder)
+		if i == len(waves)-1 && s.roster.holder != nil {
+			ms = append(ms, s.roster.holder)
 		}
 		s.stopAndWait(ms)
 	}
-	if len(waves) == 0 && s.holder != nil {
-		s.stopAndWait([]*member{s.holder})
+	if len(waves) == 0 && s.roster.holder != nil {
+		s.stopAndWait([]*member{s.roster.holder})
 	}
 }
 
 // stopAndWait stops a wave in parallel and waits until all of it is gone.
-func (s *Supervisor) stopAndWait(wave []*member) {
+func (s *stopper) stopAndWait(wave []*member) {
 	for _, m := range wave {
 		m.requestStop()
 	}
@@ -56,19 +68,20 @@ func (s *Supervisor) stopAndWait(wave []*member) {
 // the pod's deadline, whichever is first, then sends SIGKILL. The deadline
 // counts from the start of the stop, whatever the engine does: signals go
 // straight to the container's process when the pod shares its PID
-// namespace, and engine calls never hold the stop past its deadline.
-func (s *Supervisor) stopContainer(id string, m *member, exit *exitWatch) outcome {
+// namespace, and engine calls never hold the stop past its deadline. It
+// returns the container's exit code.
+func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 	began := time.Now()
 	killAt, byDeadline := s.budget.killAt(m.Member, began)
 	timer := time.NewTimer(killAt.Sub(began))
 	defer timer.Stop()
 	var sig syscall.Signal
 	var target *pidTarget
-	s.transition(m, stateStopping, "", func(m *member) { sig, target = m.stopSignal, m.signalPid })
+	s.states.transition(m, stateStopping, "", func(m *member) { sig, target = m.stopSignal, m.signalPid })
 	if sig == 0 {
 		sig = stopSignal(m.StopSignal)
 	}
-	s.deliver(signalRequest{m, id, target, sig}, killAt)
+	s.signals.deliver(signalRequest{m, id, target, sig}, killAt)
 	killed := false
 	var code int
 	select {
@@ -87,7 +100,7 @@ func (s *Supervisor) stopContainer(id string, m *member, exit *exitWatch) outcom
 		}
 		wait := s.budget.afterKill(time.Now())
 		if killed {
-			s.deliver(signalRequest{m, id, target, unix.SIGKILL}, time.Now().Add(wait))
+			s.signals.deliver(signalRequest{m, id, target, unix.SIGKILL}, time.Now().Add(wait))
 		}
 		after := time.NewTimer(wait)
 		defer after.Stop()
@@ -110,9 +123,7 @@ func (s *Supervisor) stopContainer(id string, m *member, exit *exitWatch) outcom
 		how = "killed (SIGKILL)"
 	}
 	s.log.Printf("%s %s in %s", m.Name, how, took.Round(time.Millisecond))
-	out := s.exited(m, code)
-	out.stopped = true
-	return out
+	return code
 }
 
 // stopSignal is the signal a container is stopped with: its stop_signal or

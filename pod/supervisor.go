@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"runtime/debug"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/podinit/podinit/healthprobe"
@@ -37,94 +35,80 @@ type Result struct {
 // Run must be called once; RequestStop and Forward may be called at any time
 // from any goroutine, also before Run and after it has returned.
 //
-// Its parts, one file each: the pod's phases (here), one member's life
-// (lifecycle.go, state.go, member.go), the engine's word on the containers
-// (engineWatch: their exits in wait.go, the event stream in events.go),
-// the stop (stop.go, budget.go), signal delivery (forward.go, signal.go),
-// and the engine calls with their deadline rule (calls.go).
+// Its parts, one type each: the pod's phases (Supervisor, here), one
+// member's life (runner: lifecycle.go, needs.go, copy.go, logs.go; its
+// state in member.go, changed only by the transitioner in state.go), the
+// engine's word on the containers (engineWatch: their exits in wait.go, the
+// event stream in events.go), the stop (stopper: stop.go, budget.go),
+// signal delivery (signaller: forward.go, signal.go), the engine calls with
+// their deadline rule (engineCalls: calls.go, image.go), and the goroutines
+// Run waits for (crew: crew.go). Data flows one way: the supervisor makes
+// the parts and hands each the ones it uses; none of them knows the
+// supervisor (crew is handed RequestStop, to stop the pod on a panic).
 type Supervisor struct {
-	eng    Engine
 	plan   *Plan // read only
 	log    *log.Logger
-	out    io.Writer // component output with -logs
-	errw   io.Writer
 	budget *budget
-
-	holder  *member
-	init    []*member
-	members []*member // start order
-	byName  map[string]*member
+	roster *roster
 
 	// Every engine call and every goroutine of the supervisor lives on one
-	// of these (see calls.go): life ends at the budget's end, or when Run
-	// returns; untilDeadline at the pod's stop deadline; untilStop at the
-	// stop request.
-	life, untilDeadline, untilStop        context.Context
+	// of three contexts (see calls.go; engineCalls holds them): life ends at
+	// the budget's end, or when Run returns; untilDeadline at the pod's stop
+	// deadline (endStartCalls); untilStop at the stop request
+	// (endBeforeStop).
 	endLife, endStartCalls, endBeforeStop context.CancelFunc
 	lifeTimer, deadlineTimer              *time.Timer
-	wg                                    sync.WaitGroup // goroutines started by spawn
 
-	watch *engineWatch
+	crew    *crew // goroutines started by spawn
+	calls   *engineCalls
+	watch   *engineWatch
+	states  *transitioner
+	signals *signaller
+	stopper *stopper
+	runEnv  *runEnv
 
-	mu       sync.Mutex
-	phase    string
-	started  time.Time
-	reason   string
-	panicked string // the first panic, if any
-	closed   bool   // Run is ending: spawn starts nothing more
+	mu      sync.Mutex
+	phase   string
+	started time.Time
+	reason  string
 
 	stopOnce sync.Once
 	stopCh   chan struct{}
 	ended    chan *member
-	refused  atomic.Int64 // transitions the table refused: bugs
-
-	forwardOnce sync.Once
-	forwards    chan forward // signals for components without a pidfd
-
-	outMu  sync.Mutex // one line at a time on out and errw
-	pullMu sync.Mutex
-	pulls  map[string]*pullOnce
 }
 
 // NewSupervisor prepares a supervisor; logger gets podinit's own messages,
 // out and errw the components' output when the plan streams logs.
 func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writer) *Supervisor {
 	s := &Supervisor{
-		eng: eng, plan: plan, log: logger, out: out, errw: errw,
+		plan: plan, log: logger,
 		budget: newBudget(plan.Options),
-		byName: map[string]*member{},
-		pulls:  map[string]*pullOnce{},
+		roster: newRoster(plan),
 		stopCh: make(chan struct{}),
 		phase:  healthprobe.PhaseStarting,
 	}
-	s.life, s.endLife = context.WithCancel(context.Background())
-	s.untilDeadline, s.endStartCalls = context.WithCancel(s.life)
-	s.untilStop, s.endBeforeStop = context.WithCancel(s.untilDeadline)
-	s.watch = newEngineWatch(s)
-	if plan.Holder != nil {
-		s.holder = newMember(plan.Holder)
+	s.ended = make(chan *member, len(s.roster.all()))
+	var life, untilDeadline, untilStop context.Context
+	life, s.endLife = context.WithCancel(context.Background())
+	untilDeadline, s.endStartCalls = context.WithCancel(life)
+	untilStop, s.endBeforeStop = context.WithCancel(untilDeadline)
+	s.crew = &crew{log: logger, stop: s.RequestStop}
+	s.calls = &engineCalls{
+		eng: eng, log: logger, opts: &plan.Options, controller: plan.Controller.ID,
+		life: life, untilDeadline: untilDeadline, untilStop: untilStop,
+		pulls: map[string]*pullOnce{},
 	}
-	for _, m := range plan.Init {
-		s.init = append(s.init, newMember(m))
+	s.watch = newEngineWatch(s.calls, s.crew.spawn)
+	s.states = &transitioner{log: logger}
+	s.signals = &signaller{calls: s.calls, log: logger, life: life, spawn: s.crew.spawn}
+	s.stopper = &stopper{plan: plan, log: logger, budget: s.budget, roster: s.roster, states: s.states, signals: s.signals}
+	s.runEnv = &runEnv{
+		opts: &plan.Options, log: logger,
+		calls: s.calls, watch: s.watch, signals: s.signals, stop: s.stopper, states: s.states, crew: s.crew,
+		byName: s.roster.byName, podStop: s.stopCh, ended: s.ended,
+		out: out, errw: errw,
 	}
-	for _, m := range plan.Members() {
-		s.members = append(s.members, newMember(m))
-	}
-	for _, m := range s.all() {
-		s.byName[m.Name] = m
-	}
-	s.ended = make(chan *member, len(s.all()))
 	return s
-}
-
-// all lists every member: holder, init components, components.
-func (s *Supervisor) all() []*member {
-	var all []*member
-	if s.holder != nil {
-		all = append(all, s.holder)
-	}
-	all = append(all, s.init...)
-	return append(all, s.members...)
 }
 
 // RequestStop starts the pod's stop; the budget counts from the first call.
@@ -142,58 +126,15 @@ func (s *Supervisor) RequestStop(reason string) {
 	})
 }
 
-func (s *Supervisor) stopRequested() bool {
-	select {
-	case <-s.stopCh:
-		return true
-	default:
-		return false
-	}
-}
-
 func (s *Supervisor) setPhase(p string) {
 	s.mu.Lock()
 	s.phase = p
 	s.mu.Unlock()
 }
 
-// spawn runs f in a goroutine that Run waits for before it returns; a panic
-// in it stops the pod (ExitPanic). It starts nothing once Run is ending.
-func (s *Supervisor) spawn(name string, f func()) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return false
-	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		defer func() {
-			if r := recover(); r != nil {
-				s.recordPanic(name, r)
-			}
-		}()
-		f()
-	}()
-	return true
-}
-
 // Panicked is for a panic recovered outside the supervisor (the signal
 // relay): the pod stops, and Run's result is ExitPanic.
-func (s *Supervisor) Panicked(where string, r any) { s.recordPanic(where, r) }
-
-// recordPanic notes a panic of podinit's own code and stops the pod: the
-// other goroutines still stop it in order, within its budget.
-func (s *Supervisor) recordPanic(where string, r any) {
-	msg := fmt.Sprintf("podinit bug: panic in %s: %v", where, r)
-	s.log.Printf("%s\n%s", msg, debug.Stack())
-	s.mu.Lock()
-	if s.panicked == "" {
-		s.panicked = msg
-	}
-	s.mu.Unlock()
-	s.RequestStop(msg)
-}
+func (s *Supervisor) Panicked(where string, r any) { s.crew.recordPanic(where, r) }
 
 // Run starts the pod, supervises it until it ends or a stop is requested,
 // stops it in order and returns its result. Every container it created is
@@ -212,20 +153,18 @@ func (s *Supervisor) Run(ctx context.Context) Result {
 	res := s.runPhases()
 	s.setPhase(healthprobe.PhaseStopping)
 	s.RequestStop(res.Reason)
-	s.stopAll()
+	s.stopper.stopAll()
 
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
+	s.crew.close()
 	s.endLife()
-	s.wg.Wait()
+	panicked := s.crew.wait()
 	s.mu.Lock()
 	s.lifeTimer.Stop()
 	s.deadlineTimer.Stop()
-	if s.panicked != "" {
-		res = Result{Code: ExitPanic, Reason: s.panicked}
-	}
 	s.mu.Unlock()
+	if panicked != "" {
+		res = Result{Code: ExitPanic, Reason: panicked}
+	}
 	if res.Code == 0 {
 		s.setPhase(healthprobe.PhaseStopped)
 	} else {
@@ -239,13 +178,13 @@ func (s *Supervisor) Run(ctx context.Context) Result {
 func (s *Supervisor) runPhases() (res Result) {
 	defer func() {
 		if r := recover(); r != nil {
-			s.recordPanic("the supervisor", r)
+			s.crew.recordPanic("the supervisor", r)
 			res = Result{Code: ExitPanic}
 		}
 	}()
 	subscribed := make(chan struct{})
-	s.spawn("the event stream", func() { s.watch.events(subscribed) })
-	s.removeLeftovers(s.untilDeadline)
+	s.crew.spawn("the event stream", func() { s.watch.events(subscribed) })
+	s.calls.removeLeftovers()
 	wait := time.NewTimer(5 * time.Second)
 	select {
 	case <-subscribed:
@@ -265,25 +204,26 @@ func (s *Supervisor) runPhases() (res Result) {
 // start runs the holder and the init components, then launches every
 // component's lifecycle. A non-nil result means the pod ends before it ran.
 func (s *Supervisor) start() *Result {
-	if s.holder != nil {
-		s.launch(s.holder)
-		if r := s.awaitReady(s.holder); r != nil {
+	ro := s.roster
+	if ro.holder != nil {
+		s.launch(ro.holder)
+		if r := s.awaitReady(ro.holder); r != nil {
 			return r
 		}
 		var id string
-		s.holder.view(func(m *member) { id = m.id })
-		for _, m := range append(append([]*member{}, s.init...), s.members...) {
+		ro.holder.view(func(m *member) { id = m.id })
+		for _, m := range append(append([]*member{}, ro.init...), ro.members...) {
 			m.ipcFrom = id
 		}
 	}
-	for _, m := range s.init {
+	for _, m := range ro.init {
 		s.launch(m)
 		select {
 		case <-m.done:
 		case <-s.stopCh:
 			return &Result{Reason: "stop requested during init component " + m.Name}
 		}
-		if r := s.judge(m); r != nil {
+		if r := judge(m); r != nil {
 			return r
 		}
 		if m.outcome.stopped {
@@ -293,14 +233,14 @@ func (s *Supervisor) start() *Result {
 			return &Result{Code: m.outcome.code, Reason: fmt.Sprintf("init component %s exited with %d", m.Name, m.outcome.code)}
 		}
 	}
-	if s.stopRequested() {
+	if s.runEnv.stopRequested() {
 		return &Result{Reason: "stop requested"}
 	}
-	if len(s.members) == 0 {
+	if len(ro.members) == 0 {
 		// Nothing is left to run: a pod of init components is a job.
 		return &Result{Reason: "every init component completed"}
 	}
-	for _, m := range s.members {
+	for _, m := range ro.members {
 		s.launch(m)
 	}
 	return nil
@@ -317,7 +257,7 @@ func (s *Supervisor) awaitReady(m *member) *Result {
 		select {
 		case <-changed:
 		case <-m.done:
-			if r := s.judge(m); r != nil {
+			if r := judge(m); r != nil {
 				return r
 			}
 			return &Result{Code: ExitCannotRun, Reason: m.Name + " exited before it was ready"}
@@ -328,7 +268,7 @@ func (s *Supervisor) awaitReady(m *member) *Result {
 }
 
 // judge turns a member whose lifecycle failed into the pod's result.
-func (s *Supervisor) judge(m *member) *Result {
+func judge(m *member) *Result {
 	if m.outcome.err != nil {
 		return &Result{Code: ExitCannotRun, Reason: fmt.Sprintf("component %s: %v", m.Name, m.outcome.err)}
 	}
@@ -339,7 +279,7 @@ func (s *Supervisor) judge(m *member) *Result {
 // fails, a sidecar that exits, or every main component done with 0 (a job).
 func (s *Supervisor) supervise() Result {
 	mains := 0
-	for _, m := range s.members {
+	for _, m := range s.roster.members {
 		if m.Role == RoleMain {
 			mains++
 		}
@@ -352,7 +292,7 @@ func (s *Supervisor) supervise() Result {
 			s.mu.Unlock()
 			return Result{Reason: reason}
 		case m := <-s.ended:
-			if s.stopRequested() {
+			if s.runEnv.stopRequested() {
 				continue // the stop is the pod's result, whatever ended on its way
 			}
 			if m.Role == RoleInit {
@@ -361,10 +301,10 @@ func (s *Supervisor) supervise() Result {
 			if m.outcome.stopped {
 				continue // a stop is under way
 			}
-			if m == s.holder {
+			if m == s.roster.holder {
 				return Result{Code: ExitCannotRun, Reason: "the IPC holder container exited"}
 			}
-			if r := s.judge(m); r != nil {
+			if r := judge(m); r != nil {
 				return *r
 			}
 			code := m.outcome.code
@@ -397,7 +337,8 @@ func (s *Supervisor) supervise() Result {
 // launch starts a member's lifecycle; stopAll waits only for launched ones.
 func (s *Supervisor) launch(m *member) {
 	m.launched.Store(true)
-	if !s.spawn("the lifecycle of "+m.Name, func() { s.lifecycle(m) }) {
+	r := &runner{runEnv: s.runEnv, m: m}
+	if !s.crew.spawn("the lifecycle of "+m.Name, func() { r.lifecycle() }) {
 		m.launched.Store(false)
 	}
 }

@@ -28,10 +28,10 @@ type engineWatch struct {
 	diesSeen chan struct{}  // closed and renewed on every die event
 }
 
-func newEngineWatch(s *Supervisor) *engineWatch {
+func newEngineWatch(calls *engineCalls, spawn func(name string, f func()) bool) *engineWatch {
 	return &engineWatch{
-		eng: s.eng, log: s.log, ctx: s.life, controller: s.plan.Controller.ID,
-		spawn: s.spawn, inspect: s.inspect,
+		eng: calls.eng, log: calls.log, ctx: calls.life, controller: calls.controller,
+		spawn: spawn, inspect: calls.inspect,
 		byID: map[string]*member{}, dies: map[string]int{}, diesSeen: make(chan struct{}),
 	}
 }
