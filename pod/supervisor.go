@@ -121,8 +121,11 @@ func (s *Supervisor) RequestStop(reason string) {
 		s.lifeTimer = time.AfterFunc(s.budget.end().Sub(now), s.endLife)
 		s.deadlineTimer = time.AfterFunc(s.budget.deadline().Sub(now), s.endStartCalls)
 		s.mu.Unlock()
-		s.endBeforeStop()
+		// stopCh closes before the calls that end at the stop request are
+		// cancelled, so that a member whose image check or pull ends with
+		// that cancellation sees a stop, not a failure.
 		close(s.stopCh)
+		s.endBeforeStop()
 	})
 }
 
