@@ -139,7 +139,7 @@ func runController(args []string) int {
 		logger.Printf("warning: %s", w)
 	}
 
-	sup := pod.NewSupervisor(eng, plan, logger, os.Stdout, os.Stderr)
+	sup := pod.NewSupervisor(engineHook(eng), plan, logger, os.Stdout, os.Stderr)
 	srv := &healthprobe.Server{Path: f.socket, Status: sup.Status, StartPeriod: f.startPeriod}
 	if err := srv.Listen(); err != nil {
 		logger.Print(err)

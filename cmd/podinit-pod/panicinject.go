@@ -2,12 +2,23 @@
 
 package main
 
-import "os"
+import (
+	"context"
+	"os"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/docker/docker/api/types/container"
+
+	"github.com/podinit/podinit/pod"
+)
 
 // Built only with -tags podinit_panic_injection, for the tests that prove
-// on the real engine that a panic while reading a pod ends podinit with
-// exit 2 and one line: PODINIT_INJECT_PANIC names the guard to panic in
-// ("reading the pod", "validating the pod", "rendering the stack").
+// on the real engine that a panic ends podinit as the README says.
+// PODINIT_INJECT_PANIC names the guard to panic in ("reading the pod",
+// "validating the pod", "rendering the stack"): exit 2 and one line.
+// PODINIT_INJECT_START_PANIC=N panics in the Nth container start, inside a
+// component's lifecycle goroutine: the pod stops in order and exits 70.
 func init() {
 	if what := os.Getenv("PODINIT_INJECT_PANIC"); what != "" {
 		panicHook = func(w string) {
@@ -16,4 +27,20 @@ func init() {
 			}
 		}
 	}
+	if n, err := strconv.Atoi(os.Getenv("PODINIT_INJECT_START_PANIC")); err == nil {
+		engineHook = func(e pod.Engine) pod.Engine { return &panickingStart{Engine: e, nth: int64(n)} }
+	}
+}
+
+type panickingStart struct {
+	pod.Engine
+	nth    int64
+	starts atomic.Int64
+}
+
+func (p *panickingStart) ContainerStart(ctx context.Context, id string, opts container.StartOptions) error {
+	if p.starts.Add(1) == p.nth {
+		panic("injected for a test: start number " + strconv.FormatInt(p.nth, 10))
+	}
+	return p.Engine.ContainerStart(ctx, id, opts)
 }

@@ -22,6 +22,10 @@ const debugEnv = "PODINIT_DEBUG"
 // panicHook runs first inside every guard; tests set it to inject a panic.
 var panicHook func(what string)
 
+// engineHook wraps the engine the supervisor uses; a test build wraps it to
+// inject a panic into one of the supervisor's goroutines.
+var engineHook = func(e pod.Engine) pod.Engine { return e }
+
 // guard runs f and returns its code. A panic in f gives pod.ExitInvalid and
 // one line through report, naming what was being done; the stack goes to a
 // file in the temporary directory when one can be written, and to stderr

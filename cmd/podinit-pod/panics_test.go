@@ -153,3 +153,23 @@ func TestInjectedPanicInTheController(t *testing.T) {
 	}
 	require.Empty(t, p.components(), "nothing was created")
 }
+
+// TestInjectedPanicInASupervisorGoroutine: a controller on the real engine
+// whose second container start (app's, after its sidecar's) panics inside
+// app's lifecycle goroutine stops the pod in order, sidecar included, and
+// exits 70, leaving nothing.
+func TestInjectedPanicInASupervisorGoroutine(t *testing.T) {
+	testenv.RequireRoot(t)
+	bin := injectingBinary(t)
+	p := runPod(t, map[string]string{
+		"pod.component.side": "image: " + bbox + "\nx-podinit: {role: sidecar}\ncommand: sleep 3600",
+		"pod.component.app":  "image: " + bbox + "\ncommand: sleep 3600",
+	}, []string{"-v", bin + ":/podinit-pod:ro", "-e", "PODINIT_INJECT_START_PANIC=2"}, "-ipc=false")
+	require.Equal(t, pod.ExitPanic, p.exitCode(30*time.Second))
+	logs := p.logs()
+	require.Contains(t, logs, "panic in the lifecycle of app")
+	require.Contains(t, logs, "injected for a test: start number 2")
+	require.Contains(t, logs, "side: running -> stopping", "the sidecar that ran was stopped in order")
+	require.Contains(t, logs, "exit 70")
+	p.noneLeft()
+}
