@@ -128,6 +128,26 @@ systemd_stop() {
   done
 }
 
+# clear_stale_pidfiles EXEC removes the dockerd and containerd pidfiles of
+# an engine that was killed (a run stopped by its time limit, a killed
+# sandbox): dockerd trusts them, and a pid they name may belong to another
+# process by now, so that dockerd waits for a "containerd" that is not one
+# ("timeout waiting for containerd to start") or refuses to start. A pidfile
+# is kept only while its process is that engine's, its command line naming
+# EXEC.
+clear_stale_pidfiles() {
+  local exec_root=$1 f pid
+  for f in "$exec_root/dockerd.pid" "$exec_root/containerd/containerd.pid"; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f" 2>/dev/null || true)
+    if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$exec_root"; then
+      continue
+    fi
+    log "removing the stale pidfile $f (pid ${pid:-none} is not this engine's)"
+    rm -f "$f"
+  done
+}
+
 # start_engine ENGINE SOCKET DATA EXEC LOG starts dockerd in the background
 # and waits (up to 60 s) until it answers on SOCKET.
 start_engine() {
@@ -144,6 +164,7 @@ start_engine() {
   esac
   command -v docker >/dev/null || apt_install docker.io
   mkdir -p "$data" "$exec_root" "$(dirname "$sock")" "$(dirname "$logf")"
+  clear_stale_pidfiles "$exec_root"
   local args=(-H "unix://$sock" --data-root "$data" --exec-root "$exec_root"
     --pidfile "$exec_root/dockerd.pid" --iptables=false --ip-masq=false)
   # A system containerd (a containerd.service) would otherwise be shared by
