@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"syscall"
 
 	"github.com/podinit/podinit/cmd/podinit/early"
-	"github.com/podinit/podinit/init/reap"
 	"github.com/podinit/podinit/init/signals"
 )
 
@@ -44,11 +42,8 @@ func runPodController(args []string) int {
 		fmt.Fprintf(os.Stderr, "podinit: %v\n", err)
 		return 3
 	}
-	registerSubreaper()
-	reaper := reap.New()
-	ctx, stopReaping := context.WithCancel(context.Background())
+	reaper, stopReaping := startReaping()
 	defer stopReaping()
-	go reaper.Run(ctx)
 
 	readR, readW, err := os.Pipe()
 	if err != nil {

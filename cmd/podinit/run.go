@@ -57,12 +57,8 @@ func runInit(args []string) int {
 		return 2
 	}
 
-	registerSubreaper()
-
-	reaper := reap.New()
-	ctx, stopReaping := context.WithCancel(context.Background())
+	reaper, stopReaping := startReaping()
 	defer stopReaping()
-	go reaper.Run(ctx)
 
 	pid, exited, err := spawn(reaper, opts.argv)
 	if err != nil {
@@ -110,15 +106,19 @@ func parseRun(args []string) (runOptions, error) {
 	return opts, nil
 }
 
-// registerSubreaper makes podinit the reaper of its subtree when it is not
-// PID 1; without it orphans would go to the real init instead.
-func registerSubreaper() {
-	if os.Getpid() == 1 {
-		return
+// startReaping makes podinit the reaper of its subtree (PID 1 already is;
+// otherwise a child subreaper, said on stderr when it cannot be) and starts
+// the one waiter, until the returned function stops it.
+func startReaping() (*reap.Reaper, context.CancelFunc) {
+	if os.Getpid() != 1 {
+		if err := reap.SetSubreaper(); err != nil {
+			fmt.Fprintf(os.Stderr, "podinit: not PID 1 and cannot become child subreaper (%v): orphans will not be reaped by podinit\n", err)
+		}
 	}
-	if err := reap.SetSubreaper(); err != nil {
-		fmt.Fprintf(os.Stderr, "podinit run: not PID 1 and cannot become child subreaper (%v): orphans of the command will not be reaped by podinit\n", err)
-	}
+	reaper := reap.New()
+	ctx, stop := context.WithCancel(context.Background())
+	go reaper.Run(ctx)
+	return reaper, stop
 }
 
 // spawn starts the command in its own process group (so that a terminal's
