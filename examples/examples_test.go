@@ -54,7 +54,40 @@ func TestMain(m *testing.M) {
 	if !set {
 		flag.Set("test.parallel", "4")
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if keeper != "" {
+		testenv.Docker("service", "rm", keeper)
+	}
+	os.Exit(code)
+}
+
+// keeper is a service that holds a port on the swarm's ingress network for
+// as long as the tests run. Only the sidecar example publishes a port, so
+// without it each run would make the node's first ingress endpoint and then
+// remove its last one while other stacks come and go: the join/leave race in
+// libnetwork (moby/libnetwork#1765) that once left ingress failing every
+// join with "error creating vxlan interface: file exists" on 28.5 in CI.
+var keeper string
+
+// keepIngress starts the keeper and waits until its task runs.
+func keepIngress() error {
+	name := fmt.Sprintf("podinit-examples-ingress-%d", os.Getpid())
+	out, err := testenv.Docker("service", "create", "--detach", "--name", name,
+		"--publish", "published=28099,target=80", "--no-resolve-image", bbox, "sleep", "86400")
+	if err != nil {
+		return fmt.Errorf("docker service create %s: %v: %s", name, err, out)
+	}
+	keeper = name
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		state, _ := testenv.Docker("service", "ps", "--no-trunc", "--format", "{{.CurrentState}} {{.Error}}", name)
+		if strings.HasPrefix(state, "Running") {
+			return nil
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	state, _ := testenv.Docker("service", "ps", "--no-trunc", name)
+	return fmt.Errorf("the ingress keeper %s did not run within 60 s:\n%s", name, state)
 }
 
 // requireSwarm makes sure the engine is a swarm manager with the images the
@@ -70,10 +103,12 @@ func requireSwarm(t *testing.T) {
 	}
 	buildOnce.Do(func() {
 		cmd := exec.Command(filepath.Join(testenv.RepoRoot(), "scripts", "examples.sh"))
-		buildOut, buildErr = cmd.CombinedOutput()
+		if buildOut, buildErr = cmd.CombinedOutput(); buildErr == nil {
+			buildErr = keepIngress()
+		}
 	})
 	if buildErr != nil {
-		t.Fatalf("scripts/examples.sh: %v\n%s", buildErr, buildOut)
+		t.Fatalf("setting up the examples (scripts/examples.sh, then the ingress keeper): %v\n%s", buildErr, buildOut)
 	}
 }
 

@@ -185,7 +185,25 @@ start_engine() {
     DOCKER_HOST=unix://$sock timeout 60 docker swarm init --advertise-addr 127.0.0.1 >/dev/null
     log "swarm initialised"
   fi
+  [ "${SWARM:-0}" = 1 ] && wait_ingress "$sock"
   DOCKER_HOST=unix://$sock docker version
+}
+
+# wait_ingress SOCK waits until the node's ingress sandbox is in place. A
+# fresh swarm sets it up in the background after `swarm init`; a task that
+# publishes a port meanwhile can race it inside libnetwork and leave the
+# ingress network failing every later join with "subnet sandbox join failed
+# for 10.0.0.0/24: error creating vxlan interface: file exists" until dockerd
+# restarts (seen once in CI on 28.5, moby/libnetwork#1765 is that family).
+wait_ingress() {
+  local got=
+  for _ in $(seq 1 120); do
+    got=$(DOCKER_HOST=unix://$1 docker network inspect ingress \
+      --format '{{range $k, $v := .Containers}}{{$k}} {{end}}' 2>/dev/null || true)
+    case " $got " in *" ingress-sbox "*) return 0 ;; esac
+    sleep 0.5
+  done
+  die "the swarm's ingress sandbox did not appear within 60 s (ingress network holds: '$got')"
 }
 
 # roots ENGINE prints the engine's data root and exec root.
