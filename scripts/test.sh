@@ -92,7 +92,11 @@ on() {
 
 suite() {
   on "$1" || return 1
-  go test -race -count=1 -timeout "$SUITE_TIMEOUT" -skip '^TestEngineStall' ./...
+  # The tests that restart a private dockerd start the same engine as the
+  # one under test (cmd/podinit-pod/dockerd_restart_test.go).
+  local root=
+  if [ "$1" = 28 ]; then root=${ENGINE_CACHE:-/var/cache/podinit}/engine28/root; fi
+  PODINIT_TEST_DOCKERD_ROOT=$root go test -race -count=1 -timeout "$SUITE_TIMEOUT" -skip '^TestEngineStall' ./...
 }
 
 # These pause dockerd: they run alone, so that no other test sees the

@@ -63,6 +63,7 @@ ip link set lo up`
 	out, err := e.nsenter("sh", "-c", setup, "setup", dir).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	e.start()
+	e.checkVersion()
 	save := exec.Command("sh", "-c", "docker save "+podImage+" "+bbox+" | DOCKER_HOST="+e.host()+" docker load -q")
 	out, err = save.CombinedOutput()
 	require.NoError(t, err, "%s", out)
@@ -121,20 +122,74 @@ func (e *privateEngine) mustDocker(args ...string) string {
 	return out
 }
 
+// dockerdRoot is PODINIT_TEST_DOCKERD_ROOT: a root file system tree (as
+// scripts/engine.sh unpacks Docker 28.5 into) whose usr/bin and usr/sbin
+// come first on the private dockerd's PATH, so that dockerd, containerd and
+// the shim are that engine's. Unset, they are the machine's.
+var dockerdRoot = os.Getenv("PODINIT_TEST_DOCKERD_ROOT")
+
 func (e *privateEngine) start() {
 	e.t.Helper()
-	args := []string{"dockerd", "--data-root", filepath.Join(e.dir, "data"), "--exec-root", filepath.Join(e.dir, "exec"),
+	// --debug: the engine's own SIGKILLs are logged at debug level only.
+	args := []string{"dockerd", "--debug", "--data-root", filepath.Join(e.dir, "data"), "--exec-root", filepath.Join(e.dir, "exec"),
 		"--pidfile", filepath.Join(e.dir, "dockerd.pid"), "-H", e.host(), "--iptables=false", "--ip-masq=false"}
 	if e.liveRestore {
 		args = append(args, "--live-restore")
 	}
-	log, err := os.OpenFile(filepath.Join(e.dir, "dockerd.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	log, err := os.OpenFile(e.logFile(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	require.NoError(e.t, err)
 	defer log.Close()
 	e.dockerd = e.nsenter(args...)
+	if dockerdRoot != "" {
+		path := filepath.Join(dockerdRoot, "usr/bin") + ":" + filepath.Join(dockerdRoot, "usr/sbin") + ":" + os.Getenv("PATH")
+		e.dockerd.Env = append(os.Environ(), "PATH="+path)
+	}
 	e.dockerd.Stdout, e.dockerd.Stderr = log, log
 	require.NoError(e.t, e.dockerd.Start())
 	testenv.WaitFor(e.t, 60*time.Second, func() bool { _, err := e.docker("info"); return err == nil }, "the private dockerd to answer")
+}
+
+func (e *privateEngine) logFile() string { return filepath.Join(e.dir, "dockerd.log") }
+
+// version is the private engine's, as major, minor, patch.
+func (e *privateEngine) version() [3]int {
+	e.t.Helper()
+	return parseVersion(e.t, e.mustDocker("version", "-f", "{{.Server.Version}}"))
+}
+
+// checkVersion makes sure that the private engine is the one under test:
+// the suite on Docker 28.5 must restart a 28.5 dockerd, not the machine's.
+func (e *privateEngine) checkVersion() {
+	e.t.Helper()
+	ours, theirs := e.version(), parseVersion(e.t, testenv.MustDocker(e.t, "version", "-f", "{{.Server.Version}}"))
+	if ours[0] != theirs[0] {
+		testenv.Unavailable(e.t, "the private dockerd is %d.%d but the engine under test is %d.%d: set PODINIT_TEST_DOCKERD_ROOT to that engine's root (scripts/test.sh does)",
+			ours[0], ours[1], theirs[0], theirs[1])
+	}
+}
+
+func parseVersion(t *testing.T, v string) [3]int {
+	t.Helper()
+	core, _, _ := strings.Cut(v, "+")
+	core, _, _ = strings.Cut(core, "-")
+	parts := strings.Split(core, ".")
+	require.Len(t, parts, 3, "engine version %q", v)
+	var out [3]int
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		require.NoError(t, err, "engine version %q", v)
+		out[i] = n
+	}
+	return out
+}
+
+// keepsAutoRemoveOnRestore reports whether the engine leaves running
+// auto-remove containers alone when it restarts with live-restore. Before
+// 24.0.8 its restore kills and removes every auto-remove container, running
+// or not (moby/moby#46308; fixed by moby/moby#46857 in 24.0.8 and 25.0).
+func (e *privateEngine) keepsAutoRemoveOnRestore() bool {
+	v := e.version()
+	return v[0] > 24 || v[0] == 24 && (v[1] > 0 || v[2] >= 8)
 }
 
 // stop stops the private dockerd as a service manager would (SIGTERM) and
@@ -168,7 +223,7 @@ func (e *privateEngine) cleanup() {
 		e.holder.Wait()
 	}
 	if e.t.Failed() {
-		b, _ := os.ReadFile(filepath.Join(e.dir, "dockerd.log"))
+		b, _ := os.ReadFile(e.logFile())
 		e.t.Logf("private dockerd log (tail):\n%s", tail(string(b), 30))
 	}
 	if mountedUnder(e.dir) {
@@ -252,37 +307,88 @@ func TestEngineRestartWithoutLiveRestoreStopsThePodCleanly(t *testing.T) {
 	e.noneLeft("rs-off")
 }
 
-// With live-restore the engine's containers may outlive it: the pod then
-// goes on, its waits and event stream made again. When the engine comes
-// back without them (this test's nested engine ends them: its containerd
-// does not survive), the pod ends with their exit code and says which, as
-// for any exit. Either way the controller follows the engine's word, not
-// the broken connection.
+// With live-restore the engine's containers outlive it, and so does the
+// pod: the same component process goes on, the controller's wait and event
+// stream are made again, and the pod then stops as any pod, within its
+// budget, leaving nothing. An engine before 24.0.8 kills and removes
+// auto-remove containers as it restores them (moby/moby#46308), and every
+// component is one: there the pod ends with its component's 137, and the
+// engine's own log shows that the SIGKILL was its.
 func TestEngineRestartWithLiveRestoreFollowsTheEngine(t *testing.T) {
 	t.Parallel()
 	e := startPrivateEngine(t, true)
 	e.runPod("rs-on", restartPod, "-stop-budget", "5s", "-ipc=false")
 	e.running("rs-on", "rs-on.app")
 	appID := e.mustDocker("inspect", "-f", "{{.Id}}", "rs-on.app")
+	app := processOf(t, e.mustDocker("inspect", "-f", "{{.State.Pid}}", "rs-on.app"))
+	ctrl := processOf(t, e.mustDocker("inspect", "-f", "{{.State.Pid}}", "rs-on"))
 	e.stop()
+	require.True(t, app.alive() && ctrl.alive(), "with live-restore the pod outlives its engine")
 	time.Sleep(3 * time.Second) // the engine is gone
 	e.start()
-	time.Sleep(5 * time.Second)
+	if !e.keepsAutoRemoveOnRestore() {
+		code := e.exitCode("rs-on", 30*time.Second)
+		require.Equal(t, 137, code)
+		logs := e.mustDocker("logs", "rs-on")
+		require.Contains(t, logs, "the wait for app", "the controller saw its wait break")
+		require.Contains(t, logs, "ended: main component app exited with 137; exit 137")
+		b, err := os.ReadFile(e.logFile())
+		require.NoError(t, err)
+		require.Contains(t, string(b), "Sending kill signal 9 to container "+appID, "the engine's restore killed app")
+		e.noneLeft("rs-on")
+		return
+	}
+	// Past the longest delay before the controller asks again (5s), so
+	// that the stop below is served by the wait and event stream made anew.
+	time.Sleep(6 * time.Second)
+	require.True(t, app.alive(), "app's process %d survives the engine's restart", app.pid)
+	require.Equal(t, appID, e.mustDocker("inspect", "-f", "{{if .State.Running}}{{.Id}}{{end}}", "rs-on.app"))
+	require.Equal(t, strconv.Itoa(app.pid), e.mustDocker("inspect", "-f", "{{.State.Pid}}", "rs-on.app"))
+	require.True(t, ctrl.alive(), "the controller's process %d survives the engine's restart", ctrl.pid)
 	logs := e.mustDocker("logs", "rs-on")
 	require.Contains(t, logs, "the wait for app", "the controller saw its wait break")
-	require.NotContains(t, logs, "exited with 255")
-	if id, err := e.docker("inspect", "-f", "{{if .State.Running}}{{.Id}}{{end}}", "rs-on.app"); err == nil && id == appID {
-		t.Log("the engine kept app: the pod goes on")
-		require.Equal(t, "true", e.mustDocker("inspect", "-f", "{{.State.Running}}", "rs-on"))
-		e.mustDocker("stop", "-t", "5", "rs-on")
-		require.Equal(t, 0, e.exitCode("rs-on", 10*time.Second))
-	} else {
-		t.Log("the engine came back without app: the pod ends with its code")
-		code := e.exitCode("rs-on", 30*time.Second)
-		require.Contains(t, e.mustDocker("logs", "rs-on"), fmt.Sprintf("ended: main component app exited with %d; exit %d", code, code))
-		require.NotEqual(t, 0, code)
-	}
+	require.NotContains(t, logs, "exited with")
+	began := time.Now()
+	e.mustDocker("stop", "-t", "5", "rs-on")
+	took := time.Since(began)
+	require.Equal(t, 0, e.exitCode("rs-on", 10*time.Second))
+	require.Less(t, took, 5*time.Second, "the stop takes less than the pod's budget")
+	require.Contains(t, e.mustDocker("logs", "rs-on"), "ended: received SIGTERM; exit 0")
 	e.noneLeft("rs-on")
+}
+
+// process is a host process, known by its pid and start time, so that a
+// recycled pid is not taken for the same process.
+type process struct {
+	pid   int
+	start string
+}
+
+func processOf(t *testing.T, pid string) process {
+	t.Helper()
+	n, err := strconv.Atoi(pid)
+	require.NoError(t, err, "pid %q", pid)
+	p := process{pid: n, start: startTime(n)}
+	require.NotEmpty(t, p.start, "process %d", n)
+	return p
+}
+
+func (p process) alive() bool { return startTime(p.pid) == p.start }
+
+// startTime is field 22 of /proc/<pid>/stat, "" when there is no such
+// process (or it is a zombie's).
+func startTime(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// The command name, field 2, is in parentheses and may hold spaces.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 20 || f[0] == "Z" {
+		return ""
+	}
+	return f[19]
 }
 
 // The component dies while the engine is gone: once the engine is back, the
