@@ -379,6 +379,30 @@ func TestEngineVanishesAndReturns(t *testing.T) {
 			require.Zero(t, h.eng.left())
 		})
 	})
+	t.Run("containers survive, with logs", func(t *testing.T) {
+		cell(t, func(t *testing.T) {
+			opts := testBudget
+			opts.Logs = true
+			h := newHarness(t, defaultPod(t), opts)
+			h.start()
+			h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+			attaches := func() int {
+				h.eng.mu.Lock()
+				defer h.eng.mu.Unlock()
+				return h.eng.calls["ContainerAttach"]
+			}
+			before := attaches()
+			h.eng.vanish(true, false)
+			h.pass(10 * time.Second)
+			h.eng.vanish(false, false)
+			h.pass(10 * time.Second)
+			// Each component's output is attached again once the engine
+			// is back, however long it was away.
+			require.Equal(t, before+2, attaches(), "app and side attached again: %s", h.logs.String())
+			require.Equal(t, 0, h.stop().Code)
+			require.Zero(t, h.eng.left())
+		})
+	})
 	t.Run("containers gone", func(t *testing.T) {
 		cell(t, func(t *testing.T) {
 			h := newHarness(t, defaultPod(t), testBudget)

@@ -3,6 +3,7 @@ package pod
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/pkg/stdcopy"
@@ -15,7 +16,7 @@ import (
 // copies its output to the controller's, each line prefixed with the
 // component's name. An attach that breaks while the container still runs
 // (a proxy's idle timeout, an engine restart) is made again; what the
-// container wrote in between is not shown.
+// container wrote in between is not shown (see reattach).
 func (r *runner) streamLogs(ctx context.Context, id string) error {
 	m := r.m
 	resp, err := r.calls.attach(ctx, id)
@@ -32,20 +33,50 @@ func (r *runner) streamLogs(ctx context.Context, id string) error {
 		defer errw.Flush()
 		for {
 			r.copyOutput(resp, m.Config.Tty, out, errw)
-			if r.calls.life.Err() != nil {
-				return
-			}
-			if alive, _, err := r.watch.aliveOrExit(r.calls.life, id); err != nil || !alive {
-				return
-			}
-			r.log.Printf("warning: the output stream of %s broke; attaching again", m.Name)
-			if resp, err = r.calls.attach(r.calls.life, id); err != nil {
-				r.log.Printf("warning: %s: cannot stream logs: %v", m.Name, err)
+			var ok bool
+			if resp, ok = r.reattach(id); !ok {
 				return
 			}
 		}
 	})
 	return nil
+}
+
+// reattach attaches again to a container whose output stream ended, for as
+// long as the engine says it runs. While the engine does not answer (it
+// may be restarting) it asks again, each time a little later, as a broken
+// wait does: giving up then would leave the rest of the output unshown.
+// What the container writes until the new attach is in place goes to the
+// engine's own log of it only.
+func (r *runner) reattach(id string) (types.HijackedResponse, bool) {
+	life := r.calls.life
+	for delay, warned := rewaitFirst, false; ; delay = min(2*delay, rewaitMax) {
+		if life.Err() != nil {
+			return types.HijackedResponse{}, false
+		}
+		alive, _, err := r.watch.aliveOrExit(life, id)
+		if err == nil && !alive {
+			return types.HijackedResponse{}, false
+		}
+		if !warned {
+			r.log.Printf("warning: the output stream of %s broke; attaching again", r.m.Name)
+			warned = true
+		}
+		if err == nil {
+			var resp types.HijackedResponse
+			if resp, err = r.calls.attach(life, id); err == nil {
+				return resp, true
+			}
+		}
+		r.log.Printf("warning: attaching to %s again: %v; trying again in %s", r.m.Name, err, delay)
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-life.Done():
+			t.Stop()
+			return types.HijackedResponse{}, false
+		}
+	}
 }
 
 // copyOutput copies one attach stream until it ends, or the supervisor's

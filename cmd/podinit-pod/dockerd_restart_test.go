@@ -416,3 +416,67 @@ func TestEngineRestartWithAComponentDeadMeanwhile(t *testing.T) {
 	}
 	e.noneLeft("rs-dead")
 }
+
+// Under -logs, what a component writes while its attach is being made again
+// is not shown in the controller's output: the engine reads it from the
+// component's pipe as soon as it is back, into the component's own log,
+// before the controller has attached again. This measures that loss for a
+// component printing a counter every 10 ms across an engine restart with
+// live-restore: one gap, at the restart, and nothing shown twice or out of
+// order; the missing lines are in the engine's log of the component.
+func TestEngineRestartWithLiveRestoreLosesOutputWhileReattaching(t *testing.T) {
+	t.Parallel()
+	e := startPrivateEngine(t, true)
+	if !e.keepsAutoRemoveOnRestore() {
+		t.Skip("this engine ends the components as it restarts (moby/moby#46308): TestEngineRestartWithLiveRestoreFollowsTheEngine covers it")
+	}
+	counter := map[string]string{"pod.component.app": "image: " + bbox +
+		"\ncommand: [\"sh\", \"-c\", \"trap 'exit 0' TERM; i=0; while true; do echo $$i; i=$$((i+1)); usleep 10000; done\"]"}
+	e.runPod("rs-logs", counter, "-stop-budget", "5s", "-ipc=false", "-logs")
+	e.running("rs-logs", "rs-logs.app")
+	time.Sleep(time.Second)
+	e.stop()
+	stopped := time.Now()
+	time.Sleep(3 * time.Second) // the engine is gone
+	e.start()
+	back := time.Now()
+	time.Sleep(8 * time.Second) // past the controller's longest delay before it attaches again
+	own := counterLines(t, e.mustDocker("logs", "rs-logs.app"), "")
+	e.mustDocker("stop", "-t", "5", "rs-logs")
+	require.Equal(t, 0, e.exitCode("rs-logs", 10*time.Second))
+	shown := counterLines(t, e.mustDocker("logs", "rs-logs"), "app | ")
+	e.noneLeft("rs-logs")
+
+	require.NotEmpty(t, shown)
+	var gaps [][2]int
+	for i := 1; i < len(shown); i++ {
+		require.Greater(t, shown[i], shown[i-1], "line %d shown after %d: twice or out of order", shown[i], shown[i-1])
+		if shown[i] != shown[i-1]+1 {
+			gaps = append(gaps, [2]int{shown[i-1] + 1, shown[i] - 1})
+		}
+	}
+	require.Len(t, gaps, 1, "one gap, at the restart: %v", gaps)
+	lost := gaps[0][1] - gaps[0][0] + 1
+	t.Logf("shown %d lines (%d..%d); lost %d (%d..%d), at most %s of output, for an engine that answered again %s after it stopped",
+		len(shown), shown[0], shown[len(shown)-1], lost, gaps[0][0], gaps[0][1],
+		time.Duration(lost)*10*time.Millisecond, back.Sub(stopped).Round(time.Millisecond))
+	require.Greater(t, shown[len(shown)-1], gaps[0][1]+100, "the output goes on after the restart")
+	require.Subset(t, own, []int{gaps[0][0], gaps[0][1]}, "the engine's own log of app has the lines the controller lost")
+}
+
+// counterLines reads the numbers of a counter's output lines that start
+// with prefix.
+func counterLines(t *testing.T, out, prefix string) []int {
+	t.Helper()
+	var n []int
+	for _, line := range strings.Split(out, "\n") {
+		rest, ok := strings.CutPrefix(line, prefix)
+		if !ok {
+			continue
+		}
+		if i, err := strconv.Atoi(strings.TrimSpace(rest)); err == nil {
+			n = append(n, i)
+		}
+	}
+	return n
+}
