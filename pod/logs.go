@@ -68,7 +68,7 @@ func (r *runner) reattach(id string) (types.HijackedResponse, bool) {
 				return resp, true
 			}
 		}
-		r.log.Printf("warning: attaching to %s again: %v; trying again in %s", r.m.Name, err, delay)
+		r.log.Printf("warning: the output stream of %s: %v; attaching again in %s", r.m.Name, err, delay)
 		t := time.NewTimer(delay)
 		select {
 		case <-t.C:

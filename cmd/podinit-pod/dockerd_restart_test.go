@@ -482,6 +482,7 @@ func TestEngineRestartWithLiveRestoreLosesOutputWhileReattaching(t *testing.T) {
 	e.noneLeft("rs-logs")
 
 	require.NotEmpty(t, shown)
+	require.Equal(t, 0, shown[0], "the output is shown from its first line")
 	var gaps [][2]int
 	for i := 1; i < len(shown); i++ {
 		require.Greater(t, shown[i], shown[i-1], "line %d shown after %d: twice or out of order", shown[i], shown[i-1])
@@ -491,7 +492,7 @@ func TestEngineRestartWithLiveRestoreLosesOutputWhileReattaching(t *testing.T) {
 	}
 	require.Len(t, gaps, 1, "one gap, at the restart: %v", gaps)
 	lost := gaps[0][1] - gaps[0][0] + 1
-	t.Logf("shown %d lines (%d..%d); lost %d (%d..%d), at most %s of output, for an engine that answered again %s after it stopped",
+	t.Logf("shown %d lines (%d..%d); lost %d (%d..%d), %s of output or more, for an engine that answered again %s after it stopped",
 		len(shown), shown[0], shown[len(shown)-1], lost, gaps[0][0], gaps[0][1],
 		time.Duration(lost)*10*time.Millisecond, back.Sub(stopped).Round(time.Millisecond))
 	require.Greater(t, shown[len(shown)-1], gaps[0][1]+100, "the output goes on after the restart")
