@@ -17,7 +17,8 @@ import (
 //
 //   - Calls that make a container run (image inspect and pull, create,
 //     pod.copy, attach, start, the inspect after start, the removal of
-//     leftovers) run on untilDeadline: they may outlive the stop request,
+//     leftovers, and of an ended container the engine does not
+//     auto-remove: Controller.RemoveOwn) run on untilDeadline: they may outlive the stop request,
 //     so that a stop during a start still ends in an orderly way, and are
 //     abandoned at the pod's stop deadline. A pull ends at the stop request
 //     itself (untilStop): it may take minutes and is never needed then.

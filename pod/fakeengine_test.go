@@ -360,7 +360,7 @@ func (f *fakeEngine) ContainerStart(ctx context.Context, id string, _ container.
 	return nil
 }
 
-func (f *fakeEngine) ContainerWait(ctx context.Context, id string, _ container.WaitCondition) (<-chan container.WaitResponse, <-chan error) {
+func (f *fakeEngine) ContainerWait(ctx context.Context, id string, cond container.WaitCondition) (<-chan container.WaitResponse, <-chan error) {
 	results := make(chan container.WaitResponse)
 	errs := make(chan error, 1)
 	if err := f.enter(ctx, "ContainerWait"); err != nil {
@@ -375,9 +375,16 @@ func (f *fakeEngine) ContainerWait(ctx context.Context, id string, _ container.W
 	f.mu.Lock()
 	broken := f.broken
 	f.mu.Unlock()
+	// Its exit, for next-exit and not-running (as the engine, not-running
+	// answers at once for a container that has exited); its removal for
+	// removed.
+	until := c.exited
+	if cond == container.WaitConditionRemoved {
+		until = c.removed
+	}
 	go func() {
 		select {
-		case <-c.removed:
+		case <-until:
 			f.mu.Lock()
 			code := c.code
 			f.mu.Unlock()

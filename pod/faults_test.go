@@ -80,6 +80,10 @@ func defaultPod(t *testing.T) Spec {
 }
 
 func newHarness(t *testing.T, spec Spec, opts Options) *harness {
+	return newHarnessOf(t, spec, opts, ctrl)
+}
+
+func newHarnessOf(t *testing.T, spec Spec, opts Options, ctrl Controller) *harness {
 	h := &harness{t: t, logs: &syncBuffer{}, done: make(chan Result, 1)}
 	h.eng = newFakeEngine()
 	plan, err := NewPlan(spec, ctrl, opts)

@@ -173,6 +173,7 @@ func (r *runner) runOnce() outcome {
 		return r.startFailed(id, err)
 	}
 	r.running(id)
+	defer r.removeOwn(id)
 
 	select {
 	case code := <-exit.code:
@@ -181,6 +182,16 @@ func (r *runner) runOnce() outcome {
 		out := r.exited(r.stop.stopContainer(id, m, exit))
 		out.stopped = true
 		return out
+	}
+}
+
+// removeOwn removes the member's ended container where the engine does not
+// (Controller.RemoveOwn): before the run ends, as a wait for an auto-remove
+// container's removal would. It is abandoned at the pod's stop deadline; a
+// container left then is for the next controller's sweep (leftovers.go).
+func (r *runner) removeOwn(id string) {
+	if !r.m.Host.AutoRemove {
+		r.calls.remove(r.calls.untilDeadline, id)
 	}
 }
 

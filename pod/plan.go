@@ -101,6 +101,10 @@ type Controller struct {
 	// mount that holds them: the engine's socket and the health socket.
 	// NewPlan fills it from EngineHost and Options.HealthSocket.
 	Private []string
+	// RemoveOwn makes podinit remove the pod's containers once they end,
+	// instead of the engine's auto-remove, which an engine that restarts
+	// with live-restore may honour by killing them (RestoreKillsAutoRemove).
+	RemoveOwn bool
 }
 
 // Member is one container of the plan: a component with the engine
@@ -339,7 +343,7 @@ func (p *Plan) finish(m *Member, holder bool) {
 	}
 	// With a holder, the holder's ID is known only once it runs; the
 	// supervisor fills IpcMode in then.
-	host.AutoRemove = true
+	host.AutoRemove = !ctrl.RemoveOwn
 	host.RestartPolicy = container.RestartPolicy{}
 	// On cgroup v1 a nested component's devices cgroup cannot allow more
 	// than the controller's: a privileged component or one given devices

@@ -50,7 +50,7 @@ type exitWatch struct {
 func (w *engineWatch) exit(m *member, id string) *exitWatch {
 	ctx, cancel := context.WithCancel(w.ctx)
 	x := &exitWatch{code: make(chan int, 1), stop: cancel}
-	results, errs := w.eng.ContainerWait(ctx, id, container.WaitConditionRemoved)
+	results, errs := w.eng.ContainerWait(ctx, id, waitFor(m, container.WaitConditionNextExit))
 	if !w.spawn("the wait for "+m.Name, func() { w.followExit(ctx, m, id, results, errs, x.code) }) {
 		cancel()
 	}
@@ -101,10 +101,23 @@ func (w *engineWatch) followExit(ctx context.Context, m *member, id string, resu
 				code <- exit
 				return
 			}
-			results, errs = w.eng.ContainerWait(ctx, id, container.WaitConditionRemoved)
+			// It ran at the inspect: an exit since then must still count.
+			results, errs = w.eng.ContainerWait(ctx, id, waitFor(m, container.WaitConditionNotRunning))
 			break
 		}
 	}
+}
+
+// waitFor is what a wait for m's container waits for: its removal when the
+// engine auto-removes it (it is gone at once after its exit, and the
+// removal's wait still tells its code), else its exit (podinit removes it
+// then): the next one for a wait made before its start, a stopped state
+// for one made while it runs.
+func waitFor(m *member, exit container.WaitCondition) container.WaitCondition {
+	if m.Host.AutoRemove {
+		return container.WaitConditionRemoved
+	}
+	return exit
 }
 
 // aliveOrExit reads from the engine whether the container still runs (or

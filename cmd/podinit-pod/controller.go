@@ -276,6 +276,10 @@ func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, logg
 		ctrl.CgroupParent = parent
 	}
 	logger.Print(why)
+	if res.info.LiveRestoreEnabled && pod.RestoreKillsAutoRemove(res.info.ServerVersion) {
+		ctrl.RemoveOwn = true
+		logger.Printf("Docker %s with live-restore kills auto-remove containers as it restarts (moby/moby#46308): podinit removes the pod's containers itself", res.info.ServerVersion)
+	}
 	ownPrivileges(&ctrl, res.info)
 	plan, err := pod.NewPlan(spec, ctrl, opts)
 	if err != nil {

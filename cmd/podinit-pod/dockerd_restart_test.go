@@ -186,7 +186,8 @@ func parseVersion(t *testing.T, v string) [3]int {
 // keepsAutoRemoveOnRestore reports whether the engine leaves running
 // auto-remove containers alone when it restarts with live-restore. Before
 // 24.0.8 its restore kills and removes every auto-remove container, running
-// or not (moby/moby#46308; fixed by moby/moby#46857 in 24.0.8 and 25.0).
+// or not (moby/moby#46308; fixed by moby/moby#46857 in 24.0.8 and 25.0):
+// there podinit makes its containers without auto-remove.
 func (e *privateEngine) keepsAutoRemoveOnRestore() bool {
 	v := e.version()
 	return v[0] > 24 || v[0] == 24 && (v[1] > 0 || v[2] >= 8)
@@ -297,6 +298,9 @@ func TestEngineRestartWithoutLiveRestoreStopsThePodCleanly(t *testing.T) {
 	e := startPrivateEngine(t, false)
 	e.runPod("rs-off", restartPod, "-stop-budget", "5s")
 	e.running("rs-off", "rs-off.app")
+	// Without live-restore no engine keeps containers across its restart:
+	// auto-remove, whatever the version.
+	require.Equal(t, "true", e.mustDocker("inspect", "-f", "{{.HostConfig.AutoRemove}}", "rs-off.app"))
 	// Without live-restore the engine stops every container as it stops:
 	// the controller gets SIGTERM like any stop, and stops its pod.
 	e.stop()
@@ -312,8 +316,8 @@ func TestEngineRestartWithoutLiveRestoreStopsThePodCleanly(t *testing.T) {
 // event stream are made again, and the pod then stops as any pod, within
 // its budget, leaving nothing. With and without the IPC holder. An engine
 // before 24.0.8 kills and removes auto-remove containers as it restores
-// them (moby/moby#46308), and every component and the holder are: there
-// the pod ends, and the engine's own log shows that the SIGKILLs were its.
+// them (moby/moby#46308): there podinit makes them without auto-remove and
+// removes them itself.
 func TestEngineRestartWithLiveRestoreFollowsTheEngine(t *testing.T) {
 	t.Parallel()
 	for _, holder := range []bool{false, true} {
@@ -333,12 +337,17 @@ func liveRestoreRestart(t *testing.T, holder bool) {
 	}
 	e.runPod(pod, restartPod, flags...)
 	e.running(pod, pod+".app")
+	autoRemove := strconv.FormatBool(e.keepsAutoRemoveOnRestore())
 	ids := map[string]string{}
 	procs := map[string]process{}
 	for _, m := range members {
 		e.running(pod + "." + m)
 		ids[m] = e.mustDocker("inspect", "-f", "{{.Id}}", pod+"."+m)
 		procs[m] = processOf(t, e.mustDocker("inspect", "-f", "{{.State.Pid}}", pod+"."+m))
+		require.Equal(t, autoRemove, e.mustDocker("inspect", "-f", "{{.HostConfig.AutoRemove}}", pod+"."+m), "%s's auto-remove", m)
+	}
+	if autoRemove == "false" {
+		require.Contains(t, e.mustDocker("logs", pod), "with live-restore kills auto-remove containers as it restarts (moby/moby#46308): podinit removes the pod's containers itself")
 	}
 	ctrl := processOf(t, e.mustDocker("inspect", "-f", "{{.State.Pid}}", pod))
 	e.stop()
@@ -348,28 +357,6 @@ func liveRestoreRestart(t *testing.T, holder bool) {
 	require.True(t, ctrl.alive(), "with live-restore the controller outlives its engine")
 	time.Sleep(3 * time.Second) // the engine is gone
 	e.start()
-	if !e.keepsAutoRemoveOnRestore() {
-		code := e.exitCode(pod, 30*time.Second)
-		require.NotEqual(t, 0, code)
-		logs := e.mustDocker("logs", pod)
-		require.Contains(t, logs, "the wait for app", "the controller saw its wait break")
-		for _, line := range strings.Split(logs, "\n") {
-			if strings.Contains(line, "ended:") {
-				t.Logf("the engine ended the pod's containers as it restarted: %s", line)
-			}
-		}
-		if !holder {
-			require.Equal(t, 137, code)
-			require.Contains(t, logs, "ended: main component app exited with 137; exit 137")
-		}
-		b, err := os.ReadFile(e.logFile())
-		require.NoError(t, err)
-		for m, id := range ids {
-			require.Contains(t, string(b), "Sending kill signal 9 to container "+id, "the engine's restore killed %s", m)
-		}
-		e.noneLeft(pod)
-		return
-	}
 	// Past the longest delay before the controller asks again (5s), so
 	// that the stop below is served by the waits and event stream made anew.
 	time.Sleep(6 * time.Second)
@@ -461,9 +448,6 @@ func TestEngineRestartWithAComponentDeadMeanwhile(t *testing.T) {
 func TestEngineRestartWithLiveRestoreLosesOutputWhileReattaching(t *testing.T) {
 	t.Parallel()
 	e := startPrivateEngine(t, true)
-	if !e.keepsAutoRemoveOnRestore() {
-		t.Skip("this engine ends the components as it restarts (moby/moby#46308): TestEngineRestartWithLiveRestoreFollowsTheEngine covers it")
-	}
 	counter := map[string]string{"pod.component.app": "image: " + bbox +
 		"\ncommand: [\"sh\", \"-c\", \"trap 'exit 0' TERM; i=0; while true; do echo $$i; i=$$((i+1)); usleep 10000; done\"]"}
 	e.runPod("rs-logs", counter, "-stop-budget", "5s", "-ipc=false", "-logs")
