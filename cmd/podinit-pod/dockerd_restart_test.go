@@ -499,3 +499,22 @@ func counterLines(t *testing.T, out, prefix string) []int {
 	}
 	return n
 }
+
+// On a live-restore engine a pod's containers come and go as on any other:
+// a component that fails is restarted under its policy, each of its ended
+// containers removed (by podinit where the engine's restore would kill
+// auto-remove containers), and the pod ends with its code, leaving nothing.
+func TestLiveRestoreEngineRestartsAndRemovesComponents(t *testing.T) {
+	t.Parallel()
+	e := startPrivateEngine(t, true)
+	e.runPod("lr-fail", map[string]string{
+		"pod.component.side": "image: " + bbox + "\ncommand: [\"sleep\", \"600\"]",
+		"pod.component.app":  "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"sleep 0.3; exit 3\"]\nrestart: on-failure:2",
+	}, "-stop-budget", "5s")
+	require.Equal(t, 3, e.exitCode("lr-fail", 60*time.Second))
+	logs := e.mustDocker("logs", "lr-fail")
+	require.Equal(t, 2, strings.Count(logs, "app exited with 3; restarting in"), "%s", logs)
+	require.Contains(t, logs, "ended: main component app exited with 3; exit 3")
+	require.Equal(t, !e.keepsAutoRemoveOnRestore(), strings.Contains(logs, "podinit removes the pod's containers itself"))
+	e.noneLeft("lr-fail")
+}
