@@ -107,10 +107,10 @@ func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 		select {
 		case code = <-exit.code:
 		case <-after.C:
-			// Its processes are dead; the engine's auto-remove (or
-			// podinit's removal in the background) finishes without this
-			// stop, which must end before Docker kills the controller.
-			s.log.Printf("warning: %s ended but the engine has not said so yet; leaving its removal to go on without the stop", m.Name)
+			// Its processes are dead; its removal (the engine's
+			// auto-remove, or podinit's own after this stop, abandoned at
+			// the deadline) must not keep the controller past its budget.
+			s.log.Printf("warning: %s ended but the engine has not said so yet; not waiting for it", m.Name)
 			code = codeUnknown
 			if killed {
 				code = 128 + int(unix.SIGKILL)
