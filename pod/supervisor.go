@@ -260,6 +260,11 @@ func (s *Supervisor) awaitReady(m *member) *Result {
 		select {
 		case <-changed:
 		case <-m.done:
+			if m.outcome.stopped {
+				// The pod's stop request ended it: the select may take
+				// this before stopCh.
+				return &Result{Reason: "stop requested during start"}
+			}
 			if r := judge(m); r != nil {
 				return r
 			}
