@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/internal/testenv"
+	"github.com/podinit/podinit/pod"
 )
 
 // A pod while its engine restarts. The engine is a private dockerd that the
@@ -151,46 +152,28 @@ func (e *privateEngine) start() {
 
 func (e *privateEngine) logFile() string { return filepath.Join(e.dir, "dockerd.log") }
 
-// version is the private engine's, as major, minor, patch.
-func (e *privateEngine) version() [3]int {
+// version is the private engine's (Docker's ServerVersion).
+func (e *privateEngine) version() string {
 	e.t.Helper()
-	return parseVersion(e.t, e.mustDocker("version", "-f", "{{.Server.Version}}"))
+	return e.mustDocker("version", "-f", "{{.Server.Version}}")
 }
 
 // checkVersion makes sure that the private engine is the one under test:
 // the suite on Docker 28.5 must restart a 28.5 dockerd, not the machine's.
 func (e *privateEngine) checkVersion() {
 	e.t.Helper()
-	ours, theirs := e.version(), parseVersion(e.t, testenv.MustDocker(e.t, "version", "-f", "{{.Server.Version}}"))
-	if ours[0] != theirs[0] {
-		testenv.Unavailable(e.t, "the private dockerd is %d.%d but the engine under test is %d.%d: set PODINIT_TEST_DOCKERD_ROOT to that engine's root (scripts/test.sh does)",
-			ours[0], ours[1], theirs[0], theirs[1])
+	ours, theirs := e.version(), testenv.MustDocker(e.t, "version", "-f", "{{.Server.Version}}")
+	major := func(v string) string { m, _, _ := strings.Cut(v, "."); return m }
+	if major(ours) != major(theirs) {
+		testenv.Unavailable(e.t, "the private dockerd is %s but the engine under test is %s: set PODINIT_TEST_DOCKERD_ROOT to that engine's root (scripts/test.sh does)", ours, theirs)
 	}
-}
-
-func parseVersion(t *testing.T, v string) [3]int {
-	t.Helper()
-	core, _, _ := strings.Cut(v, "+")
-	core, _, _ = strings.Cut(core, "-")
-	parts := strings.Split(core, ".")
-	require.Len(t, parts, 3, "engine version %q", v)
-	var out [3]int
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		require.NoError(t, err, "engine version %q", v)
-		out[i] = n
-	}
-	return out
 }
 
 // keepsAutoRemoveOnRestore reports whether the engine leaves running
-// auto-remove containers alone when it restarts with live-restore. Before
-// 24.0.8 its restore kills and removes every auto-remove container, running
-// or not (moby/moby#46308; fixed by moby/moby#46857 in 24.0.8 and 25.0):
-// there podinit makes its containers without auto-remove.
+// auto-remove containers alone when it restarts with live-restore; where it
+// does not, podinit makes its containers without auto-remove.
 func (e *privateEngine) keepsAutoRemoveOnRestore() bool {
-	v := e.version()
-	return v[0] > 24 || v[0] == 24 && (v[1] > 0 || v[2] >= 8)
+	return !pod.RestoreKillsAutoRemove(e.version())
 }
 
 // stop stops the private dockerd as a service manager would (SIGTERM) and
@@ -331,25 +314,25 @@ func TestEngineRestartWithLiveRestoreFollowsTheEngine(t *testing.T) {
 
 func liveRestoreRestart(t *testing.T, holder bool) {
 	e := startPrivateEngine(t, true)
-	pod, flags, members := "rs-on", []string{"-stop-budget", "5s", "-ipc=false"}, []string{"app"}
+	podName, flags, members := "rs-on", []string{"-stop-budget", "5s", "-ipc=false"}, []string{"app"}
 	if holder {
-		pod, flags, members = "rs-on-ipc", []string{"-stop-budget", "5s"}, []string{"app", "ipc-holder"}
+		podName, flags, members = "rs-on-ipc", []string{"-stop-budget", "5s"}, []string{"app", "ipc-holder"}
 	}
-	e.runPod(pod, restartPod, flags...)
-	e.running(pod, pod+".app")
+	e.runPod(podName, restartPod, flags...)
+	e.running(podName, podName+".app")
 	autoRemove := strconv.FormatBool(e.keepsAutoRemoveOnRestore())
 	ids := map[string]string{}
 	procs := map[string]process{}
 	for _, m := range members {
-		e.running(pod + "." + m)
-		ids[m] = e.mustDocker("inspect", "-f", "{{.Id}}", pod+"."+m)
-		procs[m] = processOf(t, e.mustDocker("inspect", "-f", "{{.State.Pid}}", pod+"."+m))
-		require.Equal(t, autoRemove, e.mustDocker("inspect", "-f", "{{.HostConfig.AutoRemove}}", pod+"."+m), "%s's auto-remove", m)
+		e.running(podName + "." + m)
+		ids[m] = e.mustDocker("inspect", "-f", "{{.Id}}", podName+"."+m)
+		procs[m] = processOf(t, e.mustDocker("inspect", "-f", "{{.State.Pid}}", podName+"."+m))
+		require.Equal(t, autoRemove, e.mustDocker("inspect", "-f", "{{.HostConfig.AutoRemove}}", podName+"."+m), "%s's auto-remove", m)
 	}
 	if autoRemove == "false" {
-		require.Contains(t, e.mustDocker("logs", pod), "with live-restore kills auto-remove containers as it restarts (moby/moby#46308): podinit removes the pod's containers itself")
+		require.Contains(t, e.mustDocker("logs", podName), "with live-restore kills auto-remove containers as it restarts (moby/moby#46308): podinit removes the pod's containers itself")
 	}
-	ctrl := processOf(t, e.mustDocker("inspect", "-f", "{{.State.Pid}}", pod))
+	ctrl := processOf(t, e.mustDocker("inspect", "-f", "{{.State.Pid}}", podName))
 	e.stop()
 	for m, p := range procs {
 		require.True(t, p.alive(), "with live-restore %s outlives its engine", m)
@@ -362,20 +345,20 @@ func liveRestoreRestart(t *testing.T, holder bool) {
 	time.Sleep(6 * time.Second)
 	for m, p := range procs {
 		require.True(t, p.alive(), "%s's process %d survives the engine's restart", m, p.pid)
-		require.Equal(t, ids[m], e.mustDocker("inspect", "-f", "{{if .State.Running}}{{.Id}}{{end}}", pod+"."+m))
-		require.Equal(t, strconv.Itoa(p.pid), e.mustDocker("inspect", "-f", "{{.State.Pid}}", pod+"."+m))
+		require.Equal(t, ids[m], e.mustDocker("inspect", "-f", "{{if .State.Running}}{{.Id}}{{end}}", podName+"."+m))
+		require.Equal(t, strconv.Itoa(p.pid), e.mustDocker("inspect", "-f", "{{.State.Pid}}", podName+"."+m))
 	}
 	require.True(t, ctrl.alive(), "the controller's process %d survives the engine's restart", ctrl.pid)
-	logs := e.mustDocker("logs", pod)
+	logs := e.mustDocker("logs", podName)
 	require.Contains(t, logs, "the wait for app", "the controller saw its wait break")
 	require.NotContains(t, logs, "exited with")
 	began := time.Now()
-	e.mustDocker("stop", "-t", "5", pod)
+	e.mustDocker("stop", "-t", "5", podName)
 	took := time.Since(began)
-	require.Equal(t, 0, e.exitCode(pod, 10*time.Second))
+	require.Equal(t, 0, e.exitCode(podName, 10*time.Second))
 	require.Less(t, took, 5*time.Second, "the stop takes less than the pod's budget")
-	require.Contains(t, e.mustDocker("logs", pod), "ended: received SIGTERM; exit 0")
-	e.noneLeft(pod)
+	require.Contains(t, e.mustDocker("logs", podName), "ended: received SIGTERM; exit 0")
+	e.noneLeft(podName)
 }
 
 // process is a host process, known by its pid and start time, so that a
