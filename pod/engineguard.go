@@ -36,8 +36,9 @@ type engineGuard struct {
 	poke     chan struct{}
 	sweeping atomic.Bool
 
-	mu sync.Mutex
-	l  engineLiveness
+	mu       sync.Mutex
+	l        engineLiveness
+	lastPing time.Time // when the last ping's outcome came
 }
 
 func newEngineGuard(lostAfter time.Duration) *engineGuard {
@@ -58,8 +59,13 @@ func (g *engineGuard) state() liveness {
 	return g.l.state
 }
 
-// away reports whether the last ping went unanswered.
-func (g *engineGuard) away() bool { return g.state() != engineAnswering }
+// awaySince reports whether a ping made after t went unanswered, and
+// none since: a stale "away" never counts, as the engine may be back.
+func (g *engineGuard) awaySince(t time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.l.state != engineAnswering && g.lastPing.After(t)
+}
 
 // run pings until the supervisor's life ends.
 func (g *engineGuard) run() {
@@ -76,12 +82,14 @@ func (g *engineGuard) run() {
 		} else if !sleep(pingEvery, g.life.Done()) {
 			return
 		}
+		began := time.Now()
 		err := g.ping()
 		if g.life.Err() != nil {
 			return
 		}
 		now := time.Now()
 		g.mu.Lock()
+		g.lastPing = began
 		since := g.l.since
 		from := g.l.observe(err == nil, now)
 		to := g.l.state

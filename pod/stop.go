@@ -133,8 +133,10 @@ const goneCheck = 50 * time.Millisecond
 
 // awaitExit waits for the engine's word on the container's exit until
 // timeout fires (ended false). With a pidfd it also watches the process:
-// once it is gone while the engine does not answer, no word can come, and
-// the stop need not sit out its budget: the wait ends, the code unknown.
+// once it is gone while pings made since the stop began go unanswered, no
+// word can come soon, and the stop need not sit out its budget: the wait
+// ends, the code unknown. (An unanswered ping from before the stop does
+// not count: the engine may be back, and its word on the way.)
 func (s *stopper) awaitExit(m *member, exit *exitWatch, target procTarget, timeout <-chan time.Time) (code int, ended bool) {
 	var poll <-chan time.Time
 	if target != nil {
@@ -149,7 +151,7 @@ func (s *stopper) awaitExit(m *member, exit *exitWatch, target procTarget, timeo
 		case <-timeout:
 			return 0, false
 		case <-poll:
-			if target.gone() && s.engine.away() {
+			if target.gone() && s.engine.awaySince(s.budget.began()) {
 				s.log.Printf("%s: its process is gone; the engine does not answer to report its exit", m.Name)
 				return codeUnknown, true
 			}
