@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -69,6 +72,37 @@ func (e *privateEngine) kill() {
 	os.Remove(filepath.Join(e.dir, "dockerd.pid"))
 }
 
+// exitOf follows a host process with strace from now on, and returns a
+// function that waits for its end and gives its exit code: the kernel's
+// word, for a controller whose engine is not there to see it (28.5 records
+// such an exit as 255 once it returns).
+func exitOf(t *testing.T, pid int) func() int {
+	t.Helper()
+	if _, err := exec.LookPath("strace"); err != nil {
+		testenv.Unavailable(t, "needs strace to read an exit code without the engine: %v", err)
+	}
+	out := filepath.Join(t.TempDir(), "strace")
+	cmd := exec.Command("strace", "-e", "trace=exit_group", "-e", "signal=none", "-o", out, "-p", strconv.Itoa(pid))
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// strace says nothing once attached: it has when the process is stopped
+	// for it (TracerPid in its status).
+	testenv.WaitFor(t, 10*time.Second, func() bool {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		return err == nil && !strings.Contains(string(b), "TracerPid:\t0\n")
+	}, "strace to attach to %d", pid)
+	return func() int {
+		t.Helper()
+		cmd.Wait()
+		b, err := os.ReadFile(out)
+		require.NoError(t, err)
+		m := regexp.MustCompile(`\+\+\+ exited with (\d+) \+\+\+`).FindSubmatch(b)
+		require.NotNil(t, m, "strace of %d saw no exit:\n%s", pid, b)
+		code, _ := strconv.Atoi(string(m[1]))
+		return code
+	}
+}
+
 // containerdAlive reports whether the private engine's containerd runs.
 func (e *privateEngine) containerdAlive() bool {
 	b, err := os.ReadFile(filepath.Join(e.dir, "exec", "containerd", "containerd.pid"))
@@ -93,6 +127,7 @@ func TestEngineLost(t *testing.T) {
 	e.runPod("nopids", lostPodLabels, "-engine-lost-after", "3s", "-stop-budget", "5s", "-pids=false")
 	e.running("fenced", "fenced.app", "fenced.side", "unfenced", "unfenced.app", "unfenced.side", "nopids", "nopids.app", "nopids.side")
 	fencedNS := pidNS(t, e.hostPid("fenced"))
+	fencedExit, nopidsExit := exitOf(t, e.hostPid("fenced")), exitOf(t, e.hostPid("nopids"))
 	unfenced := []int{e.hostPid("unfenced"), e.hostPid("unfenced.app"), e.hostPid("unfenced.side")}
 	nopidsCtrl := e.hostPid("nopids")
 	nopids := []int{e.hostPid("nopids.app"), e.hostPid("nopids.side")}
@@ -126,9 +161,11 @@ func TestEngineLost(t *testing.T) {
 	}
 	t.Logf("10s after the engine died the -engine-lost-after 0 pod and the -pids=false components run on; containerd alive: %v", e.containerdAlive())
 
+	require.Equal(t, 69, fencedExit(), "the fenced controller's exit")
+	require.Equal(t, 69, nopidsExit(), "the -pids=false controller's exit")
+
 	e.start()
-	require.Equal(t, 69, e.exitCode("fenced", 30*time.Second), "the fenced controller's exit as the returning engine reports it")
-	require.Equal(t, 69, e.exitCode("nopids", 30*time.Second))
+	t.Logf("the returning engine reports the fenced controllers' exit as %d and %d", e.exitCode("fenced", 30*time.Second), e.exitCode("nopids", 30*time.Second))
 	// What the returning engine (without live-restore) does with the pod
 	// that ran on: it stops what it had left running.
 	code := e.exitCode("unfenced", 60*time.Second)
