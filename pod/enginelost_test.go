@@ -122,3 +122,22 @@ func TestEngineLivenessTransitions(t *testing.T) {
 	never.observe(false, t0.Add(time.Hour))
 	require.Equal(t, engineUnreachable, never.state, "-engine-lost-after 0 never declares it lost")
 }
+
+// TestPausedEngineIsLost: a paused engine breaks no stream and answers
+// nothing; the pings while it answered (every idleCheck) notice it.
+func TestPausedEngineIsLost(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		h := lostPod(t, 5*time.Second, true)
+		paused := time.Now()
+		for _, m := range append(methods, "Ping") {
+			h.eng.setFault(m, faultBlock)
+		}
+		h.pass(10 * time.Second)
+		res := h.finish()
+		require.Equal(t, ExitEngineLost, res.Code, "%+v", res)
+		// Noticed by the next idle ping, lost 5s later, each ping taking
+		// its whole timeout.
+		require.LessOrEqual(t, h.sup.budget.began().Sub(paused), idleCheck+pingTimeout+5*time.Second+pingEvery+pingTimeout)
+		require.Empty(t, h.eng.running())
+	})
+}
