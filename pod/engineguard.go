@@ -41,10 +41,6 @@ type engineGuard struct {
 	lastPing time.Time // when the last ping's outcome came
 }
 
-func newEngineGuard(lostAfter time.Duration) *engineGuard {
-	return &engineGuard{poke: make(chan struct{}, 1), l: engineLiveness{lostAfter: lostAfter}}
-}
-
 // suspect asks for a ping now: a stream broke, or a call failed.
 func (g *engineGuard) suspect() {
 	select {

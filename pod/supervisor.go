@@ -103,10 +103,12 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 		life: life, untilDeadline: untilDeadline, untilStop: untilStop,
 		pulls: map[string]*pullOnce{},
 	}
-	s.guard = newEngineGuard(plan.Options.EngineLostAfter)
-	s.guard.ping, s.guard.log, s.guard.life, s.guard.spawn = s.calls.ping, logger, life, s.crew.spawn
-	s.guard.lost = func(why string) { s.requestStop(why, ExitEngineLost) }
-	s.guard.back = s.calls.removeLeftovers
+	s.guard = &engineGuard{
+		ping: s.calls.ping, log: logger, life: life, spawn: s.crew.spawn,
+		lost: func(why string) { s.requestStop(why, ExitEngineLost) },
+		back: s.calls.removeLeftovers,
+		poke: make(chan struct{}, 1), l: engineLiveness{lostAfter: plan.Options.EngineLostAfter},
+	}
 	s.watch = newEngineWatch(s.calls, s.crew.spawn)
 	s.watch.suspect = s.guard.suspect
 	s.states = &transitioner{log: logger}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -202,4 +203,40 @@ func TestEngineLost(t *testing.T) {
 	for _, pid := range append(unfenced, nopids...) {
 		require.False(t, alive(pid), "process %d outlived its pod", pid)
 	}
+}
+
+// TestEngineReturnSweepsTheNode: the private dockerd is paused (SIGSTOP:
+// it breaks no stream and answers nothing), and meanwhile a -pids=false
+// controller is SIGKILLed, its component running on. When the engine
+// answers again, the controller that kept running (-engine-lost-after 0)
+// sweeps the node: the dead pod's component is removed, though no
+// controller started since.
+func TestEngineReturnSweepsTheNode(t *testing.T) {
+	t.Parallel()
+	e := startPrivateEngine(t, false)
+	e.runPod("survivor", lostPodLabels, "-engine-lost-after", "0", "-stop-budget", "5s")
+	e.runPod("victim", restartPod, "-pids=false", "-stop-budget", "5s")
+	e.running("survivor", "survivor.app", "victim", "victim.app")
+	victim, victimApp := e.hostPid("victim"), e.hostPid("victim.app")
+
+	dockerd := e.dockerd.Process
+	require.NoError(t, dockerd.Signal(syscall.SIGSTOP))
+	t.Cleanup(func() { dockerd.Signal(syscall.SIGCONT) })
+	// The survivor's ping while its engine answered (every 5s) goes
+	// unanswered within its 1s timeout.
+	time.Sleep(7 * time.Second)
+	require.NoError(t, syscall.Kill(victim, syscall.SIGKILL))
+	time.Sleep(time.Second)
+	require.True(t, alive(victimApp), "the -pids=false component outlives its controller")
+	require.NoError(t, dockerd.Signal(syscall.SIGCONT))
+
+	testenv.WaitFor(t, 20*time.Second, func() bool {
+		out, err := e.docker("ps", "-aq", "--filter", "label=podinit.pod=victim")
+		return err == nil && out == "" && !alive(victimApp)
+	}, "the dead pod's component to be removed once the engine answers again")
+	logs := e.mustDocker("logs", "survivor")
+	require.Contains(t, logs, "warning: the engine does not answer")
+	require.Contains(t, logs, "the engine answers again after")
+	require.Regexp(t, `removing victim\.app \(pod victim\), left behind by controller [0-9a-f]{12} which no longer runs`, logs)
+	require.Equal(t, "true", e.mustDocker("inspect", "-f", "{{.State.Running}}", "survivor"), "the survivor runs on")
 }
