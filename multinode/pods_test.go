@@ -118,14 +118,15 @@ func TestDrainStopsPodsInOrderAndMovesThem(t *testing.T) {
 // TestNodeLossReschedulesPodsAndLeavesNothing: n3's engine is SIGKILLed
 // under four pod services, with and without PID sharing, each with the
 // default -engine-lost-after (60s, longer than the outage here) or 0, or
-// fenced with -engine-lost-after 2s. Swarm reschedules their pods onto n1
+// fenced with -engine-lost-after 1s. Swarm reschedules their pods onto n1
 // and n2, where they come up whole. On n3 the fenced pods stop without
 // their engine (with PID sharing every process of theirs is gone) before
 // Swarm's copies start elsewhere; the others run on until n3's engine
 // returns. Then nothing of any lost pod stays on n3.
 func TestNodeLossReschedulesPodsAndLeavesNothing(t *testing.T) {
 	requireLab(t)
-	fence := []string{"-engine-lost-after", "2s"}
+	// Below the lab's node-down time (1.4-2.5s with its 1s heartbeat).
+	fence := []string{"-engine-lost-after", "1s"}
 	deploy(t, "loss", stack(t, false,
 		pod{Name: "shared", Replicas: 3},
 		pod{Name: "private", Replicas: 3, Flags: []string{"-pids=false", "-engine-lost-after", "0"}},

@@ -55,12 +55,13 @@ func (g *engineGuard) state() liveness {
 	return g.l.state
 }
 
-// awaySince reports whether a ping made after t went unanswered, and
-// none since: a stale "away" never counts, as the engine may be back.
+// awaySince reports whether the engine is lost, or a ping made after t
+// went unanswered and none since: a stale "away" never counts, as the
+// engine may be back.
 func (g *engineGuard) awaySince(t time.Time) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.l.state != engineAnswering && g.lastPing.After(t)
+	return g.l.state == engineLost || g.l.state == engineUnreachable && g.lastPing.After(t)
 }
 
 // run pings until the supervisor's life ends.

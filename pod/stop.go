@@ -133,10 +133,11 @@ const goneCheck = 50 * time.Millisecond
 
 // awaitExit waits for the engine's word on the container's exit until
 // timeout fires (ended false). With a pidfd it also watches the process:
-// once it is gone while pings made since the stop began go unanswered, no
-// word can come soon, and the stop need not sit out its budget: the wait
-// ends, the code unknown. (An unanswered ping from before the stop does
-// not count: the engine may be back, and its word on the way.)
+// once it is gone while the engine is lost, or pings made since the stop
+// began go unanswered, no word can come soon, and the stop need not sit out
+// its budget: the wait ends, the code unknown. (An unanswered ping from
+// before the stop does not count: the engine may be back, and its word on
+// the way.)
 func (s *stopper) awaitExit(m *member, exit *exitWatch, target procTarget, timeout <-chan time.Time) (code int, ended bool) {
 	var poll <-chan time.Time
 	if target != nil {
