@@ -42,7 +42,9 @@ type Result struct {
 // member's life (runner: lifecycle.go, needs.go, copy.go, logs.go; its
 // state in member.go, changed only by the transitioner in state.go), the
 // engine's word on the containers (engineWatch: their exits in wait.go, the
-// event stream in events.go), the stop (stopper: stop.go, budget.go),
+// event stream in events.go), the engine's liveness and what a lost or
+// returning engine calls for (engineGuard: engineguard.go, its states in
+// liveness.go), the stop (stopper: stop.go, budget.go),
 // signal delivery (signaller: forward.go, signal.go), the engine calls with
 // their deadline rule (engineCalls: calls.go, image.go), and the goroutines
 // Run waits for (crew: crew.go). Data flows one way: the supervisor makes
