@@ -115,25 +115,37 @@ func TestDrainStopsPodsInOrderAndMovesThem(t *testing.T) {
 	require.Empty(t, after.of(old.id), "nothing of the drained pod left")
 }
 
-// TestNodeLossReschedulesPodsAndLeavesNothing: n3's engine is SIGKILLed.
-// Swarm reschedules its pods (one with a shared PID namespace, one without)
-// onto n1 and n2, where they come up whole; when n3's engine returns,
-// nothing of the lost pods stays on it.
+// TestNodeLossReschedulesPodsAndLeavesNothing: n3's engine is SIGKILLed
+// under four pod services, with and without PID sharing, each with the
+// default -engine-lost-after (60s, longer than the outage here) or 0, or
+// fenced with -engine-lost-after 1s. Swarm reschedules their pods onto n1
+// and n2, where they come up whole. On n3 the fenced pods stop without
+// their engine (with PID sharing every process of theirs is gone) before
+// Swarm's copies start elsewhere; the others run on until n3's engine
+// returns. Then nothing of any lost pod stays on n3.
 func TestNodeLossReschedulesPodsAndLeavesNothing(t *testing.T) {
 	requireLab(t)
+	// Below the lab's node-down time (1.4-2.5s with its 1s heartbeat).
+	fence := []string{"-engine-lost-after", "1s"}
 	deploy(t, "loss", stack(t, false,
 		pod{Name: "shared", Replicas: 3},
-		pod{Name: "private", Replicas: 3, Flags: []string{"-pids=false"}}))
+		pod{Name: "private", Replicas: 3, Flags: []string{"-pids=false", "-engine-lost-after", "0"}},
+		pod{Name: "fenced", Replicas: 3, Flags: fence},
+		pod{Name: "fencedprivate", Replicas: 3, Flags: append([]string{"-pids=false"}, fence...)}))
 	lost := map[string]box{}
-	pids := map[string]string{} // host pids of the lost pods' containers
-	for _, svc := range []string{"loss_shared", "loss_private"} {
+	ctrlPid := map[string]string{}    // service: the host pid of its controller on n3
+	compPids := map[string][]string{} // service: the host pids of its components on n3
+	before := map[string]bool{}       // every controller that ran before the loss
+	for _, svc := range []string{"loss_shared", "loss_private", "loss_fenced", "loss_fencedprivate"} {
 		s := waitWhole(t, svc, 3, 90*time.Second, nodes, components...)
 		for _, c := range s.running() {
+			before[c.id] = true
 			if c.node == 3 {
 				lost[svc] = c
-				pids[c.id], _ = node(3).docker("inspect", "-f", "{{.State.Pid}}", c.id)
+				ctrlPid[svc], _ = node(3).docker("inspect", "-f", "{{.State.Pid}}", c.id)
 				for _, m := range s.of(c.id) {
-					pids[m.id], _ = node(3).docker("inspect", "-f", "{{.State.Pid}}", m.id)
+					pid, _ := node(3).docker("inspect", "-f", "{{.State.Pid}}", m.id)
+					compPids[svc] = append(compPids[svc], pid)
 				}
 			}
 		}
@@ -145,18 +157,65 @@ func TestNodeLossReschedulesPodsAndLeavesNothing(t *testing.T) {
 	out, err := run(lab, "kill", "3")
 	require.NoError(t, err, out)
 
-	// What podinit does on the lost node: its processes, seen from the host.
-	time.Sleep(500 * time.Millisecond)
-	for id, pid := range pids {
-		t.Logf("0.5 s after the engine's SIGKILL: pid %s of %.12s alive: %v", pid, id, processAlive(pid))
+	// On n3, seen from the host: when the fenced pods are gone, and when
+	// the manager has n3 Down.
+	gone := map[string]time.Duration{}
+	var down time.Duration
+	for (len(gone) < 2 || down == 0) && time.Since(killed) < 30*time.Second {
+		if _, ok := gone["loss_fenced"]; !ok && !anyAlive(append(compPids["loss_fenced"], ctrlPid["loss_fenced"])) {
+			gone["loss_fenced"] = time.Since(killed)
+		}
+		if _, ok := gone["loss_fencedprivate"]; !ok && !processAlive(ctrlPid["loss_fencedprivate"]) {
+			gone["loss_fencedprivate"] = time.Since(killed)
+		}
+		if down == 0 {
+			if st, _ := manager.docker("node", "inspect", "-f", "{{.Status.State}}", "lab-n3"); st == "down" {
+				down = time.Since(killed)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+	require.Len(t, gone, 2, "the fenced pods on n3 still run 30s after their engine died")
+	require.NotZero(t, down, "n3 not Down 30s after its engine died")
+	t.Logf("after n3's engine died: n3 Down at %s; fenced pods gone from n3 at %v (-pids: every process; -pids=false: the controller)",
+		down.Round(time.Millisecond), gone)
 
 	up := map[string]time.Duration{}
 	for svc := range lost {
-		waitWhole(t, svc, 3, 60*time.Second, []node{1, 2}, components...)
+		s := waitWhole(t, svc, 3, 60*time.Second, []node{1, 2}, components...)
 		up[svc] = time.Since(killed)
+		// The first of Swarm's copies: the earliest start of a controller
+		// that did not run before the loss.
+		var first time.Time
+		for _, c := range s.running() {
+			if before[c.id] {
+				continue
+			}
+			at, err := time.Parse(time.RFC3339Nano, c.node.must(t, "inspect", "-f", "{{.State.StartedAt}}", c.id))
+			require.NoError(t, err)
+			if first.IsZero() || at.Before(first) {
+				first = at
+			}
+		}
+		require.False(t, first.IsZero(), "no new pod of %s:%v", svc, s)
+		copyAt := first.Sub(killed)
+		t.Logf("%s: Swarm's copy started %s after the loss, whole on n1/n2 at %s", svc, copyAt.Round(time.Millisecond), up[svc].Round(time.Millisecond))
+		if g, fenced := gone[svc]; fenced {
+			require.Less(t, g, copyAt, "%s: the fenced pod must be gone from n3 before Swarm's copy starts", svc)
+		}
 	}
-	t.Logf("three whole pods on n1 and n2 again after the node loss: %v", up)
+
+	// Unfenced, the pods on n3 run on without their engine; fenced without
+	// PID sharing, its components too (only the engine could stop them).
+	require.Less(t, time.Since(killed), 50*time.Second, "the outage must stay under the default -engine-lost-after (60s)")
+	for _, svc := range []string{"loss_shared", "loss_private"} {
+		require.True(t, processAlive(ctrlPid[svc]), "%s's controller on n3 ended without its engine", svc)
+	}
+	for _, svc := range []string{"loss_shared", "loss_private", "loss_fencedprivate"} {
+		for _, pid := range compPids[svc] {
+			require.True(t, processAlive(pid), "a component of %s on n3 ended without its engine", svc)
+		}
+	}
 
 	restartNode(t, 3)
 	for svc, c := range lost {
@@ -170,10 +229,21 @@ func TestNodeLossReschedulesPodsAndLeavesNothing(t *testing.T) {
 		}, "nothing of the lost pod on n3:%v", &stringer{&s})
 	}
 	// Nor any of their processes, which the engine might no longer see.
-	for id, pid := range pids {
-		testenv.WaitFor(t, 20*time.Second, func() bool { return !processAlive(pid) },
-			"pid "+pid+" of "+id[:12]+" to end once n3's engine is back")
+	for svc, pids := range compPids {
+		for _, pid := range append(pids, ctrlPid[svc]) {
+			testenv.WaitFor(t, 20*time.Second, func() bool { return !processAlive(pid) },
+				"pid "+pid+" of "+svc+" to end once n3's engine is back")
+		}
 	}
+}
+
+func anyAlive(pids []string) bool {
+	for _, p := range pids {
+		if processAlive(p) {
+			return true
+		}
+	}
+	return false
 }
 
 // restartNode starts a node's engine again and waits until it is Ready.

@@ -26,6 +26,12 @@ import (
 //     through the engine, waits, inspects after a broken wait, removals,
 //     the event stream, forwarded signals) run on life, which only the
 //     budget ends: at the budget's end less the slack, or when Run returns.
+//   - Pings (engineguard.go) run on life, each within pingTimeout: they
+//     must go on during the stop, whose end they may hasten. The sweep
+//     when the engine answers again after an outage runs on untilDeadline,
+//     as the sweep at start does, within leftoverBudget: a stop during it
+//     abandons it at the stop deadline, and what it did not remove waits
+//     for the next sweep of any controller on the node.
 //   - Each unary call also gets callTimeout (a pull: -pull-timeout; a kill:
 //     its own deadline), so that an engine that never answers is retried or
 //     reported, and never waited for without end.
@@ -54,6 +60,14 @@ func (c *engineCalls) withTimeout(ctx context.Context, d time.Duration) (context
 	ctx, cancel := context.WithCancel(ctx)
 	t := time.AfterFunc(d, cancel)
 	return ctx, func() { t.Stop(); cancel() }
+}
+
+// ping asks whether the engine answers, within pingTimeout.
+func (c *engineCalls) ping() error {
+	ctx, cancel := c.withTimeout(c.life, pingTimeout)
+	defer cancel()
+	_, err := c.eng.Ping(ctx)
+	return err
 }
 
 // create makes the member's container; a container of the same name left

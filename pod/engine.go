@@ -20,6 +20,7 @@ import (
 // behaviour a user sees is tested against the real engine.
 type Engine interface {
 	Info(ctx context.Context) (system.Info, error)
+	Ping(ctx context.Context) (types.Ping, error)
 	ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error)
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
 	ContainerCreate(ctx context.Context, config *container.Config, host *container.HostConfig, net *network.NetworkingConfig, platform *ocispec.Platform, name string) (container.CreateResponse, error)

@@ -53,6 +53,7 @@ func (w *engineWatch) events(subscribed chan<- struct{}) {
 			delay = 100 * time.Millisecond
 		}
 		w.log.Printf("warning: engine event stream broke: %v; subscribing again in %s", err, delay)
+		w.suspect()
 		if !sleep(delay, ctx.Done()) {
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/containerd/errdefs"
@@ -21,6 +22,7 @@ import (
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sys/unix"
 )
 
 // fault is what an engine method does when called.
@@ -252,6 +254,49 @@ func (f *fakeEngine) Info(ctx context.Context) (system.Info, error) {
 	return system.Info{}, f.enter(ctx, "Info")
 }
 
+func (f *fakeEngine) Ping(ctx context.Context) (types.Ping, error) {
+	return types.Ping{}, f.enter(ctx, "Ping")
+}
+
+// target is the container's first process as a pidfd would reach it:
+// signals reach it whether or not the engine answers.
+func (f *fakeEngine) target(id string) procTarget { return &fakeTarget{f: f, id: id} }
+
+type fakeTarget struct {
+	f  *fakeEngine
+	id string
+}
+
+func (t *fakeTarget) signal(sig syscall.Signal) error {
+	c, err := t.f.get(t.id)
+	if err != nil {
+		return unix.ESRCH
+	}
+	t.f.mu.Lock()
+	cmd := c.cfg.Cmd
+	t.f.kills = append(t.f.kills, c.cfg.Labels[LabelComponent]+" "+signalName(sig)+" (pidfd)")
+	t.f.mu.Unlock()
+	switch {
+	case sig == unix.SIGKILL:
+		go t.f.exit(c, 137)
+	case sig == unix.SIGTERM && (len(cmd) == 0 || cmd[0] != "stubborn"):
+		go t.f.exit(c, 143)
+	}
+	return nil
+}
+
+func (t *fakeTarget) gone() bool {
+	c, err := t.f.get(t.id)
+	if err != nil {
+		return true
+	}
+	t.f.mu.Lock()
+	defer t.f.mu.Unlock()
+	return c.status != "running"
+}
+
+func (t *fakeTarget) close() {}
+
 func (f *fakeEngine) ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error) {
 	if err := f.enter(ctx, "ContainerInspect"); err != nil {
 		return container.InspectResponse{}, err
@@ -264,6 +309,9 @@ func (f *fakeEngine) ContainerInspect(ctx context.Context, id string) (container
 	defer f.mu.Unlock()
 	cfg := c.cfg
 	st := &container.State{Status: container.ContainerState(c.status), Running: c.status == "running", ExitCode: c.code}
+	if st.Running {
+		st.Pid = 1000 + len(f.containers)
+	}
 	if c.health != "" {
 		st.Health = &container.Health{Status: container.HealthStatus(c.health)}
 	}

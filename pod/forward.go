@@ -15,7 +15,7 @@ import (
 type signalRequest struct {
 	m      *member
 	id     string
-	target *pidTarget // nil: through the engine
+	target procTarget // nil: through the engine
 	sig    syscall.Signal
 }
 

@@ -31,8 +31,11 @@ type runEnv struct {
 	states  *transitioner
 	crew    *crew
 	byName  map[string]*member
-	podStop <-chan struct{} // closed by the pod's stop request
-	ended   chan<- *member  // each member, once its lifecycle returned
+	// findTarget finds a started container's first process (findTarget
+	// in signal.go; a test's fake engine has its own).
+	findTarget func(id string) procTarget
+	podStop    <-chan struct{} // closed by the pod's stop request
+	ended      chan<- *member  // each member, once its lifecycle returned
 
 	out, errw io.Writer  // component output with -logs
 	outMu     sync.Mutex // one line at a time on out and errw
@@ -240,9 +243,9 @@ func (r *runner) running(id string) {
 			}
 		}
 	}
-	var target *pidTarget
+	var target procTarget
 	if r.opts.SharePID && pid > 0 {
-		target = findPid(id)
+		target = r.findTarget(id)
 	}
 	var pending []signalRequest
 	r.states.transition(m, stateRunning, "started "+short(id), func(m *member) {

@@ -32,7 +32,7 @@ type member struct {
 	message    string
 	ready      bool // started, and healthy if it has a healthcheck
 	changed    chan struct{}
-	signalPid  *pidTarget     // direct signal delivery in a shared PID namespace
+	signalPid  procTarget     // direct signal delivery in a shared PID namespace
 	stopSignal syscall.Signal // the container's, the image's STOPSIGNAL included
 	// pending are signals forwarded while its container was being made:
 	// they go to it once it runs.

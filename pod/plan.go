@@ -56,6 +56,9 @@ type Options struct {
 	// StrictEngine makes an engine reached over the network, which every
 	// component can reach too, an error instead of a warning.
 	StrictEngine bool
+	// EngineLostAfter is how long the engine may leave pings unanswered
+	// before the pod stops without it (ExitEngineLost); 0: never.
+	EngineLostAfter time.Duration
 	// HealthSocket is the health server's socket inside the controller;
 	// no component gets the mount that holds it.
 	HealthSocket string

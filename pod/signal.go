@@ -11,6 +11,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// procTarget is a component's first process, reached without the engine.
+type procTarget interface {
+	signal(sig syscall.Signal) error
+	gone() bool // it has exited
+	close()
+}
+
+// findTarget is findPid as a procTarget: nil when there is none.
+func findTarget(id string) procTarget {
+	if t := findPid(id); t != nil {
+		return t
+	}
+	return nil
+}
+
 // pidTarget signals a component's first process straight from podinit, in
 // the PID namespace they share: no engine round trip. It holds a pidfd, so
 // a recycled pid can never be signalled by mistake.

@@ -20,6 +20,7 @@ type stopper struct {
 	roster  *roster
 	states  *transitioner
 	signals *signaller
+	engine  *engineGuard
 }
 
 // stopAll stops the init component still running, then the components wave
@@ -76,17 +77,20 @@ func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 	timer := time.NewTimer(killAt.Sub(began))
 	defer timer.Stop()
 	var sig syscall.Signal
-	var target *pidTarget
+	var target procTarget
 	s.states.transition(m, stateStopping, "", func(m *member) { sig, target = m.stopSignal, m.signalPid })
 	if sig == 0 {
 		sig = stopSignal(m.StopSignal)
 	}
+	if target == nil && s.engine.state() == engineLost {
+		// Without PID sharing only the engine reaches it.
+		s.log.Printf("%s: left running: the engine is lost and podinit cannot reach it without the engine (no PID sharing); it runs on until the engine returns, and the next sweep of a controller on this node removes it", m.Name)
+		return codeUnknown
+	}
 	s.signals.deliver(signalRequest{m, id, target, sig}, killAt)
 	killed := false
-	var code int
-	select {
-	case code = <-exit.code:
-	case <-timer.C:
+	code, ended := s.awaitExit(m, exit, target, timer.C)
+	if !ended {
 		if target != nil && target.gone() {
 			// It stopped in time; only the engine is late to say so.
 			s.log.Printf("%s: exited after %s, the engine has not reported it yet", m.Name, time.Now().Sub(began).Round(time.Millisecond))
@@ -104,9 +108,7 @@ func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 		}
 		after := time.NewTimer(wait)
 		defer after.Stop()
-		select {
-		case code = <-exit.code:
-		case <-after.C:
+		if code, ended = s.awaitExit(m, exit, target, after.C); !ended {
 			// Its processes are dead; its removal (the engine's
 			// auto-remove, or podinit's own after this stop, abandoned at
 			// the deadline) must not keep the controller past its budget.
@@ -125,6 +127,38 @@ func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 	}
 	s.log.Printf("%s %s in %s", m.Name, how, took.Round(time.Millisecond))
 	return code
+}
+
+// goneCheck is how often a stopping component's pidfd is looked at.
+const goneCheck = 50 * time.Millisecond
+
+// awaitExit waits for the engine's word on the container's exit until
+// timeout fires (ended false). With a pidfd it also watches the process:
+// once it is gone while the engine is lost, or pings made since the stop
+// began go unanswered, no word can come soon, and the stop need not sit out
+// its budget: the wait ends, the code unknown. (An unanswered ping from
+// before the stop does not count: the engine may be back, and its word on
+// the way.)
+func (s *stopper) awaitExit(m *member, exit *exitWatch, target procTarget, timeout <-chan time.Time) (code int, ended bool) {
+	var poll <-chan time.Time
+	if target != nil {
+		t := time.NewTicker(goneCheck)
+		defer t.Stop()
+		poll = t.C
+	}
+	for {
+		select {
+		case code := <-exit.code:
+			return code, true
+		case <-timeout:
+			return 0, false
+		case <-poll:
+			if target.gone() && s.engine.awaySince(s.budget.began()) {
+				s.log.Printf("%s: its process is gone; the engine does not answer to report its exit", m.Name)
+				return codeUnknown, true
+			}
+		}
+	}
 }
 
 // stopSignal is the signal a container is stopped with: its stop_signal or

@@ -22,6 +22,9 @@ const (
 	// goroutines); the pod was stopped within its budget. 70 is sysexits'
 	// EX_SOFTWARE.
 	ExitPanic = 70
+	// ExitEngineLost: the engine did not answer for -engine-lost-after; the
+	// pod was stopped without it. 69 is sysexits' EX_UNAVAILABLE.
+	ExitEngineLost = 69
 )
 
 // Result is how the pod ended: the controller's exit code and why.
@@ -39,7 +42,9 @@ type Result struct {
 // member's life (runner: lifecycle.go, needs.go, copy.go, logs.go; its
 // state in member.go, changed only by the transitioner in state.go), the
 // engine's word on the containers (engineWatch: their exits in wait.go, the
-// event stream in events.go), the stop (stopper: stop.go, budget.go),
+// event stream in events.go), the engine's liveness and what a lost or
+// returning engine calls for (engineGuard: engineguard.go, its states in
+// liveness.go), the stop (stopper: stop.go, budget.go),
 // signal delivery (signaller: forward.go, signal.go), the engine calls with
 // their deadline rule (engineCalls: calls.go, image.go), and the goroutines
 // Run waits for (crew: crew.go). Data flows one way: the supervisor makes
@@ -66,11 +71,13 @@ type Supervisor struct {
 	signals *signaller
 	stopper *stopper
 	runEnv  *runEnv
+	guard   *engineGuard
 
-	mu      sync.Mutex
-	phase   string
-	started time.Time
-	reason  string
+	mu       sync.Mutex
+	phase    string
+	started  time.Time
+	reason   string
+	stopCode int // the pod's exit code when its stop was asked for one (a lost engine)
 
 	stopOnce sync.Once
 	stopCh   chan struct{}
@@ -98,26 +105,37 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 		life: life, untilDeadline: untilDeadline, untilStop: untilStop,
 		pulls: map[string]*pullOnce{},
 	}
+	s.guard = &engineGuard{
+		ping: s.calls.ping, log: logger, life: life, spawn: s.crew.spawn,
+		lost: func(why string) { s.requestStop(why, ExitEngineLost) },
+		back: s.calls.removeLeftovers,
+		poke: make(chan struct{}, 1), l: engineLiveness{lostAfter: plan.Options.EngineLostAfter},
+	}
 	s.watch = newEngineWatch(s.calls, s.crew.spawn)
+	s.watch.suspect = s.guard.suspect
 	s.states = &transitioner{log: logger}
 	s.signals = &signaller{calls: s.calls, log: logger, life: life, spawn: s.crew.spawn}
-	s.stopper = &stopper{plan: plan, log: logger, budget: s.budget, roster: s.roster, states: s.states, signals: s.signals}
+	s.stopper = &stopper{plan: plan, log: logger, budget: s.budget, roster: s.roster, states: s.states, signals: s.signals, engine: s.guard}
 	s.runEnv = &runEnv{
 		opts: &plan.Options, log: logger,
 		calls: s.calls, watch: s.watch, signals: s.signals, stop: s.stopper, states: s.states, crew: s.crew,
-		byName: s.roster.byName, podStop: s.stopCh, ended: s.ended,
+		byName: s.roster.byName, findTarget: findTarget, podStop: s.stopCh, ended: s.ended,
 		out: out, errw: errw,
 	}
 	return s
 }
 
 // RequestStop starts the pod's stop; the budget counts from the first call.
-func (s *Supervisor) RequestStop(reason string) {
+func (s *Supervisor) RequestStop(reason string) { s.requestStop(reason, 0) }
+
+// requestStop is RequestStop; a non-zero code is the pod's exit code if
+// this is the first request.
+func (s *Supervisor) requestStop(reason string, code int) {
 	s.stopOnce.Do(func() {
 		now := time.Now()
 		s.budget.begin(now)
 		s.mu.Lock()
-		s.reason = reason
+		s.reason, s.stopCode = reason, code
 		s.lifeTimer = time.AfterFunc(s.budget.end().Sub(now), s.endLife)
 		s.deadlineTimer = time.AfterFunc(s.budget.deadline().Sub(now), s.endStartCalls)
 		s.mu.Unlock()
@@ -154,6 +172,13 @@ func (s *Supervisor) Run(ctx context.Context) Result {
 	}
 
 	res := s.runPhases()
+	s.mu.Lock()
+	if s.stopCode != 0 {
+		// What ended on the way (a component the engine could not report)
+		// is not the pod's result: the stop's cause is.
+		res = Result{Code: s.stopCode, Reason: s.reason}
+	}
+	s.mu.Unlock()
 	s.setPhase(healthprobe.PhaseStopping)
 	s.RequestStop(res.Reason)
 	s.stopper.stopAll()
@@ -186,6 +211,7 @@ func (s *Supervisor) runPhases() (res Result) {
 		}
 	}()
 	subscribed := make(chan struct{})
+	s.crew.spawn("the engine's liveness check", s.guard.run)
 	s.crew.spawn("the event stream", func() { s.watch.events(subscribed) })
 	s.calls.removeLeftovers()
 	wait := time.NewTimer(5 * time.Second)

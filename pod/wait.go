@@ -21,6 +21,7 @@ type engineWatch struct {
 	controller string          // the controller's ID, which labels its containers
 	spawn      func(name string, f func()) bool
 	inspect    func(ctx context.Context, id string) (container.InspectResponse, error)
+	suspect    func() // a stream broke: have the engine pinged (engineguard.go)
 
 	mu       sync.Mutex
 	byID     map[string]*member
@@ -31,7 +32,7 @@ type engineWatch struct {
 func newEngineWatch(calls *engineCalls, spawn func(name string, f func()) bool) *engineWatch {
 	return &engineWatch{
 		eng: calls.eng, log: calls.log, ctx: calls.life, controller: calls.controller,
-		spawn: spawn, inspect: calls.inspect,
+		spawn: spawn, inspect: calls.inspect, suspect: func() {},
 		byID: map[string]*member{}, dies: map[string]int{}, diesSeen: make(chan struct{}),
 	}
 }
@@ -74,6 +75,7 @@ func (w *engineWatch) followExit(ctx context.Context, m *member, id string, resu
 				return
 			}
 			w.log.Printf("warning: the wait for %s (%s) broke: %v; asking the engine again", m.Name, short(id), err)
+			w.suspect()
 		case <-ctx.Done():
 			return
 		}

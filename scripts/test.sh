@@ -62,7 +62,7 @@ setup() {
   echo "$gobin" >"$GOBIN_FILE"
   PATH="$gobin:$PATH"
   go version
-  local pkgs="busybox-static docker.io runc tini"
+  local pkgs="busybox-static docker.io runc strace tini"
   # shellcheck disable=SC2086
   if ! dpkg -s $pkgs >/dev/null 2>&1; then
     export DEBIAN_FRONTEND=noninteractive

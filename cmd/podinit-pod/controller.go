@@ -53,6 +53,7 @@ func newControllerFlags(name string) (*flag.FlagSet, *controllerFlags) {
 	fs.StringVar(&f.socket, "socket", healthprobe.DefaultPath, "unix socket of the health and status server (point it at a tmpfs on a read-only root file system)")
 	fs.DurationVar(&f.startPeriod, "start-period", time.Minute, "how long the pod may report starting before a start that has not finished counts as unhealthy")
 	fs.Var(&f.opts.Allow, "allow", "comma-separated `classes` of privilege that components may get beyond the controller's own (none by default): "+allowClasses())
+	fs.DurationVar(&f.opts.EngineLostAfter, "engine-lost-after", time.Minute, "stop the pod and exit 69 when the engine has not answered pings for this long (0: never; keep the pod running and reconnect)")
 	fs.BoolVar(&f.opts.StrictEngine, "strict-engine", false, "refuse to start when the controller reaches the engine over the network (DOCKER_HOST=tcp://…), which every component can reach too")
 	return fs, f
 }
@@ -76,6 +77,9 @@ func (f *controllerFlags) parse(fs *flag.FlagSet, args []string) error {
 		}
 	}
 	f.opts.HealthSocket = f.socket
+	if f.opts.EngineLostAfter < 0 {
+		return fmt.Errorf("-engine-lost-after %s must not be negative (0 keeps the pod running without its engine)", f.opts.EngineLostAfter)
+	}
 	if f.opts.StopMargin >= f.opts.StopBudget {
 		return fmt.Errorf("-stop-margin %s must be less than -stop-budget %s", f.opts.StopMargin, f.opts.StopBudget)
 	}

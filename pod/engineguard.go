@@ -1,0 +1,124 @@
+package pod
+
+import (
+	"context"
+	"log"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// How the engine is pinged: each ping has its own short timeout (a paused
+// engine accepts the connection and never answers); while it does not
+// answer, pings go about a second apart; while it answers, one every
+// idleCheck, so that an engine that stalls without breaking any stream is
+// noticed too.
+const (
+	pingTimeout = time.Second
+	pingEvery   = time.Second
+	idleCheck   = 5 * time.Second
+)
+
+// engineGuard follows the engine's liveness (liveness.go) by pinging it
+// when a stream breaks or a call fails (suspect), and acts on its changes:
+// once lost, the pod stops without the engine (-engine-lost-after); once
+// it answers again after any outage, the node is swept of what dead
+// controllers left (RemoveLeftovers), since containers may have died or
+// controllers ended while podinit could not see them.
+type engineGuard struct {
+	ping  func() error // one ping within pingTimeout
+	log   *log.Logger
+	life  context.Context // the supervisor's
+	spawn func(name string, f func()) bool
+	lost  func(why string) // the pod's stop, with ExitEngineLost
+	back  func()           // the sweep
+
+	poke     chan struct{}
+	sweeping atomic.Bool
+
+	mu       sync.Mutex
+	l        engineLiveness
+	lastPing time.Time // when the last ping's outcome came
+}
+
+// suspect asks for a ping now: a stream broke, or a call failed.
+func (g *engineGuard) suspect() {
+	select {
+	case g.poke <- struct{}{}:
+	default:
+	}
+}
+
+func (g *engineGuard) state() liveness {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.l.state
+}
+
+// awaySince reports whether the engine is lost, or a ping made after t
+// went unanswered and none since: a stale "away" never counts, as the
+// engine may be back.
+func (g *engineGuard) awaySince(t time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.l.state == engineLost || g.l.state == engineUnreachable && g.lastPing.After(t)
+}
+
+// run pings until the supervisor's life ends.
+func (g *engineGuard) run() {
+	idle := time.NewTimer(idleCheck)
+	defer idle.Stop()
+	for {
+		if g.state() == engineAnswering {
+			select {
+			case <-g.poke:
+			case <-idle.C:
+			case <-g.life.Done():
+				return
+			}
+		} else if !sleep(pingEvery, g.life.Done()) {
+			return
+		}
+		began := time.Now()
+		err := g.ping()
+		if g.life.Err() != nil {
+			return
+		}
+		now := time.Now()
+		g.mu.Lock()
+		g.lastPing = began
+		since := g.l.since
+		from := g.l.observe(err == nil, now)
+		to := g.l.state
+		if to == engineUnreachable {
+			since = g.l.since
+		}
+		g.mu.Unlock()
+		g.act(from, to, since, now, err)
+		idle.Reset(idleCheck)
+	}
+}
+
+// act logs a change of the engine's liveness and does what it calls for.
+func (g *engineGuard) act(from, to liveness, since, now time.Time, err error) {
+	switch {
+	case from == to:
+	case to == engineUnreachable:
+		after := "it is never declared lost (-engine-lost-after 0): the pod runs on"
+		if g.l.lostAfter > 0 {
+			after = "the pod stops if it does not answer for -engine-lost-after " + g.l.lostAfter.String()
+		}
+		g.log.Printf("warning: the engine does not answer (%v); pinging it every %s: %s", err, pingEvery, after)
+	case to == engineLost:
+		why := "the engine was lost: not answering since " + since.Format("15:04:05.000") + " (" + now.Sub(since).Round(time.Millisecond).String() + ", -engine-lost-after " + g.l.lostAfter.String() + ")"
+		g.log.Printf("%s: stopping the pod without it", why)
+		g.lost(why)
+	case to == engineAnswering:
+		g.log.Printf("the engine answers again after %s; removing what stopped controllers left on this node", now.Sub(since).Round(time.Millisecond))
+		if g.sweeping.CompareAndSwap(false, true) {
+			if !g.spawn("the sweep after the engine returned", func() { defer g.sweeping.Store(false); g.back() }) {
+				g.sweeping.Store(false)
+			}
+		}
+	}
+}
