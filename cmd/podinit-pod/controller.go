@@ -138,6 +138,7 @@ func runController(args []string) int {
 	for _, w := range plan.Warnings {
 		logger.Printf("warning: %s", w)
 	}
+	afterPlan(logger)
 
 	sup := pod.NewSupervisor(engineHook(eng), plan, logger, os.Stdout, os.Stderr)
 	srv := &healthprobe.Server{Path: f.socket, Status: sup.Status, StartPeriod: f.startPeriod}
@@ -180,6 +181,10 @@ func runController(args []string) int {
 	logger.Printf("pod %s ended: %s; exit %d", plan.Pod, result.Reason, result.Code)
 	return result.Code
 }
+
+// afterPlan runs once the pod is planned: a no-op but in builds with the
+// heapreport tag (heapreport.go, for bench/deps.sh).
+var afterPlan = func(*log.Logger) {}
 
 // readyFDEnv names the descriptor on which podinit, which runs the
 // controller as its child, waits for one byte before it forwards signals
