@@ -145,7 +145,6 @@ func (b *bench) memory(n int, logDir string) error {
 	if err != nil {
 		return fmt.Errorf("inspecting %s: %w", podImage, err)
 	}
-	const mb = 1000 * 1000
 	fmt.Printf("\n## Controller memory (podinit + podinit-pod; %d components + IPC holder) and image size\n\n", n)
 	fmt.Println("| figure | value | target |")
 	fmt.Println("|---|---|---|")
