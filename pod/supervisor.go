@@ -214,7 +214,7 @@ func (s *Supervisor) start() *Result {
 		// at start, which each component waits for (runner.awaitHolder).
 		// The holder's start is then off the pod's critical path.
 		s.launch(ro.holder)
-		if r := s.awaitHolder(ro.holder); r != nil {
+		if r := s.awaitHolderCreated(ro.holder); r != nil {
 			return r
 		}
 		var id string
@@ -253,8 +253,8 @@ func (s *Supervisor) start() *Result {
 	return nil
 }
 
-// awaitHolder waits until the holder's container exists.
-func (s *Supervisor) awaitHolder(m *member) *Result {
+// awaitHolderCreated waits until the holder's container exists.
+func (s *Supervisor) awaitHolderCreated(m *member) *Result {
 	for {
 		var created bool
 		changed := m.view(func(m *member) { created = m.id != "" })
