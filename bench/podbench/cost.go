@@ -149,21 +149,21 @@ func (b *bench) cost(n, rounds int, logDir string) error {
 	var plain, holder sample
 	var plainStop, holderStop sample
 	for r := 1; r <= rounds; r++ {
-		d, err := b.costPod(n, "", logDir)
-		if err != nil {
-			return err
+		var d, s costRun
+		var fp, fh podRun
+		runs := []func() error{
+			func() (err error) { d, err = b.costPod(n, "", logDir); return },
+			func() (err error) { fp, err = b.floorRun(n, false); return },
+			func() (err error) { s, err = b.costPod(n, "shareable", logDir); return },
+			func() (err error) { fh, err = b.floorRun(n, true); return },
 		}
-		fp, err := b.floorRun(n, false)
-		if err != nil {
-			return err
-		}
-		s, err := b.costPod(n, "shareable", logDir)
-		if err != nil {
-			return err
-		}
-		fh, err := b.floorRun(n, true)
-		if err != nil {
-			return err
+		// Rotated round by round (use a multiple of 4 rounds): the engine
+		// may still be cleaning up after the previous pod, and that should
+		// not always land on the same column.
+		for i := range runs {
+			if err := runs[(i+r-1)%len(runs)](); err != nil {
+				return err
+			}
 		}
 		def, shr = append(def, d), append(shr, s)
 		plain, holder = append(plain, fp.start), append(holder, fh.start)
