@@ -18,9 +18,15 @@ LDFLAGS := -s -w $(SEAL) -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X 
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/podinit ./cmd/podinit-pod
+	# No seal entry point: podinit-template never holds the engine's socket.
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/ ./cmd/podinit-template
 
+# The controller image, and beside it IMAGE-template for `podinit template`
+# (podinit-template stays out of the image every pod runs: see
+# cmd/podinit-template).
 image: build
 	docker build -q -f Dockerfile.scratch -t $(IMAGE) . >/dev/null
+	docker build -q -f Dockerfile.template -t $(IMAGE)-template . >/dev/null
 
 test-images:
 	./scripts/test-images.sh

@@ -2,13 +2,14 @@
 # Signal benchmark (issue 4): latency from `docker kill -s HUP` (through the
 # API) to a component's handler, through the controller and straight to the
 # component, interleaved in one run. Prints a markdown table on stdout.
-# Arguments go to `podbench signal` (e.g. -n 100). Builds podinit:dev and a
+# Arguments go to `podbench signal` (e.g. -n 100). Builds IMAGE (default podinit:dev) and a
 # FROM-scratch image of bench/podbench/sigcatch locally (nothing is pulled);
 # removes every container it made and that image.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-make -s image
+export PODINIT_IMAGE=${IMAGE:-${PODINIT_IMAGE:-podinit:dev}}
+make -s image IMAGE="$PODINIT_IMAGE"
 docker image inspect podinit-test/busybox:latest >/dev/null 2>&1 || ./scripts/test-images.sh
 
 tmp=$(mktemp -d)

@@ -9,8 +9,8 @@
 // that they count against its limits (Parent), and where it cannot, give
 // components without limits of their own the pod's (Inherit).
 //
-// The limits are read through github.com/containerd/cgroups/v3, except the
-// CPU quota, which its Stat does not report.
+// The limits are read from the cgroup files themselves (files.go says why);
+// github.com/containerd/cgroups/v3 says which hierarchy is mounted.
 package cgroup
 
 import (
@@ -105,7 +105,7 @@ func memoryLimit(v uint64) int64 {
 }
 
 // countLimit turns a pids limit read from the kernel into Limits.Pids
-// (containerd reads "max" as 0 on v1 and as MaxUint64 on v2).
+// ("max" is read as MaxUint64).
 func countLimit(v uint64) int64 {
 	if v == 0 || v > math.MaxInt64 {
 		return 0

@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-
-	"github.com/containerd/cgroups/v3/cgroup1"
 )
 
 // ReadV1 returns the limits of the cgroup v1 hierarchy under root, a
@@ -19,41 +17,42 @@ import (
 // The memory limit is the lower of the cgroup's own and the one inherited
 // from its ancestors (hierarchical_memory_limit), since both bind.
 func ReadV1(root string) (Limits, error) {
-	hierarchy := func() ([]cgroup1.Subsystem, error) {
-		return []cgroup1.Subsystem{cgroup1.NewMemory(root), cgroup1.NewCpu(root), cgroup1.NewPids(root)}, nil
+	dir := func(controller string) (string, bool) {
+		d := filepath.Join(root, controller)
+		st, err := os.Stat(d)
+		return d, err == nil && st.IsDir()
 	}
-	// StaticPath("/"): inside the container each controller's mount is the
-	// container's cgroup. PidPath would look up /proc/self/cgroup's host
-	// path under the mount and fail with "cgroup deleted".
-	cg, err := cgroup1.Load(cgroup1.StaticPath("/"), cgroup1.WithHierarchy(hierarchy))
-	if err != nil {
-		return Limits{}, fmt.Errorf("cgroup v1: loading the memory, cpu and pids controllers under %s: %w", root, err)
-	}
-	// Only files that are missing are ignored (no swap accounting, no kmem):
-	// anything else unreadable is an error.
-	st, err := cg.Stat(cgroup1.IgnoreNotExist)
-	if err != nil {
-		return Limits{}, fmt.Errorf("cgroup v1: reading limits under %s: %w", root, err)
+	memDir, memOK := dir("memory")
+	cpuDir, cpuOK := dir("cpu")
+	pidsDir, pidsOK := dir("pids")
+	if !memOK && !cpuOK && !pidsOK {
+		return Limits{}, fmt.Errorf("cgroup v1: none of the memory, cpu and pids controllers is mounted under %s", root)
 	}
 	l := Limits{Version: 1}
-	if m := st.GetMemory(); m != nil {
-		l.Memory = memoryLimit(m.GetUsage().GetLimit())
-		if h := memoryLimit(m.GetHierarchicalMemoryLimit()); h > 0 && (l.Memory == 0 || h < l.Memory) {
+	if memOK {
+		own, err := readLimit("v1", filepath.Join(memDir, "memory.limit_in_bytes"))
+		if err != nil {
+			return Limits{}, err
+		}
+		inherited, err := readStatKey("v1", filepath.Join(memDir, "memory.stat"), "hierarchical_memory_limit")
+		if err != nil {
+			return Limits{}, err
+		}
+		l.Memory = memoryLimit(own)
+		if h := memoryLimit(inherited); h > 0 && (l.Memory == 0 || h < l.Memory) {
 			l.Memory = h
 		}
 	}
-	if p := st.GetPids(); p != nil {
-		l.Pids = countLimit(p.GetLimit())
+	if pidsOK {
+		p, err := readLimit("v1", filepath.Join(pidsDir, "pids.max"))
+		if err != nil {
+			return Limits{}, err
+		}
+		l.Pids = countLimit(p)
 	}
-	for _, s := range cg.Subsystems() {
-		if s.Name() != cgroup1.Cpu {
-			continue
-		}
-		p, ok := s.(interface{ Path(string) string })
-		if !ok {
-			return Limits{}, fmt.Errorf("cgroup v1: containerd's cpu controller under %s has no Path method; cannot find cpu.cfs_quota_us", root)
-		}
-		if l.CPUQuota, l.CPUPeriod, err = readCFS(p.Path("/")); err != nil {
+	if cpuOK {
+		var err error
+		if l.CPUQuota, l.CPUPeriod, err = readCFS(cpuDir); err != nil {
 			return Limits{}, err
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	cgroups "github.com/containerd/cgroups/v3"
-	"github.com/containerd/cgroups/v3/cgroup2"
 )
 
 // ReadV2 returns the limits of the cgroup v2 group (a path such as "/" or
@@ -32,24 +31,25 @@ func ReadV2(mountpoint, group string) (Limits, error) {
 	}
 }
 
-// readV2Group reads one group's own limits.
+// readV2Group reads one group's own limits. A limit file that is missing
+// (its controller is not enabled for the group; the root group has none) is
+// no limit.
 func readV2Group(mountpoint, group string) (Limits, error) {
-	m, err := cgroup2.Load(group, cgroup2.WithMountpoint(mountpoint))
-	if err != nil {
-		return Limits{}, fmt.Errorf("cgroup v2: loading %s under %s: %w", group, mountpoint, err)
-	}
-	st, err := m.StatFiltered(cgroup2.StatMemory | cgroup2.StatPids)
-	if err != nil {
-		return Limits{}, fmt.Errorf("cgroup v2: reading %s under %s: %w", group, mountpoint, err)
+	dir := filepath.Join(mountpoint, group)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return Limits{}, fmt.Errorf("cgroup v2: loading %s under %s: not a cgroup directory (%v)", group, mountpoint, err)
 	}
 	var l Limits
-	if mem := st.GetMemory(); mem != nil {
-		l.Memory = memoryLimit(mem.GetUsageLimit())
+	mem, err := readLimit("v2", filepath.Join(dir, "memory.max"))
+	if err != nil {
+		return Limits{}, err
 	}
-	if p := st.GetPids(); p != nil {
-		l.Pids = countLimit(p.GetLimit())
+	pids, err := readLimit("v2", filepath.Join(dir, "pids.max"))
+	if err != nil {
+		return Limits{}, err
 	}
-	l.CPUQuota, l.CPUPeriod, err = readCPUMax(filepath.Join(mountpoint, group, "cpu.max"))
+	l.Memory, l.Pids = memoryLimit(mem), countLimit(pids)
+	l.CPUQuota, l.CPUPeriod, err = readCPUMax(filepath.Join(dir, "cpu.max"))
 	return l, err
 }
 

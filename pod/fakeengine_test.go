@@ -69,6 +69,9 @@ type fakeEngine struct {
 	shut       chan struct{}
 	// onCreate runs at each create, before it answers.
 	onCreate func(n int)
+	// onStart runs at each start of the named container, before it
+	// answers; an error fails the start.
+	onStart func(name string) error
 	// panicIn makes a method panic, for the supervisor's panic handling.
 	panicIn string
 }
@@ -377,6 +380,28 @@ func (f *fakeEngine) ContainerStart(ctx context.Context, id string, _ container.
 	c, err := f.get(id)
 	if err != nil {
 		return err
+	}
+	f.mu.Lock()
+	hook := f.onStart
+	f.mu.Unlock()
+	if hook != nil {
+		if err := hook(c.name); err != nil {
+			return err
+		}
+	}
+	// As the engine: joining the IPC namespace of a container that does
+	// not run fails.
+	if other, ok := strings.CutPrefix(string(c.host.IpcMode), "container:"); ok {
+		o, err := f.get(other)
+		if err != nil {
+			return err
+		}
+		f.mu.Lock()
+		running := o.status == "running"
+		f.mu.Unlock()
+		if !running {
+			return fmt.Errorf("can't join IPC of container %s: container %s is not running", other, other)
+		}
 	}
 	f.mu.Lock()
 	c.status, c.started = "running", time.Now()

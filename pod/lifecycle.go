@@ -168,6 +168,13 @@ func (r *runner) runOnce() outcome {
 			r.log.Printf("warning: %s: cannot stream logs: %v", m.Name, err)
 		}
 	}
+	if err := r.awaitHolder(); err != nil {
+		if r.stopRequested() {
+			r.calls.remove(r.calls.life, id)
+			return outcome{stopped: true}
+		}
+		return r.startFailed(id, err)
+	}
 	if r.stopRequested() {
 		r.calls.remove(r.calls.life, id)
 		return outcome{stopped: true}

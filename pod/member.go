@@ -13,9 +13,12 @@ import (
 // else reads it under mu and waits on changed.
 type member struct {
 	*Member // the plan's, never written to
-	// ipcFrom is the IPC holder's container: set before the lifecycle
-	// starts, so the plan itself stays as planned.
-	ipcFrom string
+	// ipcFrom is the IPC holder's container, and ipcHolder the holder,
+	// whose running each container of this member waits for before its
+	// start: set before the lifecycle starts, so the plan itself stays as
+	// planned.
+	ipcFrom   string
+	ipcHolder *member
 
 	mu         sync.Mutex
 	state      state

@@ -235,14 +235,18 @@ func (s *Supervisor) runPhases() (res Result) {
 func (s *Supervisor) start() *Result {
 	ro := s.roster
 	if ro.holder != nil {
+		// The components are created while the holder starts: joining its
+		// IPC namespace needs only its container at create, and it running
+		// at start, which each component waits for (runner.awaitHolder).
+		// The holder's start is then off the pod's critical path.
 		s.launch(ro.holder)
-		if r := s.awaitReady(ro.holder); r != nil {
+		if r := s.awaitHolderCreated(ro.holder); r != nil {
 			return r
 		}
 		var id string
 		ro.holder.view(func(m *member) { id = m.id })
 		for _, m := range append(append([]*member{}, ro.init...), ro.members...) {
-			m.ipcFrom = id
+			m.ipcFrom, m.ipcHolder = id, ro.holder
 		}
 	}
 	for _, m := range ro.init {
@@ -275,12 +279,12 @@ func (s *Supervisor) start() *Result {
 	return nil
 }
 
-// awaitReady waits for the holder to run.
-func (s *Supervisor) awaitReady(m *member) *Result {
+// awaitHolderCreated waits until the holder's container exists.
+func (s *Supervisor) awaitHolderCreated(m *member) *Result {
 	for {
-		var ready bool
-		changed := m.view(func(m *member) { ready = m.ready })
-		if ready {
+		var created bool
+		changed := m.view(func(m *member) { created = m.id != "" })
+		if created {
 			return nil
 		}
 		select {
@@ -294,7 +298,7 @@ func (s *Supervisor) awaitReady(m *member) *Result {
 			if r := judge(m); r != nil {
 				return r
 			}
-			return &Result{Code: ExitCannotRun, Reason: m.Name + " exited before it was ready"}
+			return &Result{Code: ExitCannotRun, Reason: m.Name + " ended before its container was created"}
 		case <-s.stopCh:
 			return &Result{Reason: "stop requested during start"}
 		}
@@ -336,6 +340,11 @@ func (s *Supervisor) supervise() Result {
 				continue // a stop is under way
 			}
 			if m == s.roster.holder {
+				// It may have failed to start after the components were
+				// created: that error is the pod's.
+				if r := judge(m); r != nil {
+					return *r
+				}
 				return Result{Code: ExitCannotRun, Reason: "the IPC holder container exited"}
 			}
 			if r := judge(m); r != nil {

@@ -27,10 +27,16 @@ import (
 	"github.com/docker/docker/client"
 )
 
-const (
-	podImage = "podinit:dev"
-	bbox     = "podinit-test/busybox:latest"
-)
+const bbox = "podinit-test/busybox:latest"
+
+// podImage is the image under test: PODINIT_IMAGE (bench/pod.sh sets it
+// from IMAGE), podinit:dev by default.
+var podImage = func() string {
+	if v := os.Getenv("PODINIT_IMAGE"); v != "" {
+		return v
+	}
+	return "podinit:dev"
+}()
 
 // bench is what every measurement shares: the engine, the event recorder
 // and the names of what this process created.

@@ -42,9 +42,15 @@ func componentYAML(extra string) string {
 // --rm -v docker.sock …` does, and returns its name and ID. With logDir set,
 // its log is copied there (for profiling by podinit's microsecond log lines).
 func (b *bench) controller(name string, labels map[string]string, flags []string, logDir string) (string, error) {
+	return b.controllerIPC(name, labels, flags, logDir, "")
+}
+
+// controllerIPC is controller with the controller's own IPC mode (`docker
+// run --ipc`; "" for the engine's default).
+func (b *bench) controllerIPC(name string, labels map[string]string, flags []string, logDir, ipc string) (string, error) {
 	resp, err := b.cli.ContainerCreate(b.ctx,
 		&container.Config{Image: podImage, Labels: labels, Cmd: flags},
-		&container.HostConfig{AutoRemove: true, Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}},
+		&container.HostConfig{AutoRemove: true, Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}, IpcMode: container.IpcMode(ipc)},
 		nil, nil, name)
 	if err != nil {
 		return "", fmt.Errorf("creating controller %s: %w", name, err)

@@ -15,6 +15,7 @@ func (b *bench) podMain(args []string) int {
 	depRounds := fs.Int("depends-rounds", 4, "rounds of the depends_on measurement")
 	sizes := fs.String("sizes", "3,10", "pod sizes (components), comma-separated")
 	ipcModes := fs.String("ipc", "true,false", "podinit -ipc settings to measure, comma-separated")
+	floor := fs.Bool("floor", false, "only the side-by-side cost table (issue 11): podinit default and --ipc shareable, the issue's floor (no holder) and the holder floor, start, stop, RssAnon, VmHWM, CPU, image; the largest -sizes, -rounds rounds")
 	logDir := fs.String("logs", "", "directory to copy every controller's log into (podinit's microsecond timestamps, for profiling)")
 	fs.Parse(args)
 
@@ -41,13 +42,21 @@ func (b *bench) podMain(args []string) int {
 		fmt.Fprintf(os.Stderr, "podbench: %v\n", err)
 		return 1
 	}
-	steps := []struct {
+	type step struct {
 		what string
 		run  func() error
-	}{
+	}
+	steps := []step{
 		{"start/stop", func() error { return b.startStop(ns, ipcs, *rounds, *logDir) }},
 		{"depends_on", func() error { return b.dependsOn(*depRounds, *logDir) }},
 		{"memory", func() error { return b.memory(10, *logDir) }},
+	}
+	if *floor {
+		n := 0
+		for _, v := range ns {
+			n = max(n, v)
+		}
+		steps = []step{{"cost, side by side", func() error { return b.cost(n, *rounds, *logDir) }}}
 	}
 	for _, s := range steps {
 		fmt.Fprintf(os.Stderr, "podbench: %s…\n", s.what)

@@ -1,6 +1,7 @@
-// Command podinit-pod is the pod half of podinit: controller mode, validate
-// and template, with the engine client and the Compose parser. podinit execs
-// it for those commands; it is not meant to be called by hand.
+// Command podinit-pod is the pod half of podinit: controller mode and
+// validate, with the engine client and the Compose parser. podinit runs it
+// for those commands; it is not meant to be called by hand. `podinit
+// template` is podinit-template, in its own image.
 package main
 
 import (
@@ -34,11 +35,9 @@ func dispatch(args []string) int {
 		switch args[0] {
 		case "validate":
 			return guard(stderrLine("podinit validate"), "validating the pod", func() int { return runValidate(args[1:]) })
-		case "template":
-			return guard(stderrLine("podinit template"), "rendering the stack", func() int { return runTemplate(args[1:]) })
 		}
 		if !strings.HasPrefix(args[0], "-") {
-			fmt.Fprintf(os.Stderr, "podinit-pod: unknown command %q: it runs the controller (flags only), validate and template\n", args[0])
+			fmt.Fprintf(os.Stderr, "podinit-pod: unknown command %q: it runs the controller (flags only) and validate\n", args[0])
 			return 2
 		}
 	}

@@ -2,10 +2,11 @@
 // init (`podinit run`), the health and status client the image's HEALTHCHECK
 // runs every few seconds, and the IPC holder's process. It links no engine
 // client and no Compose parser, so it starts in a few milliseconds with a
-// couple of megabytes. Controller mode, validate and template live in
-// podinit-pod: podinit execs it in its own place for validate and template,
-// and runs it as its child in controller mode, staying PID 1 (see
-// runPodController). See the README for the command line.
+// couple of megabytes. Controller mode and validate live in podinit-pod:
+// podinit execs it in its own place for validate, and runs it as its child
+// in controller mode, staying PID 1 (see runPodController). template lives
+// in podinit-template, which only the template image holds. See the README
+// for the command line.
 package main
 
 import (
@@ -55,7 +56,7 @@ var commands = []command{
 	{"healthcheck", "[-socket PATH]", "exit 0 when the pod is healthy (the image's HEALTHCHECK)", runHealthcheck},
 	{"status", "[-socket PATH]", "print the pod's state as JSON", runStatus},
 	{"validate", "[-container NAME | -file COMPOSE.yml] [flags]", "print the plan for a controller's labels or a Compose file, or every error; creates nothing", podMode("validate")},
-	{"template", "[-image IMAGE] STACK.yml... | -", "turn a stack file with x-podinit (or x-podlike) fields into a deployable stack", podMode("template")},
+	{"template", "[-image IMAGE] STACK.yml... | -", "turn a stack file with x-podinit (or x-podlike) fields into a deployable stack (in the template image)", templateMode},
 	{"version", "", "print version, commit and build time", runVersion},
 	{"pause", "", "hold a namespace open until SIGTERM (the IPC holder's process)", runPause},
 }

@@ -95,8 +95,8 @@ var (
 )
 
 // Binary builds podinit once per test process (static, as shipped) and
-// returns its path; podinit-pod, which podinit execs for controller mode,
-// validate and template, is built beside it.
+// returns its path; podinit-pod, which podinit runs for controller mode and
+// validate, is built beside it (podinit-template, for template, is not).
 func Binary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {

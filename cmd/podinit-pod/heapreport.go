@@ -1,0 +1,30 @@
+//go:build heapreport
+
+package main
+
+import (
+	"log"
+	"runtime/metrics"
+)
+
+// With the heapreport build tag (bench/deps.sh), the controller logs its
+// heap (runtime/metrics) once the pod is planned, before anything is freed;
+// the normal binary has no such code.
+func init() {
+	report := func(logger *log.Logger, when string) {
+		s := []metrics.Sample{
+			{Name: "/gc/heap/live:bytes"},
+			{Name: "/memory/classes/heap/objects:bytes"},
+			{Name: "/memory/classes/heap/released:bytes"},
+			{Name: "/memory/classes/total:bytes"},
+			{Name: "/gc/heap/allocs:bytes"},
+			{Name: "/gc/cycles/total:gc-cycles"},
+			{Name: "/sched/goroutines:goroutines"},
+		}
+		metrics.Read(s)
+		const kib = 1024
+		logger.Printf("heapreport %s: live heap %d KiB, heap objects %d KiB, released %d KiB, runtime total %d KiB, allocated since start %d KiB, %d GC cycles, %d goroutines",
+			when, s[0].Value.Uint64()/kib, s[1].Value.Uint64()/kib, s[2].Value.Uint64()/kib, s[3].Value.Uint64()/kib, s[4].Value.Uint64()/kib, s[5].Value.Uint64(), s[6].Value.Uint64())
+	}
+	afterPlan = func(logger *log.Logger) { report(logger, "after the plan") }
+}
