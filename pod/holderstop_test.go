@@ -25,7 +25,7 @@ func TestStopWhileTheHolderStartsIsAStop(t *testing.T) {
 	holder.outcome = outcome{stopped: true}
 	close(holder.done)
 	for range 50 {
-		res := h.sup.awaitReady(holder)
+		res := h.sup.awaitHolderCreated(holder)
 		require.NotNil(t, res)
 		require.Equal(t, 0, res.Code, "%+v", *res)
 	}
