@@ -14,7 +14,7 @@ import (
 // The limits are single values in the kernel's cgroup files, read here
 // rather than through containerd/cgroups' cgroup1 and cgroup2 packages:
 // their Stat fills protobuf messages and the packages link cilium/ebpf
-// (device rules) and godbus (systemd), about 2 MB of every controller's
+// (device rules) and godbus (systemd), about 2.6 MB of every controller's
 // binary for four numbers (bench/deps.sh). The root package still answers
 // which hierarchy is mounted (Mode) and parses /proc/self/cgroup.
 

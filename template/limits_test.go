@@ -60,11 +60,12 @@ func TestAliasesRealStacksUse(t *testing.T) {
 }
 
 // TestBillionLaughsInTheImage is the issue's case: the stack file fed to
-// the image's `template -` under 256 MiB, which the OOM killer ended.
+// the template image's `template -` under 256 MiB, which the OOM killer
+// ended.
 func TestBillionLaughsInTheImage(t *testing.T) {
 	testenv.RequireDocker(t)
-	testenv.RequireImage(t, testenv.PodImage)
-	cmd := exec.Command("docker", "run", "--rm", "-i", "--memory", "256m", testenv.PodImage, "template", "-")
+	testenv.RequireImage(t, testenv.TemplateImage)
+	cmd := exec.Command("docker", "run", "--rm", "-i", "--memory", "256m", testenv.TemplateImage, "template", "-")
 	cmd.Stdin = strings.NewReader(string(laughs(t)))
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
@@ -235,14 +236,14 @@ func (zeroReader) Read(p []byte) (int, error) {
 
 // TestWorstCaseStackFitsIn256MiB: the stack that costs the most memory per
 // byte, a flow list of one-letter items, just under MaxStackSize, renders in
-// the image under --memory 256m (one of 512 KiB was OOM-killed).
+// the template image under --memory 256m (one of 512 KiB was OOM-killed).
 func TestWorstCaseStackFitsIn256MiB(t *testing.T) {
 	testenv.RequireDocker(t)
-	testenv.RequireImage(t, testenv.PodImage)
+	testenv.RequireImage(t, testenv.TemplateImage)
 	head := "services: {web: {image: x, x-podinit: {}}}\nx-a: [a"
 	stack := head + strings.Repeat(",a", (MaxStackSize-len(head)-3)/2) + "]\n"
 	require.LessOrEqual(t, len(stack), MaxStackSize)
-	cmd := exec.Command("docker", "run", "--rm", "-i", "--memory", "256m", testenv.PodImage, "template", "-")
+	cmd := exec.Command("docker", "run", "--rm", "-i", "--memory", "256m", testenv.TemplateImage, "template", "-")
 	cmd.Stdin = strings.NewReader(stack)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

@@ -183,6 +183,7 @@ func (b *bench) cost(n, rounds int, logDir string) error {
 		}
 		return s
 	}
+	// KiB ride in a sample (of durations) for its median, min and max.
 	kib := func(f func(costRun) int) func(costRun) time.Duration {
 		return func(r costRun) time.Duration { return time.Duration(f(r)) }
 	}
@@ -200,7 +201,7 @@ func (b *bench) cost(n, rounds int, logDir string) error {
 	fmt.Printf("\n## Cost of a %d-component pod, side by side (%d rounds; median [min–max])\n\n", n, rounds)
 	fmt.Println("Memory and CPU are the sum of the controller's two processes, podinit (PID 1) and podinit-pod (its child), read 0.5 s after the last component started; VmHWM is the sum of their peaks. CPU is the time on a CPU of every thread of both (schedstat), from their start; PID 1's includes runc's init, which ran as that process before it exec'd /podinit (a component's `sleep` shows that share). podlike's column is issue 11's, not this run: its image cannot be built here.")
 	fmt.Println()
-	fmt.Println("| figure | podinit default (IPC holder) | podinit, controller `--ipc shareable` | floor: controller + 10 parallel runs, no holder (issue's) | floor with holder | podlike (issue 11, not this run) | target |")
+	fmt.Printf("| figure | podinit default (IPC holder) | podinit, controller `--ipc shareable` | floor: controller + %d parallel runs, no holder (issue's) | floor with holder | podlike (issue 11, not this run) | target |\n", n)
 	fmt.Println("|---|---|---|---|---|---|---|")
 	fmt.Printf("| start, until all run (ms) | %s | %s | %s | %s | %s | |\n", spread(ds), spread(ss), spread(plain), spread(holder), podlikeIssue.start)
 	r1, r2 := ratio(ds.median(), plain.median()), ratio(ss.median(), plain.median())

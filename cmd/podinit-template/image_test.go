@@ -15,7 +15,7 @@ import (
 // stack, and the controller image, which leaves podinit-template out, names
 // the template image instead.
 func TestTemplateImage(t *testing.T) {
-	img := testenv.PodImage + "-template"
+	img := testenv.TemplateImage
 	testenv.RequireImage(t, img)
 	run := exec.Command("docker", "run", "--rm", "-i", img, "template", "-image", "podinit:test", "-")
 	run.Stdin = strings.NewReader("services:\n  web:\n    image: busybox\n    command: sleep 60\n    x-podinit: {}\n")

@@ -14,6 +14,10 @@ import (
 // work trees can test their own builds on one engine.
 var PodImage = imageFromEnv()
 
+// TemplateImage holds `podinit template`, which the controller image leaves
+// out; `make image` builds it beside PodImage.
+var TemplateImage = PodImage + "-template"
+
 const Busybox = "podinit-test/busybox:latest"
 
 func imageFromEnv() string {
