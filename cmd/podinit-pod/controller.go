@@ -90,7 +90,12 @@ func (f *controllerFlags) parse(fs *flag.FlagSet, args []string) error {
 // runController is the controller: it reads the pod from its own labels,
 // runs it as PID 1, and exits with the pod's result.
 func runController(args []string) int {
-	logger := log.New(os.Stderr, "podinit: ", log.Lmicroseconds)
+	// Nothing may wait for stderr or stdout (-logs): without its engine
+	// nobody reads them.
+	stderr, stdout := newLossyWriter(os.Stderr), newLossyWriter(os.Stdout)
+	defer stderr.flush(250 * time.Millisecond)
+	defer stdout.flush(250 * time.Millisecond)
+	logger := log.New(stderr, "podinit: ", log.Lmicroseconds)
 	// Signals first: a SIGTERM that arrives while the engine is still being
 	// asked must neither kill the controller nor be lost. podinit holds
 	// the signals it gets until this says it takes them.
@@ -151,7 +156,7 @@ func runController(args []string) int {
 	// for the controller's whole life.
 	debug.FreeOSMemory()
 
-	sup := pod.NewSupervisor(engineHook(eng), plan, logger, os.Stdout, os.Stderr)
+	sup := pod.NewSupervisor(engineHook(eng), plan, logger, stdout, stderr)
 	srv := &healthprobe.Server{Path: f.socket, Status: sup.Status, StartPeriod: f.startPeriod}
 	if err := srv.Listen(); err != nil {
 		logger.Print(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/internal/testenv"
 )
@@ -64,13 +66,20 @@ func alive(pid int) bool {
 	return err == nil
 }
 
-// kill SIGKILLs the private dockerd, as a node's engine dies.
+// kill SIGKILLs the private dockerd, as a node's engine dies. If the test
+// does not start it again, its cleanup does: only the engine removes what
+// it left (containers, and the shims its lost containerd leaves behind).
 func (e *privateEngine) kill() {
 	e.t.Helper()
 	require.NoError(e.t, e.dockerd.Process.Kill())
 	e.dockerd.Wait()
 	e.dockerd = nil
 	os.Remove(filepath.Join(e.dir, "dockerd.pid"))
+	e.t.Cleanup(func() {
+		if e.dockerd == nil {
+			e.start()
+		}
+	})
 }
 
 // exitOf follows a host process with strace from now on, and returns a
@@ -239,4 +248,79 @@ func TestEngineReturnSweepsTheNode(t *testing.T) {
 	require.Contains(t, logs, "the engine answers again after")
 	require.Regexp(t, `removing victim\.app \(pod victim\), left behind by controller [0-9a-f]{12} which no longer runs`, logs)
 	require.Equal(t, "true", e.mustDocker("inspect", "-f", "{{.State.Running}}", "survivor"), "the survivor runs on")
+}
+
+// TestLongOutageNeverHoldsUpTheStop: without its engine nobody reads the
+// controller's output, and the pipe fills (64 KiB and the shim's 64 KiB
+// FIFO: about five minutes of warnings; here both are shrunk to 4 KiB so
+// that it takes seconds). A stop request then still ends the pod in time:
+// podinit's output never waits.
+func TestLongOutageNeverHoldsUpTheStop(t *testing.T) {
+	t.Parallel()
+	e := startPrivateEngine(t, false)
+	e.runPod("long", lostPodLabels, "-engine-lost-after", "0", "-stop-budget", "5s")
+	e.running("long", "long.app", "long.side")
+	ctrl := e.hostPid("long")
+	ns := pidNS(t, ctrl)
+	var podinitPod int
+	for _, pid := range inPidNS(ns) {
+		if comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(comm)) == "podinit-pod" {
+			podinitPod = pid
+		}
+	}
+	require.NotZero(t, podinitPod, "podinit-pod among %v", inPidNS(ns))
+	id := e.mustDocker("inspect", "-f", "{{.Id}}", "long")
+	fifo := shrinkPipe(t, e.stderrFIFO(id))
+	pipe := shrinkPipe(t, fmt.Sprintf("/proc/%d/fd/2", podinitPod))
+	exit := exitOf(t, ctrl)
+
+	e.kill()
+	testenv.WaitFor(t, 120*time.Second, func() bool {
+		return pipeFull(fifo) && pipeFull(pipe)
+	}, "the controller's stderr to fill")
+	time.Sleep(2 * time.Second) // podinit-pod's next lines now find it full
+	stopAt := time.Now()
+	require.NoError(t, syscall.Kill(ctrl, syscall.SIGTERM))
+	for len(inPidNS(ns)) > 0 && time.Since(stopAt) < 7*time.Second {
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.Empty(t, inPidNS(ns), "the pod still runs %s after SIGTERM with its stderr full", time.Since(stopAt).Round(time.Millisecond))
+	t.Logf("stopped %s after SIGTERM, its stderr full", time.Since(stopAt).Round(time.Millisecond))
+	require.Equal(t, 0, exit())
+}
+
+const shrunkPipe = 4096
+
+// stderrFIFO finds the FIFO through which the engine reads a container's
+// stderr: a named pipe under its exec root, named for the container and
+// stderr (20.10: containerd/<id>/init-stderr).
+func (e *privateEngine) stderrFIFO(id string) string {
+	e.t.Helper()
+	var found string
+	filepath.WalkDir(filepath.Join(e.dir, "exec"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type()&fs.ModeNamedPipe != 0 && strings.Contains(path, id) && strings.HasSuffix(path, "stderr") {
+			found = path
+		}
+		return nil
+	})
+	require.NotEmpty(e.t, found, "no stderr FIFO of %s under %s", id, filepath.Join(e.dir, "exec"))
+	return found
+}
+
+// shrinkPipe opens a pipe or FIFO (without taking its data) and makes its
+// buffer 4 KiB.
+func shrinkPipe(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	_, err = unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, shrunkPipe)
+	require.NoError(t, err, "shrinking %s", path)
+	return f
+}
+
+// pipeFull reports whether a pipe holds (nearly) all its buffer can.
+func pipeFull(f *os.File) bool {
+	n, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCINQ) // FIONREAD
+	return err == nil && n > shrunkPipe-512
 }
