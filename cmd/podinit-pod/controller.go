@@ -92,7 +92,7 @@ func (f *controllerFlags) parse(fs *flag.FlagSet, args []string) error {
 func runController(args []string) int {
 	// Nothing may wait for stderr or stdout (-logs): without its engine
 	// nobody reads them.
-	stderr, stdout := newLossyWriter(os.Stderr), newLossyWriter(os.Stdout)
+	stderr, stdout := newLossyWriter(os.Stderr, 1024), newLossyWriter(os.Stdout, 64)
 	defer stderr.flush(250 * time.Millisecond)
 	defer stdout.flush(250 * time.Millisecond)
 	logger := log.New(stderr, "podinit: ", log.Lmicroseconds)

@@ -10,20 +10,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A stderr pipe that nobody reads: writes never block, and once it is read
-// again the lines come with a count of those dropped meanwhile.
+// A stderr pipe that nobody reads: writes wait at most readerStall, and
+// once it is read again the lines come with a count of those dropped
+// meanwhile.
 func TestLossyWriterNeverBlocksOnAFullPipe(t *testing.T) {
 	r, w, err := os.Pipe()
 	require.NoError(t, err)
 	defer r.Close()
 	defer w.Close()
-	l := newLossyWriter(w)
+	l := newLossyWriter(w, 1024)
 	line := strings.Repeat("x", 200) + "\n"
 	began := time.Now()
 	for range 5000 { // 1 MB: the pipe (64 KiB) and the queue overflow
 		l.Write([]byte(line))
 	}
-	require.Less(t, time.Since(began), time.Second, "writes waited for the pipe")
+	require.Less(t, time.Since(began), readerStall+time.Second, "writes waited for the pipe beyond readerStall")
 	began = time.Now()
 	l.flush(100 * time.Millisecond)
 	require.Less(t, time.Since(began), time.Second, "flush waited for a pipe nobody reads")
@@ -40,4 +41,34 @@ func TestLossyWriterNeverBlocksOnAFullPipe(t *testing.T) {
 	l.flush(5 * time.Second)
 	require.Zero(t, l.pending.Load())
 	require.Zero(t, l.dropped.Load(), "the count was reported")
+}
+
+// A reader slower than the writer is waited for, as with a plain pipe:
+// nothing is dropped while it keeps reading.
+func TestLossyWriterWaitsForASlowReader(t *testing.T) {
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	defer w.Close()
+	l := newLossyWriter(w, 4)
+	lines := make(chan int, 1)
+	go func() {
+		n := 0
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			if sc.Text() == "end" {
+				break
+			}
+			n++
+			time.Sleep(2 * time.Millisecond) // slow, never stalled
+		}
+		lines <- n
+	}()
+	line := strings.Repeat("y", 4000) + "\n" // 16 of them fill the pipe
+	for range 400 {
+		l.Write([]byte(line))
+	}
+	l.Write([]byte("end\n"))
+	require.Equal(t, 400, <-lines, "a slow reader lost lines")
+	require.Zero(t, l.dropped.Load())
 }
