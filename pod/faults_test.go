@@ -364,24 +364,28 @@ func TestDeathDuringARestartsCreate(t *testing.T) {
 	})
 }
 
+// runsThroughAnOutage: the engine vanishes for 10s while the containers
+// run on, and returns; the pod runs throughout, then stops with 0 and
+// leaves nothing.
+func runsThroughAnOutage(h *harness) {
+	h.start()
+	h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+	h.eng.vanish(true, false)
+	h.pass(10 * time.Second)
+	h.stillRunning()
+	h.eng.vanish(false, false)
+	h.pass(10 * time.Second)
+	h.stillRunning()
+	require.Equal(h.t, 0, h.stop().Code)
+	require.Zero(h.t, h.eng.left())
+}
+
 // TestEngineVanishesAndReturns: with live-restore the containers outlive
 // the engine, and so does the pod; without it they are gone, and the pod
 // ends with the engine's word on their exit.
 func TestEngineVanishesAndReturns(t *testing.T) {
 	t.Run("containers survive", func(t *testing.T) {
-		cell(t, func(t *testing.T) {
-			h := newHarness(t, defaultPod(t), testBudget)
-			h.start()
-			h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
-			h.eng.vanish(true, false)
-			h.pass(10 * time.Second)
-			h.stillRunning()
-			h.eng.vanish(false, false)
-			h.pass(10 * time.Second)
-			h.stillRunning()
-			require.Equal(t, 0, h.stop().Code)
-			require.Zero(t, h.eng.left())
-		})
+		cell(t, func(t *testing.T) { runsThroughAnOutage(newHarness(t, defaultPod(t), testBudget)) })
 	})
 	t.Run("containers survive, with logs", func(t *testing.T) {
 		cell(t, func(t *testing.T) {

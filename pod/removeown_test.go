@@ -77,17 +77,7 @@ func TestRemoveOwn(t *testing.T) {
 		cell(t, func(t *testing.T) {
 			opts := testBudget
 			opts.Logs = true
-			h := newHarnessRemovingOwn(t, defaultPod(t), opts)
-			h.start()
-			h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
-			h.eng.vanish(true, false)
-			h.pass(10 * time.Second)
-			h.stillRunning()
-			h.eng.vanish(false, false)
-			h.pass(10 * time.Second)
-			h.stillRunning()
-			require.Equal(t, 0, h.stop().Code)
-			require.Zero(t, h.eng.left())
+			runsThroughAnOutage(newHarnessRemovingOwn(t, defaultPod(t), opts))
 		})
 	})
 	t.Run("the engine vanishes, the containers are gone", func(t *testing.T) {

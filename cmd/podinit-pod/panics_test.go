@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"log"
 	"os"
 	"os/exec"
@@ -16,24 +15,6 @@ import (
 	"github.com/podinit/podinit/internal/testenv"
 	"github.com/podinit/podinit/pod"
 )
-
-// captureStderr runs f with os.Stderr read into the returned string.
-func captureStderr(t *testing.T, f func()) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	saved := os.Stderr
-	os.Stderr = w
-	done := make(chan string)
-	go func() {
-		b, _ := io.ReadAll(r)
-		done <- string(b)
-	}()
-	defer func() { os.Stderr = saved }()
-	f()
-	w.Close()
-	return <-done
-}
 
 // inject makes the next guard around what panic with a message of two
 // lines, as compose-go's panics often are.
@@ -52,7 +33,7 @@ func TestPanicWhileValidatingExit2WithOneLine(t *testing.T) {
 	require.NoError(t, os.WriteFile(f, []byte("services: {app: {image: busybox}}\n"), 0o644))
 	inject(t, "validating the pod")
 	var code int
-	out := captureStderr(t, func() { code = dispatch([]string{"validate", "-file", f}) })
+	out := testenv.CaptureStderr(t, func() { code = dispatch([]string{"validate", "-file", f}) })
 	require.Equal(t, pod.ExitInvalid, code)
 	require.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)
 	require.Contains(t, out, "podinit validate: internal error while validating the pod: runtime error: index out of range [3] with length 3 goroutine 1 [running]:; this is a bug in podinit")
@@ -69,7 +50,7 @@ func TestPanicStackOnStderrWithDebug(t *testing.T) {
 	require.NoError(t, os.WriteFile(f, []byte("services: {app: {image: busybox}}\n"), 0o644))
 	inject(t, "validating the pod")
 	var code int
-	out := captureStderr(t, func() { code = dispatch([]string{"validate", "-file", f}) })
+	out := testenv.CaptureStderr(t, func() { code = dispatch([]string{"validate", "-file", f}) })
 	require.Equal(t, pod.ExitInvalid, code)
 	first, rest, _ := strings.Cut(out, "\n")
 	require.Contains(t, first, "internal error while validating the pod")

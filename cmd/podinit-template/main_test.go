@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,25 +8,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-// captureStderr runs f with os.Stderr read into the returned string.
-func captureStderr(t *testing.T, f func()) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	saved := os.Stderr
-	os.Stderr = w
-	done := make(chan string)
-	go func() {
-		b, _ := io.ReadAll(r)
-		done <- string(b)
-	}()
-	defer func() { os.Stderr = saved }()
-	f()
-	w.Close()
-	return <-done
-}
+	"github.com/podinit/podinit/internal/testenv"
+)
 
 func inject(t *testing.T) {
 	panicHook = func(w string) {
@@ -42,7 +25,7 @@ func TestPanicWhileRenderingExit2WithOneLine(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	inject(t)
 	var code int
-	out := captureStderr(t, func() { code = dispatch([]string{"template", "-"}) })
+	out := testenv.CaptureStderr(t, func() { code = dispatch([]string{"template", "-"}) })
 	require.Equal(t, exitInvalid, code)
 	require.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)
 	require.Contains(t, out, "podinit template: internal error while rendering the stack: runtime error: index out of range [3] with length 3 goroutine 1 [running]:; this is a bug in podinit")
@@ -57,7 +40,7 @@ func TestPanicStackOnStderrWithDebug(t *testing.T) {
 	t.Setenv("PODINIT_DEBUG", "1")
 	inject(t)
 	var code int
-	out := captureStderr(t, func() { code = dispatch([]string{"template", "-"}) })
+	out := testenv.CaptureStderr(t, func() { code = dispatch([]string{"template", "-"}) })
 	require.Equal(t, exitInvalid, code)
 	first, rest, _ := strings.Cut(out, "\n")
 	require.Contains(t, first, "(stack below)")
@@ -67,7 +50,7 @@ func TestPanicStackOnStderrWithDebug(t *testing.T) {
 func TestOnlyTheTemplateCommand(t *testing.T) {
 	for _, args := range [][]string{nil, {"validate"}, {"-ipc=false"}} {
 		var code int
-		out := captureStderr(t, func() { code = dispatch(args) })
+		out := testenv.CaptureStderr(t, func() { code = dispatch(args) })
 		require.Equal(t, 2, code, "%q", args)
 		require.Contains(t, out, "it runs `template` only")
 	}
