@@ -131,7 +131,7 @@ total=$SECONDS
 GOBIN_FILE=$(mktemp)
 trap 'rm -f "$GOBIN_FILE"' EXIT
 export GOBIN_FILE
-stage set-up 9 setup || { echo "set-up failed: no test can run" >&2; exit 1; }
+stage set-up 7 setup || { echo "set-up failed: no test can run" >&2; exit 1; }
 # Go may have come from set-up (scripts/go-toolchain.sh): every later stage
 # uses it.
 PATH="$(cat "$GOBIN_FILE"):$PATH"
@@ -149,7 +149,7 @@ fi
 wanted cgroup-parent && stage cgroup-parent 4 cgroup_parent
 wanted cgroup-v2 && stage cgroup-v2 30 ./scripts/v2lab.sh
 wanted swarmlab && stage swarmlab 8 optional ./scripts/swarmlab-tests.sh
-wanted fuzz && stage fuzz 6 optional ./scripts/fuzz.sh
+wanted fuzz && stage fuzz 8 optional ./scripts/fuzz.sh
 
 took=$((SECONDS - total))
 echo "=== stages (total $((took / 60))m$(printf %02d $((took % 60)))s):" >&2
