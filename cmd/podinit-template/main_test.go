@@ -29,11 +29,7 @@ func TestPanicWhileRenderingExit2WithOneLine(t *testing.T) {
 	require.Equal(t, exitInvalid, code)
 	require.Equal(t, 1, strings.Count(out, "\n"), "one line: %q", out)
 	require.Contains(t, out, "podinit template: internal error while rendering the stack: runtime error: index out of range [3] with length 3 goroutine 1 [running]:; this is a bug in podinit")
-	_, path, ok := strings.Cut(strings.TrimSpace(out), "(stack in ")
-	require.True(t, ok, "names the stack's file: %q", out)
-	stack, err := os.ReadFile(strings.TrimSuffix(path, ")"))
-	require.NoError(t, err)
-	require.Contains(t, string(stack), "panicguard", "the file holds the stack")
+	require.Contains(t, testenv.PanicStackFile(t, out), "panicguard", "the file holds the stack")
 }
 
 func TestPanicStackOnStderrWithDebug(t *testing.T) {

@@ -3,6 +3,7 @@ package testenv
 import (
 	"io"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -24,4 +25,16 @@ func CaptureStderr(t testing.TB, f func()) string {
 	f()
 	w.Close()
 	return <-done
+}
+
+// PanicStackFile returns what the file named by a panic guard's one-line
+// message ("… (stack in PATH)") holds, failing the test when the message
+// names none or the file cannot be read.
+func PanicStackFile(t testing.TB, out string) string {
+	t.Helper()
+	_, path, ok := strings.Cut(strings.TrimSpace(out), "(stack in ")
+	require.True(t, ok, "names the stack's file: %q", out)
+	stack, err := os.ReadFile(strings.TrimSuffix(path, ")"))
+	require.NoError(t, err)
+	return string(stack)
 }
