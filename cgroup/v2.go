@@ -36,8 +36,10 @@ func ReadV2(mountpoint, group string) (Limits, error) {
 // no limit.
 func readV2Group(mountpoint, group string) (Limits, error) {
 	dir := filepath.Join(mountpoint, group)
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return Limits{}, fmt.Errorf("cgroup v2: loading %s under %s: not a cgroup directory (%v)", group, mountpoint, err)
+	if st, err := os.Stat(dir); err != nil {
+		return Limits{}, fmt.Errorf("cgroup v2: the group %s under %s: %w", group, mountpoint, err)
+	} else if !st.IsDir() {
+		return Limits{}, fmt.Errorf("cgroup v2: the group %s under %s: %s is not a directory; want the cgroup's directory", group, mountpoint, dir)
 	}
 	var l Limits
 	mem, err := readLimit("v2", filepath.Join(dir, "memory.max"))
