@@ -275,7 +275,13 @@ func TestLongOutageNeverHoldsUpTheStop(t *testing.T) {
 	exit := exitOf(t, ctrl)
 
 	e.kill()
+	// The test fills both itself rather than waiting for podinit's
+	// reconnection warnings to (their pace varies: once they took over
+	// 120s): the shim's copy then blocks on the FIFO, and podinit-pod's
+	// next write on the pipe.
 	testenv.WaitFor(t, 120*time.Second, func() bool {
+		fillPipe(fifo)
+		fillPipe(pipe)
 		return pipeFull(fifo) && pipeFull(pipe)
 	}, "the controller's stderr to fill")
 	time.Sleep(2 * time.Second) // podinit-pod's next lines now find it full
@@ -317,6 +323,18 @@ func shrinkPipe(t *testing.T, path string) *os.File {
 	_, err = unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, shrunkPipe)
 	require.NoError(t, err, "shrinking %s", path)
 	return f
+}
+
+// fillPipe writes into a pipe until it is full, without blocking.
+func fillPipe(f *os.File) {
+	fd := int(f.Fd())
+	unix.SetNonblock(fd, true)
+	line := []byte(strings.Repeat("x", 127) + "\n")
+	for {
+		if _, err := unix.Write(fd, line); err != nil {
+			return
+		}
+	}
 }
 
 // pipeFull reports whether a pipe holds (nearly) all its buffer can.
