@@ -10,19 +10,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/docker/api/types/blkiodev"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/strslice"
-
-	"github.com/podinit/podinit/pod"
 )
 
 // convert fills c.Config, c.Host, StopSignal, StopGrace, Restart and
 // DependsOn from a loaded service. raw is the service as written, to tell an
 // absent key from a zero value where the engine distinguishes them.
-func convert(s *types.ServiceConfig, at where, raw map[string]any, c *pod.Component) []*Error {
+func convert(s *types.ServiceConfig, at where, raw map[string]any, c *podspec.Component) []*Error {
 	var errs []*Error
 	fail := func(key, format string, args ...any) { errs = append(errs, at.errf(key, format, args...)) }
 	has := func(key string) bool { _, ok := raw[key]; return ok }
@@ -187,13 +187,13 @@ func convert(s *types.ServiceConfig, at where, raw map[string]any, c *pod.Compon
 	}
 
 	if len(s.DependsOn) > 0 {
-		c.DependsOn = map[string]pod.Dependency{}
+		c.DependsOn = map[string]podspec.Dependency{}
 		for _, name := range slices.Sorted(maps.Keys(s.DependsOn)) {
 			d := s.DependsOn[name]
 			if d.Restart {
 				fail("depends_on."+name+".restart", "not supported in a pod: a component's restart does not restart its dependents; remove it")
 			}
-			c.DependsOn[name] = pod.Dependency{Condition: pod.Condition(d.Condition), Required: d.Required}
+			c.DependsOn[name] = podspec.Dependency{Condition: podspec.Condition(d.Condition), Required: d.Required}
 		}
 	}
 	return errs
@@ -264,20 +264,20 @@ func healthcheck(h *types.HealthCheckConfig) (*container.HealthConfig, error) {
 
 // restart parses Compose's restart into the pod's own policy; the engine's
 // RestartPolicy is never set because the pod restarts components itself.
-func restart(s string) (pod.Restart, error) {
+func restart(s string) (podspec.Restart, error) {
 	mode, max, hasMax := strings.Cut(s, ":")
-	var r pod.Restart
-	switch pod.RestartMode(mode) {
+	var r podspec.Restart
+	switch podspec.RestartMode(mode) {
 	case "":
 		if s == "" {
 			return r, nil
 		}
 		return r, fmt.Errorf("%q is not a restart policy: use no, on-failure[:max], always or unless-stopped", s)
-	case pod.RestartNo, pod.RestartAlways, pod.RestartUnlessStopped:
+	case podspec.RestartNo, podspec.RestartAlways, podspec.RestartUnlessStopped:
 		if hasMax {
 			return r, fmt.Errorf("%q: only on-failure takes a retry count", s)
 		}
-	case pod.RestartOnFailure:
+	case podspec.RestartOnFailure:
 		if hasMax {
 			n, err := strconv.Atoi(max)
 			if err != nil || n < 0 {
@@ -288,7 +288,7 @@ func restart(s string) (pod.Restart, error) {
 	default:
 		return r, fmt.Errorf("%q is not a restart policy: use no, on-failure[:max], always or unless-stopped", s)
 	}
-	r.Mode = pod.RestartMode(mode)
+	r.Mode = podspec.RestartMode(mode)
 	return r, nil
 }
 

@@ -5,15 +5,15 @@ import (
 	"path"
 	"strings"
 
-	yaml "go.yaml.in/yaml/v4"
+	"github.com/podinit/podinit/podspec"
 
-	"github.com/podinit/podinit/pod"
+	yaml "go.yaml.in/yaml/v4"
 )
 
 // parseCopies reads a pod.copy.<name> value: "src:dst", a YAML list of
 // "src:dst", or a YAML map of src: dst. Both paths must be absolute; a path
 // that contains ':' can be written only in the map form.
-func parseCopies(value string) ([]pod.Copy, error) {
+func parseCopies(value string) ([]podspec.Copy, error) {
 	node, err := parseYAML([]byte(value))
 	if err != nil {
 		return nil, fmt.Errorf("invalid YAML: %v", strings.TrimPrefix(err.Error(), "yaml: "))
@@ -21,7 +21,7 @@ func parseCopies(value string) ([]pod.Copy, error) {
 	if node == nil {
 		return nil, fmt.Errorf("empty: give /src/in/controller:/dst/in/component, a list of them, or a map of src: dst")
 	}
-	var out []pod.Copy
+	var out []podspec.Copy
 	switch node.Kind {
 	case yaml.ScalarNode:
 		c, err := splitCopy(node.Value)
@@ -46,7 +46,7 @@ func parseCopies(value string) ([]pod.Copy, error) {
 			if v.Kind != yaml.ScalarNode {
 				return nil, fmt.Errorf("line %d: %s: the destination must be a path, got %s", v.Line, k.Value, kindName(v))
 			}
-			c := pod.Copy{Src: k.Value, Dst: v.Value}
+			c := podspec.Copy{Src: k.Value, Dst: v.Value}
 			if err := checkCopy(c); err != nil {
 				return nil, fmt.Errorf("line %d: %w", k.Line, err)
 			}
@@ -61,16 +61,16 @@ func parseCopies(value string) ([]pod.Copy, error) {
 	return out, nil
 }
 
-func splitCopy(s string) (pod.Copy, error) {
+func splitCopy(s string) (podspec.Copy, error) {
 	parts := strings.Split(s, ":")
 	if len(parts) != 2 {
-		return pod.Copy{}, fmt.Errorf("%q: write src:dst with exactly one ':' (for paths with ':' use the map form, \"src\": \"dst\")", s)
+		return podspec.Copy{}, fmt.Errorf("%q: write src:dst with exactly one ':' (for paths with ':' use the map form, \"src\": \"dst\")", s)
 	}
-	c := pod.Copy{Src: strings.TrimSpace(parts[0]), Dst: strings.TrimSpace(parts[1])}
+	c := podspec.Copy{Src: strings.TrimSpace(parts[0]), Dst: strings.TrimSpace(parts[1])}
 	return c, checkCopy(c)
 }
 
-func checkCopy(c pod.Copy) error {
+func checkCopy(c podspec.Copy) error {
 	if !path.IsAbs(c.Src) || !path.IsAbs(c.Dst) {
 		return fmt.Errorf("%q -> %q: both paths must be absolute (the source inside the controller, the destination inside the component)", c.Src, c.Dst)
 	}

@@ -6,17 +6,17 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/podspec"
 )
 
 // checkPod checks what involves more than one component: unique names, and
 // depends_on naming components that exist, not init components, without
 // cycles.
-func checkPod(spec *pod.Spec) []*Error {
+func checkPod(spec *podspec.Spec) []*Error {
 	var errs []*Error
-	byName := map[string]*pod.Component{}
+	byName := map[string]*podspec.Component{}
 	isInit := map[string]bool{}
-	for _, list := range [][]pod.Component{spec.Init, spec.Components} {
+	for _, list := range [][]podspec.Component{spec.Init, spec.Components} {
 		for i := range list {
 			c := &list[i]
 			if prev, ok := byName[c.Name]; ok {
@@ -24,7 +24,7 @@ func checkPod(spec *pod.Spec) []*Error {
 				continue
 			}
 			byName[c.Name] = c
-			isInit[c.Name] = c.Role == pod.RoleInit
+			isInit[c.Name] = c.Role == podspec.RoleInit
 		}
 	}
 	var known []string
@@ -54,7 +54,7 @@ func checkPod(spec *pod.Spec) []*Error {
 
 // componentErr is an Error about component c: a component of a Compose
 // file names the file and its service, a label component its label.
-func componentErr(c *pod.Component, key, msg string) *Error {
+func componentErr(c *podspec.Component, key, msg string) *Error {
 	e := &Error{Source: c.Source, Key: key, Msg: msg}
 	if src, svc, ok := strings.Cut(c.Source, ": services."); ok {
 		e.Source, e.Service = src, svc
@@ -64,7 +64,7 @@ func componentErr(c *pod.Component, key, msg string) *Error {
 
 // cycles returns each depends_on cycle once, as the names along it with the
 // first repeated at the end, starting from its smallest name.
-func cycles(cs []pod.Component) [][]string {
+func cycles(cs []podspec.Component) [][]string {
 	deps := map[string][]string{}
 	for _, c := range cs {
 		deps[c.Name] = slices.Sorted(maps.Keys(c.DependsOn))

@@ -75,7 +75,7 @@ func (w where) errf(key, format string, args ...any) *Error {
 	return e
 }
 
-// componentSource is the pod.Component Source for a component declared here.
+// componentSource is the podspec.Component Source for a component declared here.
 func (w where) componentSource() string {
 	if w.service != "" {
 		return w.source + ": services." + w.service

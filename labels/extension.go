@@ -8,15 +8,15 @@ import (
 	"strings"
 	"syscall"
 
-	"golang.org/x/sys/unix"
+	"github.com/podinit/podinit/podspec"
 
-	"github.com/podinit/podinit/pod"
+	"golang.org/x/sys/unix"
 )
 
 // extension is a component's x-podinit settings.
 type extension struct {
 	name    string // init components only
-	role    pod.Role
+	role    podspec.Role
 	signals []syscall.Signal
 }
 
@@ -53,8 +53,8 @@ func readExtension(v any, at where, isInit bool) (extension, []*Error) {
 			switch {
 			case isInit:
 				fail(k, "init components have the role init; remove role")
-			case s == string(pod.RoleMain) || s == string(pod.RoleSidecar):
-				x.role = pod.Role(s)
+			case s == string(podspec.RoleMain) || s == string(podspec.RoleSidecar):
+				x.role = podspec.Role(s)
 			default:
 				fail(k, "%v is not a role: use main or sidecar", val)
 			}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podinit/podinit/podspec"
+
 	yaml "go.yaml.in/yaml/v4"
 	"golang.org/x/sys/unix"
 
@@ -34,7 +36,7 @@ var fuzzCtrl = pod.Controller{ID: "0123456789ab", Name: "ctrl", Image: "podinit:
 // the file) and saying what is wrong; accepted, every component has a
 // name and an image, and the spec plans, or the plan's error names the
 // component at fault.
-func checkDeclaration(t *testing.T, spec pod.Spec, err error, sources ...string) {
+func checkDeclaration(t *testing.T, spec podspec.Spec, err error, sources ...string) {
 	t.Helper()
 	if err != nil {
 		for _, e := range flatten(err) {
@@ -55,7 +57,7 @@ func checkDeclaration(t *testing.T, spec pod.Spec, err error, sources ...string)
 		}
 		return
 	}
-	var all []pod.Component
+	var all []podspec.Component
 	all = append(all, spec.Init...)
 	all = append(all, spec.Components...)
 	for _, c := range all {
@@ -104,7 +106,7 @@ func FuzzFromLabels(f *testing.F) {
 		if copy != "" {
 			l[CopyPrefix+name] = copy
 		}
-		var spec pod.Spec
+		var spec podspec.Spec
 		var err error
 		fuzzbudget.Check(t, fuzzTime, fuzzAlloc, func() { spec, err = FromLabels(l, []string{"HOME=/root", "A=1"}) })
 		sources := []string{ComponentPrefix + name, InitComponents, CopyPrefix + name}
@@ -129,7 +131,7 @@ func FuzzComposeFile(f *testing.F) {
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		var spec pod.Spec
+		var spec podspec.Spec
 		var err error
 		fuzzbudget.Check(t, fuzzTime, fuzzAlloc, func() { spec, err = FromComposeFile(path, nil) })
 		checkDeclaration(t, spec, err, path, ComposeFile)
@@ -144,7 +146,7 @@ func FuzzCopies(f *testing.F) {
 	}
 	f.Add("[/a:/b, /c:/d]")
 	f.Fuzz(func(t *testing.T, value string) {
-		var cs []pod.Copy
+		var cs []podspec.Copy
 		var err error
 		fuzzbudget.Check(t, time.Second, 64<<20, func() { cs, err = parseCopies(value) })
 		if err != nil {
@@ -215,7 +217,7 @@ func FuzzExtension(f *testing.F) {
 		if len(errs) > 0 {
 			return
 		}
-		if x.role != "" && x.role != pod.RoleMain && x.role != pod.RoleSidecar || isInit && x.role != "" {
+		if x.role != "" && x.role != podspec.RoleMain && x.role != podspec.RoleSidecar || isInit && x.role != "" {
 			t.Fatalf("accepted role %q", x.role)
 		}
 		if x.name != "" && (!isInit || !validName(x.name)) {

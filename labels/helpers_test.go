@@ -4,13 +4,13 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/stretchr/testify/require"
+	"github.com/podinit/podinit/podspec"
 
-	"github.com/podinit/podinit/pod"
+	"github.com/stretchr/testify/require"
 )
 
 // component reads one pod.component.app label and fails the test on error.
-func component(t *testing.T, yml string, env ...string) pod.Component {
+func component(t *testing.T, yml string, env ...string) podspec.Component {
 	t.Helper()
 	spec, err := FromLabels(map[string]string{ComponentPrefix + "app": yml}, env)
 	require.NoError(t, err)

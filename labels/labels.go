@@ -1,5 +1,5 @@
 // Package labels reads a pod's declaration — the controller's labels, or a
-// Compose file — into a pod.Spec.
+// Compose file — into a podspec.Spec.
 //
 // A component is one Compose service, read by compose-go, the Compose
 // specification's own parser, so that its YAML means what it means to
@@ -24,10 +24,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/compose-spec/compose-go/v2/types"
 	yaml "go.yaml.in/yaml/v4"
 
-	"github.com/podinit/podinit/pod"
 	"github.com/podinit/podinit/regularfile"
 )
 
@@ -37,13 +38,13 @@ import (
 // are ignored; unknown "pod." labels are errors. Relative env_file and
 // label_file paths in component labels are read from podinit's working
 // directory inside the controller.
-func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
+func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 	environ := mapping(env)
 	wd, _ := os.Getwd()
 	var (
-		spec   pod.Spec
+		spec   podspec.Spec
 		errs   []*Error
-		copies = map[string][]pod.Copy{}
+		copies = map[string][]podspec.Copy{}
 		// copyAt remembers each pod.copy label, to report unknown targets.
 		copyAt  = map[string]string{}
 		hasFile bool
@@ -129,8 +130,8 @@ func FromLabels(l map[string]string, env []string) (pod.Spec, error) {
 // volumes are the pod's declared volumes (Spec.Volumes: their `name:`, else
 // the key, as the real name); networks, configs and secrets declarations
 // are ignored: the controller's own mounts decide what a component can use.
-func FromComposeFile(path string, env []string) (pod.Spec, error) {
-	var spec pod.Spec
+func FromComposeFile(path string, env []string) (podspec.Spec, error) {
+	var spec podspec.Spec
 	text, err := regularfile.Read(path, MaxComposeFileSize)
 	if err != nil {
 		return spec, &Error{Source: ComposeFile, Msg: fmt.Sprintf("%s: %v: the path is read inside the controller; mount the file there (a Swarm config works)", path, unwrapPathError(err))}
@@ -203,7 +204,7 @@ func declaredVolumes(n *yaml.Node) map[string]string {
 
 // readInit reads pod.init.components: a list of services, named init-1,
 // init-2, … unless x-podinit.name names one.
-func readInit(value string, env types.Mapping, wd string) ([]pod.Component, []*Error) {
+func readInit(value string, env types.Mapping, wd string) ([]podspec.Component, []*Error) {
 	node, err := parseYAML([]byte(value))
 	if err != nil {
 		return nil, []*Error{yamlErr(InitComponents, "", err)}
@@ -216,13 +217,13 @@ func readInit(value string, env types.Mapping, wd string) ([]pod.Component, []*E
 		return nil, []*Error{{Source: InitComponents, Msg: fmt.Sprintf("must be a YAML list of Compose services (- image: busybox), got %s", got)}}
 	}
 	var (
-		out  []pod.Component
+		out  []podspec.Component
 		errs []*Error
 	)
 	for i, item := range node.Content {
 		source := fmt.Sprintf("%s[%d]", InitComponents, i)
 		name := fmt.Sprintf("init-%d", i+1)
-		c, cerrs := service{name: name, at: where{source: source}, node: item, role: pod.RoleInit, baseDir: wd}.read(env)
+		c, cerrs := service{name: name, at: where{source: source}, node: item, role: podspec.RoleInit, baseDir: wd}.read(env)
 		if x, ok := initName(item); ok {
 			c.Name = x
 		}
@@ -264,7 +265,7 @@ func mapping(env []string) types.Mapping {
 	return m
 }
 
-func find(spec *pod.Spec, name string) *pod.Component {
+func find(spec *podspec.Spec, name string) *podspec.Component {
 	for i := range spec.Init {
 		if spec.Init[i].Name == name {
 			return &spec.Init[i]
@@ -278,7 +279,7 @@ func find(spec *pod.Spec, name string) *pod.Component {
 	return nil
 }
 
-func names(spec *pod.Spec) []string {
+func names(spec *podspec.Spec) []string {
 	var out []string
 	for _, c := range spec.Init {
 		out = append(out, c.Name)

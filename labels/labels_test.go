@@ -6,12 +6,12 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/strslice"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/podinit/podinit/pod"
 )
 
 func TestEnvFile(t *testing.T) {
@@ -48,12 +48,12 @@ func TestComposeFile(t *testing.T) {
 	assert.Equal(t, "busybox:1.36", app.Config.Image, "merge key from an x- anchor")
 	assert.Equal(t, strslice.StrSlice{"sh", "-c", "echo $GREETING"}, app.Config.Cmd)
 	assert.Equal(t, []string{"FROM_FILE=pod", "GREETING=hello"}, app.Config.Env, "env_file relative to the Compose file")
-	assert.Equal(t, pod.Restart{Mode: pod.RestartOnFailure, MaxRetries: 2}, app.Restart)
-	assert.Equal(t, map[string]pod.Dependency{"proxy": {Condition: pod.ConditionHealthy, Required: true}}, app.DependsOn)
+	assert.Equal(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 2}, app.Restart)
+	assert.Equal(t, map[string]podspec.Dependency{"proxy": {Condition: podspec.ConditionHealthy, Required: true}}, app.DependsOn)
 	assert.Equal(t, []mount.Mount{{Type: mount.TypeVolume, Source: "data", Target: "/data"}}, app.Host.Mounts)
-	assert.Equal(t, pod.RoleMain, app.Role)
+	assert.Equal(t, podspec.RoleMain, app.Role)
 
-	assert.Equal(t, pod.RoleSidecar, proxy.Role)
+	assert.Equal(t, podspec.RoleSidecar, proxy.Role)
 	assert.Equal(t, []syscall.Signal{syscall.SIGHUP}, proxy.Signals)
 	assert.Equal(t, []string{"CMD-SHELL", "wget -qO- http://localhost/"}, proxy.Config.Healthcheck.Test)
 
@@ -137,10 +137,10 @@ func TestInitComponents(t *testing.T) {
 	assert.Equal(t, "migrate", spec.Init[0].Name)
 	assert.Equal(t, "init-2", spec.Init[1].Name)
 	for i, c := range spec.Init {
-		assert.Equal(t, pod.RoleInit, c.Role)
+		assert.Equal(t, podspec.RoleInit, c.Role)
 		assert.Equal(t, InitComponents+"["+string(rune('0'+i))+"]", c.Source)
 	}
-	assert.Equal(t, []pod.Copy{{Src: "/etc/m.sql", Dst: "/m.sql"}}, spec.Init[0].Copies)
+	assert.Equal(t, []podspec.Copy{{Src: "/etc/m.sql", Dst: "/m.sql"}}, spec.Init[0].Copies)
 
 	// Init components alone are a pod.
 	spec, err = FromLabels(map[string]string{InitComponents: "- image: once"}, nil)
@@ -214,14 +214,14 @@ func TestDependsOnGraph(t *testing.T) {
 func TestCopyLabel(t *testing.T) {
 	tests := []struct {
 		name, value string
-		want        []pod.Copy
+		want        []podspec.Copy
 		err         string
 	}{
-		{"string", "/run/secrets/cfg:/etc/app/cfg", []pod.Copy{{Src: "/run/secrets/cfg", Dst: "/etc/app/cfg"}}, ""},
-		{"list", "- /a:/b\n- /c:/d", []pod.Copy{{Src: "/a", Dst: "/b"}, {Src: "/c", Dst: "/d"}}, ""},
-		{"map keeps order", "/z: /y\n/a: /b", []pod.Copy{{Src: "/z", Dst: "/y"}, {Src: "/a", Dst: "/b"}}, ""},
-		{"map allows colons", "\"/a:1\": \"/b:2\"", []pod.Copy{{Src: "/a:1", Dst: "/b:2"}}, ""},
-		{"flow list", "[/a:/b]", []pod.Copy{{Src: "/a", Dst: "/b"}}, ""},
+		{"string", "/run/secrets/cfg:/etc/app/cfg", []podspec.Copy{{Src: "/run/secrets/cfg", Dst: "/etc/app/cfg"}}, ""},
+		{"list", "- /a:/b\n- /c:/d", []podspec.Copy{{Src: "/a", Dst: "/b"}, {Src: "/c", Dst: "/d"}}, ""},
+		{"map keeps order", "/z: /y\n/a: /b", []podspec.Copy{{Src: "/z", Dst: "/y"}, {Src: "/a", Dst: "/b"}}, ""},
+		{"map allows colons", "\"/a:1\": \"/b:2\"", []podspec.Copy{{Src: "/a:1", Dst: "/b:2"}}, ""},
+		{"flow list", "[/a:/b]", []podspec.Copy{{Src: "/a", Dst: "/b"}}, ""},
 		{"no colon", "/a", nil, "exactly one ':'"},
 		{"two colons", "/a:/b:/c", nil, "exactly one ':'"},
 		{"relative", "a:/b", nil, "must be absolute"},

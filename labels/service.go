@@ -10,11 +10,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	yaml "go.yaml.in/yaml/v4"
 
-	"github.com/podinit/podinit/pod"
 	"github.com/podinit/podinit/regularfile"
 )
 
@@ -22,8 +23,8 @@ import (
 type service struct {
 	name string
 	at   where
-	node *yaml.Node // the service's mapping
-	role pod.Role   // RoleInit for init components; otherwise from x-podinit
+	node *yaml.Node   // the service's mapping
+	role podspec.Role // RoleInit for init components; otherwise from x-podinit
 	// baseDir is where relative env_file and label_file paths start: the
 	// Compose file's directory, or podinit's working directory for labels.
 	baseDir string
@@ -32,8 +33,8 @@ type service struct {
 // read turns the service into a component, or returns every problem found.
 // Keys that cannot work in a pod are reported and left out, so that the rest
 // of the service is still checked and all problems come out at once.
-func (s service) read(env types.Mapping) (pod.Component, []*Error) {
-	c := pod.Component{Name: s.name, Source: s.at.componentSource()}
+func (s service) read(env types.Mapping) (podspec.Component, []*Error) {
+	c := podspec.Component{Name: s.name, Source: s.at.componentSource()}
 	if s.node == nil || s.node.Kind != yaml.MappingNode {
 		got := "nothing"
 		if s.node != nil {
@@ -67,11 +68,11 @@ func (s service) read(env types.Mapping) (pod.Component, []*Error) {
 	}
 	convErrs := convert(svc, s.at, raw, &c)
 	errs = append(errs, convErrs...)
-	c.Role = pod.RoleMain
-	x, xErrs := readExtension(svc.Extensions[Extension], s.at, s.role == pod.RoleInit)
+	c.Role = podspec.RoleMain
+	x, xErrs := readExtension(svc.Extensions[Extension], s.at, s.role == podspec.RoleInit)
 	errs = append(errs, xErrs...)
-	if s.role == pod.RoleInit {
-		c.Role = pod.RoleInit
+	if s.role == podspec.RoleInit {
+		c.Role = podspec.RoleInit
 		if len(svc.DependsOn) > 0 {
 			errs = append(errs, s.at.errf("depends_on", "init components run one after another in the order of %s: remove depends_on", InitComponents))
 		}

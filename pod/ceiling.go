@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/docker/docker/api/types/mount"
 )
 
@@ -20,9 +22,9 @@ import (
 // checkCeiling lists every grant in the spec that goes past the controller's
 // own privileges and that opts.Allow does not open, and every mount that
 // could never be given.
-func checkCeiling(spec Spec, ctrl Controller, opts Options) []string {
+func checkCeiling(spec podspec.Spec, ctrl Controller, opts Options) []string {
 	var errs []string
-	for _, c := range append(append([]Component{}, spec.Init...), spec.Components...) {
+	for _, c := range append(append([]podspec.Component{}, spec.Init...), spec.Components...) {
 		ce := ceilingCheck{c: c, ctrl: ctrl, opts: opts, declared: spec.Volumes}
 		errs = append(errs, ce.run()...)
 	}
@@ -31,7 +33,7 @@ func checkCeiling(spec Spec, ctrl Controller, opts Options) []string {
 
 // ceilingCheck checks one component.
 type ceilingCheck struct {
-	c        Component
+	c        podspec.Component
 	ctrl     Controller
 	opts     Options
 	declared map[string]string

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/stretchr/testify/require"
@@ -55,9 +57,9 @@ func TestCeilingRefusesEachClassUntilAllowed(t *testing.T) {
 		{AllowNamedVolumes, func(h *container.HostConfig) { h.Mounts = []mount.Mount{vol("otherstack_db")} }, "volumes[0]: otherstack_db:/x is neither one of the controller's volumes (data)"},
 	} {
 		t.Run(tt.want, func(t *testing.T) {
-			c := comp("spy", RoleMain)
+			c := comp("spy", podspec.RoleMain)
 			tt.set(&c.Host)
-			spec := Spec{Components: []Component{c}}
+			spec := podspec.Spec{Components: []podspec.Component{c}}
 			_, err := NewPlan(spec, ceilingCtrl(), Options{})
 			require.Error(t, err)
 			msg := err.Error()
@@ -72,7 +74,7 @@ func TestCeilingRefusesEachClassUntilAllowed(t *testing.T) {
 }
 
 func TestCeilingLetsThroughWhatTheControllerHas(t *testing.T) {
-	c := comp("app", RoleMain)
+	c := comp("app", podspec.RoleMain)
 	c.Host.CapAdd = []string{"cap_chown", "NET_RAW"} // in the default set
 	c.Host.SecurityOpt = []string{"no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"}
 	c.Host.Sysctls = map[string]string{"kernel.shmmax": "1"} // its own IPC namespace with -ipc=false
@@ -83,16 +85,16 @@ func TestCeilingLetsThroughWhatTheControllerHas(t *testing.T) {
 		{Type: mount.TypeVolume, Target: "/anon"},                    // anonymous
 		{Type: mount.TypeTmpfs, Target: "/tmp"},
 	}
-	spec := Spec{Components: []Component{c}, Volumes: map[string]string{"cache": "pod_cache"}}
+	spec := podspec.Spec{Components: []podspec.Component{c}, Volumes: map[string]string{"cache": "pod_cache"}}
 	p, err := NewPlan(spec, ceilingCtrl(), Options{})
 	require.NoError(t, err)
 	require.Equal(t, "pod_cache", p.Levels[0][0].Host.Mounts[2].Source, "a declared volume gets its real name")
 
 	cr := ceilingCtrl()
 	cr.Caps.Set |= 1 << unix.CAP_SYS_ADMIN
-	c = comp("app", RoleMain)
+	c = comp("app", podspec.RoleMain)
 	c.Host.CapAdd = []string{"SYS_ADMIN"}
-	_, err = NewPlan(Spec{Components: []Component{c}}, cr, Options{})
+	_, err = NewPlan(podspec.Spec{Components: []podspec.Component{c}}, cr, Options{})
 	require.NoError(t, err, "a capability the controller holds is not more than it has")
 }
 
@@ -103,13 +105,13 @@ func TestEngineAndHealthSocketsAreNeverHandedOver(t *testing.T) {
 	}
 	for _, src := range []string{"/", "/var", "/var/run", "/run", "/var/run/docker.sock", "/run/docker.sock", "/var/lib/docker", "/var/lib/docker/volumes/x/_data", "/run/containerd", "/srv/engine-root/volumes", "/srv/sock"} {
 		t.Run(src, func(t *testing.T) {
-			c := comp("spy", RoleMain)
+			c := comp("spy", podspec.RoleMain)
 			c.Host.Mounts = []mount.Mount{{Type: mount.TypeBind, Source: src, Target: "/host"}}
 			cr := ceilingCtrl()
 			cr.EngineDirs = []string{"/srv/engine-root"} // the engine's data root, from docker info
 			cr.Mounts = append(cr.Mounts, container.MountPoint{Type: mount.TypeBind, Source: "/srv/sock", Destination: "/proxy"})
 			cr.EngineHost = "unix:///proxy/docker.sock"
-			_, err := NewPlan(Spec{Components: []Component{c}}, cr, Options{Allow: everything})
+			_, err := NewPlan(podspec.Spec{Components: []podspec.Component{c}}, cr, Options{Allow: everything})
 			require.ErrorContains(t, err, "volumes[0]: "+src+":/host would hand the component the engine's")
 			require.ErrorContains(t, err, "no -allow opens this")
 		})
@@ -117,19 +119,19 @@ func TestEngineAndHealthSocketsAreNeverHandedOver(t *testing.T) {
 	// A controller volume that holds the health socket or the engine's
 	// socket is not given by its reference either.
 	for _, dest := range []string{"/run/podinit", "/proxy"} {
-		c := comp("spy", RoleMain)
+		c := comp("spy", podspec.RoleMain)
 		c.Host.Mounts = []mount.Mount{{Type: mount.TypeVolume, Source: "sockets", Target: "/s"}}
 		cr := ceilingCtrl()
 		cr.VolumeRefs["sockets"] = "stack_sockets"
 		cr.Mounts = append(cr.Mounts, container.MountPoint{Type: mount.TypeVolume, Name: "stack_sockets", Destination: dest})
 		cr.EngineHost = "unix:///proxy/docker.sock"
-		_, err := NewPlan(Spec{Components: []Component{c}}, cr, Options{Allow: everything, HealthSocket: "/run/podinit/podinit.sock"})
+		_, err := NewPlan(podspec.Spec{Components: []podspec.Component{c}}, cr, Options{Allow: everything, HealthSocket: "/run/podinit/podinit.sock"})
 		require.ErrorContains(t, err, "is the controller's volume at "+dest)
 	}
 }
 
 func TestEngineOverTCPWarnsOrIsRefused(t *testing.T) {
-	spec := Spec{Components: []Component{comp("app", RoleMain)}}
+	spec := podspec.Spec{Components: []podspec.Component{comp("app", podspec.RoleMain)}}
 	cr := ceilingCtrl()
 	cr.EngineHost = "tcp://proxy:2375"
 	p, err := NewPlan(spec, cr, Options{})
@@ -183,12 +185,12 @@ func TestVolumeThatBindsTheEngineIsNeverHandedOver(t *testing.T) {
 	cr.VolumeRefs["run"] = "stack_run"
 	cr.VolumeDevices = map[string]string{"stack_run": "/var/run"}
 	cr.Mounts = append(cr.Mounts, container.MountPoint{Type: mount.TypeVolume, Name: "stack_run", Destination: "/hostrun"})
-	c := comp("spy", RoleMain)
+	c := comp("spy", podspec.RoleMain)
 	c.Host.Mounts = []mount.Mount{{Type: mount.TypeVolume, Source: "run", Target: "/r"}}
-	_, err := NewPlan(Spec{Components: []Component{c}}, cr, Options{Allow: Allow{AllowNamedVolumes: true, AllowHostMounts: true}})
+	_, err := NewPlan(podspec.Spec{Components: []podspec.Component{c}}, cr, Options{Allow: Allow{AllowNamedVolumes: true, AllowHostMounts: true}})
 	require.ErrorContains(t, err, "volumes[0]: run:/r is the controller's volume stack_run, which binds the host's /var/run and so the engine's /var/run/docker.sock; no -allow opens this")
 
-	p, err := NewPlan(Spec{Components: []Component{comp("app", RoleMain)}}, cr, Options{ShareVolumes: true})
+	p, err := NewPlan(podspec.Spec{Components: []podspec.Component{comp("app", podspec.RoleMain)}}, cr, Options{ShareVolumes: true})
 	require.NoError(t, err)
 	for _, m := range p.Members()[0].Host.Mounts {
 		require.NotEqual(t, "stack_run", m.Source, "-volumes skips a volume that binds the engine's folder")

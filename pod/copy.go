@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/docker/docker/api/types/container"
 	"golang.org/x/sys/unix"
 )
@@ -58,7 +60,7 @@ func (r *runner) copyFiles(ctx context.Context, id string) error {
 }
 
 // writeCopies writes every copy as one tar stream of at most limit bytes.
-func writeCopies(w io.Writer, copies []Copy, limit int64) error {
+func writeCopies(w io.Writer, copies []podspec.Copy, limit int64) error {
 	tw := &tarBudget{tw: tar.NewWriter(w), left: limit, limit: limit}
 	for _, c := range copies {
 		if err := tw.addSource(c.Src, c.Dst); err != nil {

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -44,7 +46,7 @@ func TestCopyStreamsTreesAndKeepsLinksAsLinks(t *testing.T) {
 	require.NoError(t, os.Symlink("a.conf", filepath.Join(dir, "conf", "current")))
 
 	var buf bytes.Buffer
-	require.NoError(t, writeCopies(&buf, []Copy{{Src: filepath.Join(dir, "conf"), Dst: "/etc/app"}, {Src: filepath.Join(dir, "conf", "a.conf"), Dst: "/x/a"}}, CopyLimit))
+	require.NoError(t, writeCopies(&buf, []podspec.Copy{{Src: filepath.Join(dir, "conf"), Dst: "/etc/app"}, {Src: filepath.Join(dir, "conf", "a.conf"), Dst: "/x/a"}}, CopyLimit))
 	got := entries(t, buf.Bytes())
 	require.Equal(t, map[string]string{
 		"etc/app/":           "dir",
@@ -71,7 +73,7 @@ func TestCopyFollowsNoLink(t *testing.T) {
 		filepath.Join(shared, "linkdir", "secret"): shared + "/linkdir is a symbolic link",
 	} {
 		var buf bytes.Buffer
-		err := writeCopies(&buf, []Copy{{Src: src, Dst: "/etc/app.conf"}}, CopyLimit)
+		err := writeCopies(&buf, []podspec.Copy{{Src: src, Dst: "/etc/app.conf"}}, CopyLimit)
 		require.ErrorContains(t, err, want)
 		require.NotContains(t, buf.String(), "s3cret")
 	}
@@ -81,16 +83,16 @@ func TestCopyRefusesSpecialFilesAndKeepsItsLimit(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
-	err := writeCopies(io.Discard, []Copy{{Src: dir, Dst: "/d"}}, CopyLimit)
+	err := writeCopies(io.Discard, []podspec.Copy{{Src: dir, Dst: "/d"}}, CopyLimit)
 	require.ErrorContains(t, err, fifo+" is not a regular file, folder or symbolic link")
 	require.NoError(t, os.Remove(fifo))
 
 	for i := range 3 {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, string(rune('a'+i))), bytes.Repeat([]byte("x"), 600<<10), 0o644))
 	}
-	err = writeCopies(io.Discard, []Copy{{Src: dir, Dst: "/d"}}, 1<<20)
+	err = writeCopies(io.Discard, []podspec.Copy{{Src: dir, Dst: "/d"}}, 1<<20)
 	require.ErrorContains(t, err, "takes the copy past its limit of 1 MiB")
-	require.NoError(t, writeCopies(io.Discard, []Copy{{Src: dir, Dst: "/d"}}, 2<<20))
+	require.NoError(t, writeCopies(io.Discard, []podspec.Copy{{Src: dir, Dst: "/d"}}, 2<<20))
 }
 
 func TestCopyStreamsWithoutHoldingTheTree(t *testing.T) {
@@ -101,7 +103,7 @@ func TestCopyStreamsWithoutHoldingTheTree(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	require.NoError(t, writeCopies(io.Discard, []Copy{{Src: dir, Dst: "/d"}}, CopyLimit))
+	require.NoError(t, writeCopies(io.Discard, []podspec.Copy{{Src: dir, Dst: "/d"}}, CopyLimit))
 	runtime.ReadMemStats(&after)
 	allocated := after.TotalAlloc - before.TotalAlloc
 	require.Less(t, allocated, uint64(1<<20), "32 MiB copied with %d bytes allocated: streamed, not held", allocated)

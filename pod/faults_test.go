@@ -15,6 +15,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/docker/docker/api/types/container"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -71,19 +73,19 @@ func healthy(cfg container.Config) container.Config {
 
 // defaultPod: a sidecar with a healthcheck, and a main component that
 // waits for it to be healthy and gets a pod.copy file.
-func defaultPod(t *testing.T) Spec {
+func defaultPod(t *testing.T) podspec.Spec {
 	src := filepath.Join(t.TempDir(), "conf")
 	require.NoError(t, os.WriteFile(src, []byte("x"), 0o600))
-	app := Component{Name: "app", Role: RoleMain, Config: run("run"), Copies: []Copy{{Src: src, Dst: "/etc/conf"}}}
-	side := Component{Name: "side", Role: RoleSidecar, Config: healthy(run("run"))}
-	return Spec{Components: []Component{app, side}}
+	app := podspec.Component{Name: "app", Role: podspec.RoleMain, Config: run("run"), Copies: []podspec.Copy{{Src: src, Dst: "/etc/conf"}}}
+	side := podspec.Component{Name: "side", Role: podspec.RoleSidecar, Config: healthy(run("run"))}
+	return podspec.Spec{Components: []podspec.Component{app, side}}
 }
 
-func newHarness(t *testing.T, spec Spec, opts Options) *harness {
+func newHarness(t *testing.T, spec podspec.Spec, opts Options) *harness {
 	return newHarnessOf(t, spec, opts, ctrl)
 }
 
-func newHarnessOf(t *testing.T, spec Spec, opts Options, ctrl Controller) *harness {
+func newHarnessOf(t *testing.T, spec podspec.Spec, opts Options, ctrl Controller) *harness {
 	h := &harness{t: t, logs: &syncBuffer{}, done: make(chan Result, 1)}
 	h.eng = newFakeEngine()
 	plan, err := NewPlan(spec, ctrl, opts)
@@ -234,7 +236,7 @@ func TestFaultMatrixDuringTheStop(t *testing.T) {
 					spec := defaultPod(t)
 					// One component that ignores its stop signal, and gets
 					// SIGKILL at its stop_grace_period.
-					spec.Components = append(spec.Components, Component{Name: "stubborn", Role: RoleMain, Config: run("stubborn"), StopGrace: time.Second})
+					spec.Components = append(spec.Components, podspec.Component{Name: "stubborn", Role: podspec.RoleMain, Config: run("stubborn"), StopGrace: time.Second})
 					h := newHarness(t, spec, opts)
 					h.start()
 					h.waitFor(10*time.Second, func() bool { return h.runs("app", "side", "stubborn") }, "the pod to run")
@@ -278,7 +280,7 @@ func TestBrokenStreamsNeverEndThePod(t *testing.T) {
 // connection.
 func TestExitDuringABrokenWaitIsReadFromTheEngine(t *testing.T) {
 	cell(t, func(t *testing.T) {
-		spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("exit", "7", "1s")}}}
+		spec := podspec.Spec{Components: []podspec.Component{{Name: "app", Role: podspec.RoleMain, Config: run("exit", "7", "1s")}}}
 		h := newHarness(t, spec, testBudget)
 		h.eng.setFault("ContainerWait", faultFail) // every wait breaks at once
 		h.start()
@@ -291,9 +293,9 @@ func TestExitDuringABrokenWaitIsReadFromTheEngine(t *testing.T) {
 // call has returned; a service_healthy dependent still starts.
 func TestHealthBeforeTheStartReturns(t *testing.T) {
 	cell(t, func(t *testing.T) {
-		spec := Spec{Components: []Component{
-			{Name: "db", Role: RoleMain, Config: healthy(run("run"))},
-			{Name: "app", Role: RoleMain, Config: run("run"), DependsOn: map[string]Dependency{"db": {Condition: ConditionHealthy, Required: true}}},
+		spec := podspec.Spec{Components: []podspec.Component{
+			{Name: "db", Role: podspec.RoleMain, Config: healthy(run("run"))},
+			{Name: "app", Role: podspec.RoleMain, Config: run("run"), DependsOn: map[string]podspec.Dependency{"db": {Condition: podspec.ConditionHealthy, Required: true}}},
 		}}
 		h := newHarness(t, spec, testBudget)
 		h.eng.setFault("ContainerInspect", faultLate) // the inspect after start is late
@@ -308,8 +310,8 @@ func TestHealthBeforeTheStartReturns(t *testing.T) {
 // the last error, and the pod goes on.
 func TestRestartSurvivesTransientErrors(t *testing.T) {
 	cell(t, func(t *testing.T) {
-		spec := Spec{Components: []Component{
-			{Name: "app", Role: RoleMain, Config: run("exit", "1", "500ms"), Restart: Restart{Mode: RestartAlways}},
+		spec := podspec.Spec{Components: []podspec.Component{
+			{Name: "app", Role: podspec.RoleMain, Config: run("exit", "1", "500ms"), Restart: podspec.Restart{Mode: podspec.RestartAlways}},
 		}}
 		h := newHarness(t, spec, testBudget)
 		h.eng.onCreate = func(n int) {
@@ -340,9 +342,9 @@ func TestErrorWithoutRestartPolicyEndsThePod(t *testing.T) {
 // component's restart waits for a late create; the pod ends in its budget.
 func TestDeathDuringARestartsCreate(t *testing.T) {
 	cell(t, func(t *testing.T) {
-		spec := Spec{Components: []Component{
-			{Name: "app", Role: RoleMain, Config: run("exit", "1", "300ms"), Restart: Restart{Mode: RestartOnFailure}},
-			{Name: "side", Role: RoleSidecar, Config: run("run")},
+		spec := podspec.Spec{Components: []podspec.Component{
+			{Name: "app", Role: podspec.RoleMain, Config: run("exit", "1", "300ms"), Restart: podspec.Restart{Mode: podspec.RestartOnFailure}},
+			{Name: "side", Role: podspec.RoleSidecar, Config: run("run")},
 		}}
 		h := newHarness(t, spec, testBudget)
 		h.start()
@@ -439,7 +441,7 @@ func TestEngineVanishesAndReturns(t *testing.T) {
 // a component's container is being made reaches it once it runs.
 func TestSignalWhileCreatingIsDeliveredOnceRunning(t *testing.T) {
 	cell(t, func(t *testing.T) {
-		spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("run")}}}
+		spec := podspec.Spec{Components: []podspec.Component{{Name: "app", Role: podspec.RoleMain, Config: run("run")}}}
 		h := newHarness(t, spec, testBudget)
 		h.eng.setFault("ContainerStart", faultLate)
 		h.start()
@@ -453,7 +455,7 @@ func TestSignalWhileCreatingIsDeliveredOnceRunning(t *testing.T) {
 // TestPodOfInitComponentsEnds: a pod of init components only is a job.
 func TestPodOfInitComponentsEnds(t *testing.T) {
 	cell(t, func(t *testing.T) {
-		spec := Spec{Init: []Component{
+		spec := podspec.Spec{Init: []podspec.Component{
 			{Name: "one", Config: run("exit", "0", "100ms")},
 			{Name: "two", Config: run("exit", "0", "100ms")},
 		}}

@@ -3,6 +3,8 @@ package pod
 import (
 	"testing"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -17,7 +19,7 @@ func TestStopWhileTheHolderStartsIsAStop(t *testing.T) {
 	private.IpcMode = "private"
 	opts := testBudget
 	opts.ShareIPC = true
-	spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("run")}}}
+	spec := podspec.Spec{Components: []podspec.Component{{Name: "app", Role: podspec.RoleMain, Config: run("run")}}}
 	h := newHarnessOf(t, spec, opts, private)
 	holder := h.sup.roster.holder
 	require.NotNil(t, holder)

@@ -7,15 +7,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/stretchr/testify/require"
 )
 
 // holderPod is two components in a pod whose controller's IPC namespace is
 // private, so that an IPC holder shares one.
 func holderPod(t *testing.T) *harness {
-	spec := Spec{Components: []Component{
-		{Name: "a", Role: RoleMain, Config: run("run")},
-		{Name: "b", Role: RoleMain, Config: run("run")},
+	spec := podspec.Spec{Components: []podspec.Component{
+		{Name: "a", Role: podspec.RoleMain, Config: run("run")},
+		{Name: "b", Role: podspec.RoleMain, Config: run("run")},
 	}}
 	private := ctrl
 	private.IpcMode = "private"

@@ -86,7 +86,7 @@ func (r *runner) lifecycle() {
 			return
 		}
 		failed := out.err != nil || out.code != 0
-		if !m.Restart.wants(failed, m.restarts) {
+		if !m.Restart.Wants(failed, m.restarts) {
 			m.outcome = out
 			if out.err != nil {
 				r.states.transition(m, stateFailed, out.err.Error(), func(m *member) { m.message = out.err.Error() })
@@ -304,18 +304,6 @@ func (r *runner) exited(code int) outcome {
 // codeUnknown stands for an exit code the engine did not report, as
 // Docker's own -1.
 const codeUnknown = -1
-
-// wants reports whether a run that failed (or not) after restarts earlier
-// restarts should be followed by another.
-func (r Restart) wants(failed bool, restarts int) bool {
-	switch r.Mode {
-	case RestartAlways, RestartUnlessStopped:
-		return true
-	case RestartOnFailure:
-		return failed && (r.MaxRetries == 0 || restarts < r.MaxRetries)
-	}
-	return false
-}
 
 // backoff is the delay before a restart: it doubles from 1s up to 5 minutes
 // (Kubernetes' CrashLoopBackOff cap) and starts over once a run lasted 10

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // awaitNeeds waits until every dependency of the member meets its
@@ -51,11 +53,11 @@ func (r *runner) awaitNeeds() error {
 // defaultReadyTimeout bounds dependency waits when the options leave it 0.
 const defaultReadyTimeout = 2 * time.Minute
 
-func describe(c Condition) string {
+func describe(c podspec.Condition) string {
 	switch c {
-	case ConditionHealthy:
+	case podspec.ConditionHealthy:
 		return "healthy"
-	case ConditionCompleted:
+	case podspec.ConditionCompleted:
 		return "completed successfully"
 	case conditionReady:
 		return "ready"
@@ -65,18 +67,18 @@ func describe(c Condition) string {
 
 // meets tells whether the member meets a dependency condition now, or why it
 // never will, and returns the channel that closes on its next change.
-func (m *member) meets(c Condition) (met bool, failed string, changed <-chan struct{}) {
+func (m *member) meets(c podspec.Condition) (met bool, failed string, changed <-chan struct{}) {
 	changed = m.view(func(m *member) {
 		exited := m.state.final()
 		switch c {
-		case ConditionStarted:
+		case podspec.ConditionStarted:
 			met = !m.startedAt.IsZero()
-		case ConditionHealthy, conditionReady:
+		case podspec.ConditionHealthy, conditionReady:
 			met = m.ready
 			if !met && m.hasHealth && m.health == "unhealthy" {
 				failed = "is unhealthy"
 			}
-		case ConditionCompleted:
+		case podspec.ConditionCompleted:
 			met = m.state == stateExited && m.lastExit != nil && *m.lastExit == 0
 			if exited && !met {
 				failed = "did not complete successfully"

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 
@@ -113,13 +115,13 @@ type Controller struct {
 // Member is one container of the plan: a component with the engine
 // configuration it will be created with.
 type Member struct {
-	Component
+	podspec.Component
 	ContainerName string
 	Config        container.Config
 	Host          container.HostConfig
 	// Needs are the dependencies the start waits for, including the implicit
 	// ones of main components on sidecars.
-	Needs map[string]Dependency
+	Needs map[string]podspec.Dependency
 }
 
 // Plan is a pod ready to run: every container's configuration, the start
@@ -131,7 +133,7 @@ type Plan struct {
 	Controller Controller
 	Options    Options
 	// Spec is the pod as declared.
-	Spec Spec
+	Spec podspec.Spec
 	// Holder is the IPC holder, when components cannot join the
 	// controller's IPC namespace and share one of the holder's instead.
 	Holder *Member
@@ -161,7 +163,7 @@ func IPCNeedsHolder(mode container.IpcMode) bool {
 // NewPlan turns a spec into a plan for the given controller. It checks what
 // only the whole pod can check: dependency graph, roles, stop budget, and
 // the privilege ceiling against the controller's own (ceiling.go).
-func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
+func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 	ctrl.Private = privatePaths(ctrl, opts)
 	ctrl.EngineDirs = engineDirs(ctrl)
 	p := &Plan{Pod: podKey(ctrl), Controller: ctrl, Options: opts, Spec: spec}
@@ -175,14 +177,14 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 	}
 
 	names := map[string]bool{}
-	for _, c := range append(append([]Component{}, spec.Init...), spec.Components...) {
+	for _, c := range append(append([]podspec.Component{}, spec.Init...), spec.Components...) {
 		names[c.Name] = true
 	}
 	if opts.ShareIPC && IPCNeedsHolder(ctrl.IpcMode) {
 		if names[holderName] {
 			errs = append(errs, fmt.Sprintf("component name %q is reserved for the IPC holder; rename the component", holderName))
 		}
-		h := &Member{Component: Component{Name: holderName, Role: RoleSidecar, Source: "podinit (IPC holder)"}}
+		h := &Member{Component: podspec.Component{Name: holderName, Role: podspec.RoleSidecar, Source: "podinit (IPC holder)"}}
 		h.Component.Config = container.Config{
 			Image:      ctrl.Image,
 			Entrypoint: []string{"/podinit"},
@@ -197,16 +199,16 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 
 	for _, c := range spec.Init {
 		m := &Member{Component: c}
-		m.Role = RoleInit
+		m.Role = podspec.RoleInit
 		p.Init = append(p.Init, m)
 		p.finish(m, false)
 	}
 
 	members := map[string]*Member{}
 	for _, c := range spec.Components {
-		m := &Member{Component: c, Needs: map[string]Dependency{}}
+		m := &Member{Component: c, Needs: map[string]podspec.Dependency{}}
 		if m.Role == "" {
-			m.Role = RoleMain
+			m.Role = podspec.RoleMain
 		}
 		for dep, d := range c.DependsOn {
 			m.Needs[dep] = d
@@ -218,13 +220,13 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 	// main component waits for every sidecar to be ready (healthy if it has
 	// a healthcheck, else started).
 	for _, m := range members {
-		if m.Role != RoleMain {
+		if m.Role != podspec.RoleMain {
 			continue
 		}
 		for _, s := range members {
-			if s.Role == RoleSidecar {
+			if s.Role == podspec.RoleSidecar {
 				if _, explicit := m.Needs[s.Name]; !explicit {
-					m.Needs[s.Name] = Dependency{Condition: conditionReady, Required: true}
+					m.Needs[s.Name] = podspec.Dependency{Condition: conditionReady, Required: true}
 				}
 			}
 		}
@@ -236,7 +238,7 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 				errs = append(errs, fmt.Sprintf("%s: depends_on names %q, which is not a component of this pod (components: %s)", m.Source, dep, strings.Join(slices.Sorted(maps.Keys(members)), ", ")))
 				continue
 			}
-			if m.Role == RoleSidecar && d.Role == RoleMain {
+			if m.Role == podspec.RoleSidecar && d.Role == podspec.RoleMain {
 				errs = append(errs, fmt.Sprintf("%s: sidecar %q depends on main component %q, but sidecars start before main components; make %q a sidecar or drop the dependency", m.Source, m.Name, dep, dep))
 			}
 		}
@@ -269,9 +271,9 @@ func NewPlan(spec Spec, ctrl Controller, opts Options) (*Plan, error) {
 
 // ipcSysctls finds sysctls of the IPC namespace on components that share
 // it: the runtime refuses them there, and the component would fail to start.
-func ipcSysctls(spec Spec) []string {
+func ipcSysctls(spec podspec.Spec) []string {
 	var errs []string
-	for _, c := range append(append([]Component{}, spec.Init...), spec.Components...) {
+	for _, c := range append(append([]podspec.Component{}, spec.Init...), spec.Components...) {
 		for _, k := range slices.Sorted(maps.Keys(c.Host.Sysctls)) {
 			if ipcSysctl(k) {
 				errs = append(errs, fmt.Sprintf("%s: sysctls.%s belongs to the IPC namespace, which the pod shares (-ipc): the runtime refuses it there; set it on the controller, or run the controller with -ipc=false", c.Source, k))
@@ -282,9 +284,9 @@ func ipcSysctls(spec Spec) []string {
 }
 
 // checkLimits checks every component's limits against the pod's.
-func checkLimits(limits cgroup.Limits, spec Spec) error {
+func checkLimits(limits cgroup.Limits, spec podspec.Spec) error {
 	res := map[string]container.Resources{}
-	for _, c := range append(append([]Component{}, spec.Init...), spec.Components...) {
+	for _, c := range append(append([]podspec.Component{}, spec.Init...), spec.Components...) {
 		res[c.Name] = c.Host.Resources
 	}
 	return cgroup.Check(limits, res)
@@ -292,7 +294,7 @@ func checkLimits(limits cgroup.Limits, spec Spec) error {
 
 // conditionReady is the implicit condition of a main component on a
 // sidecar: healthy when the sidecar has a healthcheck, started otherwise.
-const conditionReady Condition = "ready"
+const conditionReady podspec.Condition = "ready"
 
 // PlanError lists every problem found in the pod as a whole.
 type PlanError struct{ Problems []string }

@@ -4,17 +4,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/stretchr/testify/require"
 )
 
-func comp(name string, role Role, deps ...string) Component {
-	c := Component{Name: name, Role: role, Source: "label pod.component." + name, Config: container.Config{Image: "img"}}
+func comp(name string, role podspec.Role, deps ...string) podspec.Component {
+	c := podspec.Component{Name: name, Role: role, Source: "label pod.component." + name, Config: container.Config{Image: "img"}}
 	if len(deps) > 0 {
-		c.DependsOn = map[string]Dependency{}
+		c.DependsOn = map[string]podspec.Dependency{}
 		for _, d := range deps {
-			c.DependsOn[d] = Dependency{Condition: ConditionStarted, Required: true}
+			c.DependsOn[d] = podspec.Dependency{Condition: podspec.ConditionStarted, Required: true}
 		}
 	}
 	return c
@@ -34,11 +36,11 @@ func names(level []*Member) []string {
 }
 
 func TestStartLevelsFollowDependenciesAndSidecarsFirst(t *testing.T) {
-	spec := Spec{Components: []Component{
-		comp("app", RoleMain, "db"),
-		comp("db", RoleMain),
-		comp("proxy", RoleSidecar),
-		comp("worker", RoleMain),
+	spec := podspec.Spec{Components: []podspec.Component{
+		comp("app", podspec.RoleMain, "db"),
+		comp("db", podspec.RoleMain),
+		comp("proxy", podspec.RoleSidecar),
+		comp("worker", podspec.RoleMain),
 	}}
 	p, err := NewPlan(spec, ctrl, Options{StopBudget: 10 * time.Second, StopMargin: time.Second})
 	require.NoError(t, err)
@@ -56,11 +58,11 @@ func TestStartLevelsFollowDependenciesAndSidecarsFirst(t *testing.T) {
 }
 
 func TestPlanErrorsListEveryProblem(t *testing.T) {
-	spec := Spec{Components: []Component{
-		comp("a", RoleMain, "b"),
-		comp("b", RoleMain, "a"),
-		comp("c", RoleMain, "nope"),
-		comp("s", RoleSidecar, "a"),
+	spec := podspec.Spec{Components: []podspec.Component{
+		comp("a", podspec.RoleMain, "b"),
+		comp("b", podspec.RoleMain, "a"),
+		comp("c", podspec.RoleMain, "nope"),
+		comp("s", podspec.RoleSidecar, "a"),
 	}}
 	_, err := NewPlan(spec, ctrl, Options{})
 	require.Error(t, err)
@@ -68,15 +70,15 @@ func TestPlanErrorsListEveryProblem(t *testing.T) {
 	require.Contains(t, msg, `depends_on names "nope", which is not a component of this pod`)
 	require.Contains(t, msg, `sidecar "s" depends on main component "a"`)
 
-	_, err = NewPlan(Spec{Components: []Component{comp("a", RoleMain, "b"), comp("b", RoleMain, "c"), comp("c", RoleMain, "a")}}, ctrl, Options{})
+	_, err = NewPlan(podspec.Spec{Components: []podspec.Component{comp("a", podspec.RoleMain, "b"), comp("b", podspec.RoleMain, "c"), comp("c", podspec.RoleMain, "a")}}, ctrl, Options{})
 	require.ErrorContains(t, err, "depends_on has a cycle: a -> b -> c -> a")
 }
 
 func TestPlanDecidesNamespacesNamesAndOwnership(t *testing.T) {
-	c := comp("app", RoleMain)
+	c := comp("app", podspec.RoleMain)
 	c.Config.Labels = map[string]string{"mine": "1"}
 	c.StopSignal = "SIGUSR1"
-	spec := Spec{Components: []Component{c}}
+	spec := podspec.Spec{Components: []podspec.Component{c}}
 
 	p, err := NewPlan(spec, ctrl, Options{SharePID: true, ShareIPC: true})
 	require.NoError(t, err)
@@ -111,7 +113,7 @@ func TestPlanDecidesNamespacesNamesAndOwnership(t *testing.T) {
 }
 
 func TestPlanMapsVolumesAndNeverSharesTheDockerSocket(t *testing.T) {
-	c := comp("app", RoleMain)
+	c := comp("app", podspec.RoleMain)
 	c.Host.Mounts = []mount.Mount{
 		{Type: mount.TypeVolume, Source: "data", Target: "/data"},
 		{Type: mount.TypeVolume, Source: "other", Target: "/other"},
@@ -129,7 +131,7 @@ func TestPlanMapsVolumesAndNeverSharesTheDockerSocket(t *testing.T) {
 		{Type: mount.TypeVolume, Name: "health", Destination: "/run/podinit"},
 	}
 	cr.EngineHost = "unix:///proxy/docker.sock"
-	spec := Spec{Components: []Component{c}, Volumes: map[string]string{"other": "other"}}
+	spec := podspec.Spec{Components: []podspec.Component{c}, Volumes: map[string]string{"other": "other"}}
 	p, err := NewPlan(spec, cr, Options{ShareVolumes: true, HealthSocket: "/run/podinit/podinit.sock"})
 	require.NoError(t, err)
 	got := p.Levels[0][0].Host.Mounts
@@ -142,12 +144,12 @@ func TestPlanMapsVolumesAndNeverSharesTheDockerSocket(t *testing.T) {
 }
 
 func TestStopBudgetWarnsWithTheNumbers(t *testing.T) {
-	a := comp("app", RoleMain)
+	a := comp("app", podspec.RoleMain)
 	a.StopGrace = 8 * time.Second
-	s := comp("proxy", RoleSidecar)
+	s := comp("proxy", podspec.RoleSidecar)
 	s.StopGrace = 5 * time.Second
-	free := comp("free", RoleMain) // no stop_grace_period: takes what is left
-	spec := Spec{Components: []Component{a, s, free}}
+	free := comp("free", podspec.RoleMain) // no stop_grace_period: takes what is left
+	spec := podspec.Spec{Components: []podspec.Component{a, s, free}}
 	opts := Options{StopBudget: 10 * time.Second, StopMargin: time.Second}
 	p, err := NewPlan(spec, ctrl, opts)
 	require.NoError(t, err)
@@ -166,12 +168,12 @@ func TestStopBudgetWarnsWithTheNumbers(t *testing.T) {
 }
 
 func TestRestartPolicyAndBackoff(t *testing.T) {
-	require.False(t, Restart{}.wants(true, 0))
-	require.True(t, Restart{Mode: RestartAlways}.wants(false, 100))
-	require.True(t, Restart{Mode: RestartOnFailure}.wants(true, 100))
-	require.False(t, Restart{Mode: RestartOnFailure}.wants(false, 0))
-	require.True(t, Restart{Mode: RestartOnFailure, MaxRetries: 2}.wants(true, 1))
-	require.False(t, Restart{Mode: RestartOnFailure, MaxRetries: 2}.wants(true, 2))
+	require.False(t, podspec.Restart{}.Wants(true, 0))
+	require.True(t, podspec.Restart{Mode: podspec.RestartAlways}.Wants(false, 100))
+	require.True(t, podspec.Restart{Mode: podspec.RestartOnFailure}.Wants(true, 100))
+	require.False(t, podspec.Restart{Mode: podspec.RestartOnFailure}.Wants(false, 0))
+	require.True(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 2}.Wants(true, 1))
+	require.False(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 2}.Wants(true, 2))
 
 	var b backoff
 	var got []time.Duration
@@ -207,9 +209,9 @@ func TestRegistryAuthFindsDockerHubAndPrivateRegistries(t *testing.T) {
 }
 
 func TestIPCSysctlsAreRefusedWhenIPCIsShared(t *testing.T) {
-	c := comp("app", RoleMain)
+	c := comp("app", podspec.RoleMain)
 	c.Host.Sysctls = map[string]string{"kernel.shmmax": "1", "net.core.somaxconn": "1", "vm.swappiness": "1"}
-	spec := Spec{Components: []Component{c}}
+	spec := podspec.Spec{Components: []podspec.Component{c}}
 	_, err := NewPlan(spec, ctrl, Options{ShareIPC: true})
 	require.ErrorContains(t, err, "sysctls.kernel.shmmax belongs to the IPC namespace")
 	_, err = NewPlan(spec, ctrl, Options{ShareIPC: false})
@@ -221,12 +223,12 @@ func TestIPCSysctlsAreRefusedWhenIPCIsShared(t *testing.T) {
 func TestComponentsWithDevicesAreNotNested(t *testing.T) {
 	cr := ctrl
 	cr.CgroupParent = "/docker/c0ffee"
-	plain := comp("plain", RoleMain)
-	priv := comp("priv", RoleMain)
+	plain := comp("plain", podspec.RoleMain)
+	priv := comp("priv", podspec.RoleMain)
 	priv.Host.Privileged = true
-	dev := comp("dev", RoleMain)
+	dev := comp("dev", podspec.RoleMain)
 	dev.Host.Devices = []container.DeviceMapping{{PathOnHost: "/dev/fuse", PathInContainer: "/dev/fuse", CgroupPermissions: "rwm"}}
-	p, err := NewPlan(Spec{Components: []Component{plain, priv, dev}}, cr, Options{Allow: Allow{AllowPrivileged: true, AllowDevices: true}})
+	p, err := NewPlan(podspec.Spec{Components: []podspec.Component{plain, priv, dev}}, cr, Options{Allow: Allow{AllowPrivileged: true, AllowDevices: true}})
 	require.NoError(t, err)
 	for _, m := range p.Members() {
 		want := ""
@@ -238,9 +240,9 @@ func TestComponentsWithDevicesAreNotNested(t *testing.T) {
 }
 
 func TestInitComponentCannotTakeTheHoldersName(t *testing.T) {
-	c := comp(holderName, RoleInit)
+	c := comp(holderName, podspec.RoleInit)
 	private := ctrl
 	private.IpcMode = "private"
-	_, err := NewPlan(Spec{Init: []Component{c}, Components: []Component{comp("app", RoleMain)}}, private, Options{ShareIPC: true, StopBudget: 10 * time.Second, StopMargin: time.Second})
+	_, err := NewPlan(podspec.Spec{Init: []podspec.Component{c}, Components: []podspec.Component{comp("app", podspec.RoleMain)}}, private, Options{ShareIPC: true, StopBudget: 10 * time.Second, StopMargin: time.Second})
 	require.ErrorContains(t, err, `component name "ipc-holder" is reserved for the IPC holder`)
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/stretchr/testify/require"
 )
 
@@ -11,7 +13,7 @@ import (
 // 24.0.8 with live-restore), podinit makes its containers without
 // auto-remove and removes them itself once they end.
 
-func newHarnessRemovingOwn(t *testing.T, spec Spec, opts Options) *harness {
+func newHarnessRemovingOwn(t *testing.T, spec podspec.Spec, opts Options) *harness {
 	c := ctrl
 	c.RemoveOwn = true
 	return newHarnessOf(t, spec, opts, c)
@@ -36,7 +38,7 @@ func TestPlanWithoutAutoRemove(t *testing.T) {
 func TestRemoveOwn(t *testing.T) {
 	t.Run("a job", func(t *testing.T) {
 		cell(t, func(t *testing.T) {
-			spec := Spec{Components: []Component{{Name: "job", Role: RoleMain, Config: run("exit", "0", "1s")}}}
+			spec := podspec.Spec{Components: []podspec.Component{{Name: "job", Role: podspec.RoleMain, Config: run("exit", "0", "1s")}}}
 			h := newHarnessRemovingOwn(t, spec, testBudget)
 			h.start()
 			res := h.finish()
@@ -47,7 +49,7 @@ func TestRemoveOwn(t *testing.T) {
 	})
 	t.Run("a failure, its code from the exit", func(t *testing.T) {
 		cell(t, func(t *testing.T) {
-			spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("exit", "7", "1s")}}}
+			spec := podspec.Spec{Components: []podspec.Component{{Name: "app", Role: podspec.RoleMain, Config: run("exit", "7", "1s")}}}
 			h := newHarnessRemovingOwn(t, spec, testBudget)
 			h.start()
 			require.Equal(t, 7, h.finish().Code)
@@ -56,7 +58,7 @@ func TestRemoveOwn(t *testing.T) {
 	})
 	t.Run("restarts", func(t *testing.T) {
 		cell(t, func(t *testing.T) {
-			spec := Spec{Components: []Component{{Name: "app", Role: RoleMain, Config: run("exit", "1", "100ms"), Restart: Restart{Mode: RestartOnFailure, MaxRetries: 2}}}}
+			spec := podspec.Spec{Components: []podspec.Component{{Name: "app", Role: podspec.RoleMain, Config: run("exit", "1", "100ms"), Restart: podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 2}}}}
 			h := newHarnessRemovingOwn(t, spec, testBudget)
 			h.start()
 			require.Equal(t, 1, h.finish().Code)

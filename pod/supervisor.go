@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/podinit/podinit/healthprobe"
 )
 
@@ -318,7 +320,7 @@ func judge(m *member) *Result {
 func (s *Supervisor) supervise() Result {
 	mains := 0
 	for _, m := range s.roster.members {
-		if m.Role == RoleMain {
+		if m.Role == podspec.RoleMain {
 			mains++
 		}
 	}
@@ -333,7 +335,7 @@ func (s *Supervisor) supervise() Result {
 			if s.runEnv.stopRequested() {
 				continue // the stop is the pod's result, whatever ended on its way
 			}
-			if m.Role == RoleInit {
+			if m.Role == podspec.RoleInit {
 				continue // its result was judged during start
 			}
 			if m.outcome.stopped {
@@ -357,13 +359,13 @@ func (s *Supervisor) supervise() Result {
 				return Result{Code: 255, Reason: fmt.Sprintf("%s %s ended; the engine did not report its exit code", m.Role, m.Name)}
 			}
 			switch {
-			case m.Role == RoleMain && code == 0:
+			case m.Role == podspec.RoleMain && code == 0:
 				mains--
 				s.log.Printf("%s completed", m.Name)
 				if mains == 0 {
 					return Result{Reason: "every main component completed"}
 				}
-			case m.Role == RoleMain:
+			case m.Role == podspec.RoleMain:
 				return Result{Code: code, Reason: fmt.Sprintf("main component %s exited with %d", m.Name, code)}
 			default:
 				if code == 0 {

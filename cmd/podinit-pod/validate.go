@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/podinit/podinit/podspec"
+
 	"github.com/docker/go-units"
 
 	"github.com/podinit/podinit/labels"
@@ -32,7 +34,7 @@ func runValidate(args []string) int {
 		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
 		return pod.ExitInvalid
 	}
-	var spec pod.Spec
+	var spec podspec.Spec
 	var ctrl pod.Controller
 	var err error
 	if *file != "" {
@@ -144,7 +146,7 @@ func describeMember(m *pod.Member) string {
 	if len(lim) > 0 {
 		s += " (" + strings.Join(lim, ", ") + ")"
 	}
-	if m.Restart.Mode != "" && m.Restart.Mode != pod.RestartNo {
+	if m.Restart.Mode != "" && m.Restart.Mode != podspec.RestartNo {
 		s += " restart " + string(m.Restart.Mode)
 	}
 	return s + grants(m)

@@ -1,4 +1,4 @@
-package pod
+package podspec
 
 import (
 	"syscall"
@@ -72,6 +72,18 @@ type Restart struct {
 	Mode RestartMode
 	// MaxRetries bounds on-failure restarts; 0 means no bound.
 	MaxRetries int
+}
+
+// Wants reports whether a run that failed (or not) after restarts earlier
+// restarts should be followed by another.
+func (r Restart) Wants(failed bool, restarts int) bool {
+	switch r.Mode {
+	case RestartAlways, RestartUnlessStopped:
+		return true
+	case RestartOnFailure:
+		return failed && (r.MaxRetries == 0 || restarts < r.MaxRetries)
+	}
+	return false
 }
 
 // Copy is one pod.copy entry: a file or directory in the controller copied
