@@ -17,7 +17,7 @@ LDFLAGS := -s -w $(SEAL) -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X 
 .PHONY: build image test-images test demo examples clean
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/podinit ./cmd/podinit-pod
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/podinit ./cmd/podinit-pod ./cmd/podinit-spec
 	# No seal entry point: podinit-template never holds the engine's socket.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o bin/ ./cmd/podinit-template
 

@@ -1,10 +1,12 @@
 package labels
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,6 +66,16 @@ func checkDeclaration(t *testing.T, spec podspec.Spec, err error, sources ...str
 		if !validName(c.Name) || c.Config.Image == "" || c.Source == "" {
 			t.Fatalf("accepted a component without a valid name, image or source: %+v", c)
 		}
+	}
+	// podinit-spec hands the spec to podinit-pod as JSON (podspec.Response):
+	// it must arrive as it was read.
+	b, jerr := json.Marshal(spec)
+	if jerr != nil {
+		t.Fatalf("accepted spec does not encode as JSON: %v", jerr)
+	}
+	var back podspec.Spec
+	if jerr := json.Unmarshal(b, &back); jerr != nil || !reflect.DeepEqual(spec, back) {
+		t.Fatalf("accepted spec changes through JSON (%v):\nread: %#v\nback: %#v", jerr, spec, back)
 	}
 	for _, opts := range []pod.Options{{ShareIPC: true, SharePID: true, StopBudget: 10 * time.Second}, {StopBudget: time.Second}} {
 		plan, perr := pod.NewPlan(spec, fuzzCtrl, opts)

@@ -245,23 +245,3 @@ func TestCopyLabel(t *testing.T) {
 	errs := problems(t, map[string]string{ComponentPrefix + "app": "image: x", CopyPrefix + "ap": "/a:/b"})
 	assert.Equal(t, `label pod.copy.ap: no component is named "ap": name one of app`, errs[0].Error())
 }
-
-func TestVolumeRef(t *testing.T) {
-	tests := []struct {
-		name, volume string
-		labels       map[string]string
-		want         string
-	}{
-		{"podinit label first", "stack_data", map[string]string{VolumeRefLabel: "mine", PodlikeVolumeRefLabel: "theirs", StackNamespaceLabel: "stack", ComposeVolumeLabel: "c"}, "mine"},
-		{"podlike label next", "stack_data", map[string]string{PodlikeVolumeRefLabel: "theirs", StackNamespaceLabel: "stack", ComposeVolumeLabel: "c"}, "theirs"},
-		{"stack prefix stripped", "stack_data", map[string]string{StackNamespaceLabel: "stack", ComposeVolumeLabel: "c"}, "data"},
-		{"stack label without the prefix falls through", "other", map[string]string{StackNamespaceLabel: "stack", ComposeVolumeLabel: "c"}, "c"},
-		{"compose label", "proj_data", map[string]string{ComposeVolumeLabel: "data"}, "data"},
-		{"name itself", "pids_1234", nil, "pids_1234"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, VolumeRef(tt.volume, tt.labels))
-		})
-	}
-}

@@ -18,14 +18,6 @@ const (
 	CopyPrefix = "pod.copy."
 )
 
-// Labels read on the controller's volumes (see VolumeRef), most specific first.
-const (
-	VolumeRefLabel        = "podinit.volume-ref"
-	PodlikeVolumeRefLabel = "com.github.rycus86.podlike.volume-ref"
-	StackNamespaceLabel   = "com.docker.stack.namespace"
-	ComposeVolumeLabel    = "com.docker.compose.volume"
-)
-
 // Extension is the Compose extension field that holds podinit's own
 // per-component settings.
 const Extension = "x-podinit"

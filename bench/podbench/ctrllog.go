@@ -63,10 +63,10 @@ func find(lines []logLine, s string) (time.Time, bool) {
 
 // startupStages splits podinit's own start-up, between the controller's
 // start event and the first container it asks for (holder or component),
-// at its first two log lines: the first is logged once it has connected to
-// the engine, found and inspected its own container and asked for the
-// cgroup driver; the "pod …:" line once the labels are parsed, the plan made
-// and the health socket listens.
+// at its first two log lines: the first ("read the pod in …") is logged
+// once it has connected to the engine, found and inspected its own
+// container and podinit-spec has read the labels; the "pod …:" line once
+// the cgroup limits are read, the plan made and the health socket listens.
 func (b *bench) startupStages(id, ctrl string, firstCreate []string) []stage {
 	started, ok1 := b.edge([]string{ctrl}, "start", false)
 	created, ok2 := b.edge(firstCreate, "create", false)
@@ -83,8 +83,8 @@ func (b *bench) startupStages(id, ctrl string, firstCreate []string) []stage {
 		return nil
 	}
 	return []stage{
-		{"start event → first log line (process start, Go init, connect, own inspect, engine info)", first.Sub(started)},
-		{"→ 'pod …' line (cgroup read, labels parsed by compose-go, plan, health socket)", planned.Sub(first)},
+		{"start event → first log line (process start, Go init, connect, own inspect, podinit-spec reads the labels)", first.Sub(started)},
+		{"→ 'pod …' line (cgroup read, engine info, plan, health socket)", planned.Sub(first)},
 		{"→ first create event (leftover list, events subscription, image inspect, the engine's create work)", created.Sub(planned)},
 	}
 }

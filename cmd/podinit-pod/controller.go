@@ -22,8 +22,8 @@ import (
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/init/reap"
 	"github.com/podinit/podinit/init/signals"
-	"github.com/podinit/podinit/labels"
 	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/podspec"
 	"github.com/podinit/podinit/selfid"
 )
 
@@ -129,7 +129,7 @@ func runController(args []string) int {
 	// start (hundreds of ms on a busy engine): ask it while the controller
 	// is found and its labels are read.
 	info := engineInfo(ctx, eng)
-	ctrl, err := pod.Discover(ctx, eng, selfid.Find(), labels.VolumeRef)
+	ctrl, err := pod.Discover(ctx, eng, selfid.Find(), podspec.VolumeRef)
 	if err != nil {
 		logger.Print(err)
 		return pod.ExitCannotRun
@@ -279,11 +279,21 @@ func connect(ctx context.Context) (*client.Client, error) {
 // planPod reads the pod from the controller's labels and plans it for the
 // engine it runs on. A nil plan comes with the exit code.
 func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, logger *log.Logger) (*pod.Plan, int) {
-	spec, err := labels.FromLabels(ctrl.Labels, os.Environ())
+	read, err := readSpec(podspec.Request{Labels: ctrl.Labels})
 	if err != nil {
-		logger.Printf("the pod's labels are invalid:\n%v", err)
+		logger.Print(err)
+		return nil, pod.ExitCannotRun
+	}
+	logger.Print(read)
+	switch {
+	case read.Internal != "":
+		logger.Print(read.Internal)
+		return nil, pod.ExitInvalid
+	case read.Invalid != "":
+		logger.Printf("the pod's labels are invalid:\n%s", read.Invalid)
 		return nil, pod.ExitInvalid
 	}
+	spec := *read.Spec
 	if ctrl.Limits, err = cgroup.Read(); err != nil {
 		logger.Printf("warning: cannot read the controller's cgroup limits (%v): component limits are not checked against them", err)
 	}

@@ -125,6 +125,26 @@ func TestInjectedPanicInTheController(t *testing.T) {
 	require.Empty(t, p.components(), "nothing was created")
 }
 
+// TestInjectedPanicInTheSpecReader: a controller whose podinit-spec panics
+// while reading the labels exits 2 with podinit-spec's one line in its log
+// and creates nothing.
+func TestInjectedPanicInTheSpecReader(t *testing.T) {
+	testenv.RequireRoot(t)
+	bin := filepath.Join(t.TempDir(), "podinit-spec")
+	cmd := exec.Command("go", "build", "-tags", "podinit_panic_injection", "-o", bin, "../podinit-spec")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600",
+	}, []string{"-v", bin + ":/podinit-spec:ro", "-e", "PODINIT_INJECT_PANIC=reading the pod"})
+	require.Equal(t, pod.ExitInvalid, p.exitCode(30*time.Second))
+	logs := p.logs()
+	require.Contains(t, logs, "internal error while reading the pod: injected for a test with a second line; this is a bug in podinit")
+	require.NotContains(t, logs, "goroutine ")
+	require.Empty(t, p.components(), "nothing was created")
+}
+
 // TestInjectedPanicInASupervisorGoroutine: a controller on the real engine
 // whose second container start (app's, after its sidecar's) panics inside
 // app's lifecycle goroutine stops the pod in order, sidecar included, and

@@ -15,7 +15,6 @@ import (
 
 	"github.com/docker/go-units"
 
-	"github.com/podinit/podinit/labels"
 	"github.com/podinit/podinit/pod"
 	"github.com/podinit/podinit/selfid"
 )
@@ -34,11 +33,10 @@ func runValidate(args []string) int {
 		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
 		return pod.ExitInvalid
 	}
-	var spec podspec.Spec
+	var req podspec.Request
 	var ctrl pod.Controller
-	var err error
 	if *file != "" {
-		spec, err = labels.FromComposeFile(*file, os.Environ())
+		req.File = *file
 		ctrl = pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private",
 			Caps:       pod.Caps{Set: pod.DockerDefaultCaps, From: "Docker's default set, as -file has no controller"},
 			EngineHost: engineHost()}
@@ -53,7 +51,8 @@ func runValidate(args []string) int {
 		if *target != "" {
 			candidates = []string{*target}
 		}
-		ctrl, err = pod.Discover(ctx, eng, candidates, labels.VolumeRef)
+		var err error
+		ctrl, err = pod.Discover(ctx, eng, candidates, podspec.VolumeRef)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
 			return pod.ExitCannotRun
@@ -65,13 +64,21 @@ func runValidate(args []string) int {
 			ctrl.EngineDirs = append(ctrl.EngineDirs, info.DockerRootDir)
 		}
 		cancel()
-		spec, err = labels.FromLabels(ctrl.Labels, os.Environ())
+		req.Labels = ctrl.Labels
 	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "podinit validate: the pod is invalid:\n%v\n", err)
+	read, err := readSpec(req)
+	switch {
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
+		return pod.ExitCannotRun
+	case read.Internal != "":
+		fmt.Fprintf(os.Stderr, "podinit validate: %s\n", read.Internal)
+		return pod.ExitInvalid
+	case read.Invalid != "":
+		fmt.Fprintf(os.Stderr, "podinit validate: the pod is invalid:\n%s\n", read.Invalid)
 		return pod.ExitInvalid
 	}
-	plan, err := pod.NewPlan(spec, ctrl, f.opts)
+	plan, err := pod.NewPlan(*read.Spec, ctrl, f.opts)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "podinit validate: the pod cannot run:\n%v\n", err)
 		return pod.ExitInvalid

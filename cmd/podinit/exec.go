@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"syscall"
+
+	"github.com/podinit/podinit/internal/sibling"
 )
 
 // podBinary is the name of the binary that holds controller mode and
@@ -49,7 +49,7 @@ func execMode(find func() (string, error), sub string) func(args []string) int {
 // findPodBinary finds podinit-pod (the image has /podinit and
 // /podinit-pod).
 func findPodBinary() (string, error) {
-	if p, ok := findBinary(podBinary); ok {
+	if p, ok := sibling.Find(podBinary); ok {
 		return p, nil
 	}
 	return "", fmt.Errorf("%s is not next to podinit nor on PATH: controller mode and validate need it (the podinit image has both; `make build` writes both to bin/)", podBinary)
@@ -58,23 +58,8 @@ func findPodBinary() (string, error) {
 // findTemplateBinary finds podinit-template, which only the template image
 // has.
 func findTemplateBinary() (string, error) {
-	if p, ok := findBinary(templateBinary); ok {
+	if p, ok := sibling.Find(templateBinary); ok {
 		return p, nil
 	}
 	return "", fmt.Errorf("%s is not next to podinit nor on PATH: `podinit template` is in the template image, which `make image` builds beside the controller's as IMAGE-template: docker run --rm -i -v \"$PWD:$PWD:ro\" -w \"$PWD\" podinit:dev-template template STACK.yml (or scripts/podtemplate); `make build` writes it to bin/", templateBinary)
-}
-
-// findBinary looks next to this binary first (`make build` writes every
-// binary to bin/), then on PATH.
-func findBinary(name string) (string, bool) {
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), name)
-		if _, err := os.Stat(p); err == nil {
-			return p, true
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p, true
-	}
-	return "", false
 }

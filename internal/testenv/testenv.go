@@ -96,7 +96,8 @@ var (
 
 // Binary builds podinit once per test process (static, as shipped) and
 // returns its path; podinit-pod, which podinit runs for controller mode and
-// validate, is built beside it (podinit-template, for template, is not).
+// validate, and podinit-spec, which podinit-pod runs to read the pod, are
+// built beside it (podinit-template, for template, is not).
 func Binary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -106,7 +107,7 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "podinit")
-		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/podinit", "./cmd/podinit-pod")
+		cmd := exec.Command("go", "build", "-o", dir+"/", "./cmd/podinit", "./cmd/podinit-pod", "./cmd/podinit-spec")
 		cmd.Dir = RepoRoot()
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		binOut, binErr = cmd.CombinedOutput()

@@ -1,6 +1,14 @@
-package labels
+package podspec
 
 import "strings"
+
+// Labels read on the controller's volumes (see VolumeRef), most specific first.
+const (
+	VolumeRefLabel        = "podinit.volume-ref"
+	PodlikeVolumeRefLabel = "com.github.rycus86.podlike.volume-ref"
+	StackNamespaceLabel   = "com.docker.stack.namespace"
+	ComposeVolumeLabel    = "com.docker.compose.volume"
+)
 
 // VolumeRef returns the name components use for a volume mounted on the
 // controller, from the volume's own labels: podinit.volume-ref, else

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/internal/testenv"
+	"github.com/podinit/podinit/labels"
+	"github.com/podinit/podinit/podspec"
+)
+
+// answer runs one request through run, as podinit-pod's pipe would.
+func answer(t *testing.T, req podspec.Request) podspec.Response {
+	t.Helper()
+	in, err := json.Marshal(req)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	require.Equal(t, 0, run(bytes.NewReader(in), &out, []string{"GREETING=hi"}))
+	var resp podspec.Response
+	require.NoError(t, json.Unmarshal(out.Bytes(), &resp))
+	return resp
+}
+
+// TestSpecArrivesAsRead: a declaration with every kind of field (init,
+// depends_on, healthcheck, env_file, volumes, x-podinit signals, restart,
+// copies) reaches podinit-pod exactly as labels read it.
+func TestSpecArrivesAsRead(t *testing.T) {
+	file := filepath.Join(testenv.RepoRoot(), "labels", "testdata", "pod.yml")
+	want, err := labels.FromComposeFile(file, []string{"GREETING=hi"})
+	require.NoError(t, err)
+	resp := answer(t, podspec.Request{File: file})
+	require.Empty(t, resp.Invalid)
+	require.NotNil(t, resp.Spec)
+	require.Equal(t, want, *resp.Spec)
+
+	l := map[string]string{
+		"pod.component.app":   "image: busybox\ncommand: [sleep, '1']\nrestart: on-failure:3\nstop_signal: SIGQUIT\nstop_grace_period: 3s\nx-podinit: {signals: [HUP]}\ndepends_on: {side: {condition: service_healthy}}",
+		"pod.component.side":  "image: busybox\nhealthcheck: {test: [CMD, 'true'], interval: 1s}\nx-podinit: {role: sidecar}\nulimits: {nofile: 1024}\ncap_drop: [ALL]",
+		"pod.init.components": "- image: busybox\n  x-podinit: {name: migrate}",
+		"pod.copy.app":        "/etc/hostname:/etc/copied",
+		"unrelated":           "ignored",
+	}
+	want, err = labels.FromLabels(l, []string{"GREETING=hi"})
+	require.NoError(t, err)
+	resp = answer(t, podspec.Request{Labels: l})
+	require.NotNil(t, resp.Spec)
+	require.Equal(t, want, *resp.Spec)
+}
+
+// TestInvalidDeclarationIsAnAnswer: the errors podinit-pod prints are the
+// ones labels gives, every one.
+func TestInvalidDeclarationIsAnAnswer(t *testing.T) {
+	l := map[string]string{"pod.component.app": "imag: busybox", "pod.bogus": "x"}
+	_, err := labels.FromLabels(l, []string{"GREETING=hi"})
+	require.Error(t, err)
+	resp := answer(t, podspec.Request{Labels: l})
+	require.Nil(t, resp.Spec)
+	require.Equal(t, err.Error(), resp.Invalid)
+	require.Contains(t, resp.Invalid, "label pod.component.app (line 1): imag: unknown key, did you mean image?")
+	require.Contains(t, resp.Invalid, "label pod.bogus: unknown pod label")
+}
+
+// TestUnreadableRequest: podinit-spec run by hand says what it expects.
+func TestUnreadableRequest(t *testing.T) {
+	var out bytes.Buffer
+	stderr := testenv.CaptureStderr(t, func() {
+		require.Equal(t, 2, run(strings.NewReader("pod.component.app: x"), &out, nil))
+	})
+	require.Contains(t, stderr, "podinit-spec: reading the request on stdin")
+	require.Empty(t, out.String())
+}
+
+// TestPanicWhileReadingIsOneLine: the built binary, with a panic injected
+// in its guard, answers one line and exits 0; podinit-pod turns the line
+// into exit 2 (cmd/podinit-pod's TestInjectedPanicInTheSpecReader).
+func TestPanicWhileReadingIsOneLine(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "podinit-spec")
+	build := exec.Command("go", "build", "-tags", "podinit_panic_injection", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	cmd := exec.Command(bin)
+	cmd.Stdin = strings.NewReader(`{"Labels":{"pod.component.app":"image: x"}}`)
+	cmd.Env = append(os.Environ(), "PODINIT_INJECT_PANIC=reading the pod", "TMPDIR="+t.TempDir())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "%s", stderr.String())
+	var resp podspec.Response
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &resp))
+	require.Nil(t, resp.Spec)
+	require.Contains(t, resp.Internal, "internal error while reading the pod: injected for a test with a second line; this is a bug in podinit")
+	require.NotContains(t, resp.Internal, "\n")
+	require.Empty(t, stderr.String())
+}
