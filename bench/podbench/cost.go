@@ -83,7 +83,7 @@ func readCost(pid int) (procCost, error) {
 type costRun struct {
 	start, stop time.Duration
 	init, pod   procCost // podinit (PID 1), podinit-pod
-	spec specCost
+	spec        specCost
 	// component is the CPU time of a component's process (busybox sleep),
 	// for scale: a container's first process is runc's init until it
 	// execs the container's program, and keeps the CPU runc spent in it.
