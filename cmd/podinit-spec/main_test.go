@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -98,4 +102,46 @@ func TestPanicWhileReadingIsOneLine(t *testing.T) {
 	require.Contains(t, resp.Internal, "internal error while reading the pod: injected for a test with a second line; this is a bug in podinit")
 	require.NotContains(t, resp.Internal, "\n")
 	require.Empty(t, stderr.String())
+}
+
+// TestSealedWhileReading: podinit-spec, built with the seal's entry point
+// as `make build` does and without it, and run as another uid, is not
+// dumpable while it waits for its request: its /proc entries belong to
+// root, so no process of the pod with its uid can reach the controller's
+// root through them.
+func TestSealedWhileReading(t *testing.T) {
+	testenv.RequireRoot(t)
+	// t.TempDir's parent is private: uid 65534 must reach the binary.
+	dir, err := os.MkdirTemp("", "podinit-spec-seal-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755))
+	builds := map[string]string{"a plain go build (sealed from Go)": ""}
+	if runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64" {
+		builds["the image's build (the entry point seals)"] = "-E github.com/podinit/podinit/internal/seal.Entry"
+	}
+	for what, ldflags := range builds {
+		t.Run(what, func(t *testing.T) {
+			bin := filepath.Join(dir, fmt.Sprintf("podinit-spec-%d", len(ldflags)))
+			build := exec.Command("go", "build", "-ldflags", ldflags, "-o", bin, ".")
+			build.Env = append(os.Environ(), "CGO_ENABLED=0")
+			out, err := build.CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			cmd := exec.Command(bin)
+			stdin, err := cmd.StdinPipe()
+			require.NoError(t, err)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			require.NoError(t, cmd.Start())
+			defer func() { stdin.Close(); cmd.Wait() }()
+			// A plain build is dumpable until Go's package initialisers
+			// ran: wait until the process reads its stdin.
+			testenv.WaitFor(t, 10*time.Second, func() bool {
+				wchan, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", cmd.Process.Pid))
+				return strings.Contains(string(wchan), "pipe_read")
+			}, "podinit-spec waiting for its request")
+			var st syscall.Stat_t
+			require.NoError(t, syscall.Stat(fmt.Sprintf("/proc/%d/environ", cmd.Process.Pid), &st))
+			require.Equal(t, uint32(0), st.Uid, "a dumpable process's /proc entries belong to its own uid (65534)")
+		})
+	}
 }
