@@ -10,13 +10,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/docker/api/types/blkiodev"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/strslice"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // convert fills c.Config, c.Host, StopSignal, StopGrace, Restart and

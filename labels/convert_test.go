@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/docker/docker/api/types/blkiodev"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/strslice"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 func ptr[T any](v T) *T { return &v }

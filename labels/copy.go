@@ -5,9 +5,9 @@ import (
 	"path"
 	"strings"
 
-	"github.com/podinit/podinit/podspec"
-
 	yaml "go.yaml.in/yaml/v4"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // parseCopies reads a pod.copy.<name> value: "src:dst", a YAML list of

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/podinit/podinit/podspec"
-
 	"golang.org/x/sys/unix"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // extension is a component's x-podinit settings.

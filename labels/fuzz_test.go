@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	yaml "go.yaml.in/yaml/v4"
 	"golang.org/x/sys/unix"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/podinit/podinit/internal/fuzzseed"
 	"github.com/podinit/podinit/internal/testenv"
 	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/podspec"
 )
 
 // Budget per input of every fuzz target here: compose-go loads a service

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // component reads one pod.component.app label and fails the test on error.

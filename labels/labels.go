@@ -24,11 +24,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/compose-spec/compose-go/v2/types"
 	yaml "go.yaml.in/yaml/v4"
 
+	"github.com/podinit/podinit/podspec"
 	"github.com/podinit/podinit/regularfile"
 )
 

@@ -6,12 +6,12 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/strslice"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 func TestEnvFile(t *testing.T) {

@@ -10,12 +10,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	yaml "go.yaml.in/yaml/v4"
 
+	"github.com/podinit/podinit/podspec"
 	"github.com/podinit/podinit/regularfile"
 )
 

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/docker/docker/api/types/mount"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // The privilege ceiling: a component may get no more than the controller

@@ -4,12 +4,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // ceilingCtrl has Docker's default capabilities and one volume.

@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/docker/docker/api/types/container"
 	"golang.org/x/sys/unix"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // CopyLimit bounds the tar stream of one component's pod.copy entries

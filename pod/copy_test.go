@@ -10,9 +10,9 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // entries reads an archive back as name -> type and content or link.

@@ -15,13 +15,12 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/docker/docker/api/types/container"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/podspec"
 )
 
 // The supervisor's fault matrix: a fake engine behind Engine, in a

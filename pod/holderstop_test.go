@@ -3,9 +3,9 @@ package pod
 import (
 	"testing"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // A stop requested while the IPC holder is being made is a stop (0), never

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // holderPod is two components in a pod whose controller's IPC namespace is

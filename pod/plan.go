@@ -9,12 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 
 	"github.com/podinit/podinit/cgroup"
+	"github.com/podinit/podinit/podspec"
 )
 
 // Ownership labels put on every container the pod creates, so that the pod's

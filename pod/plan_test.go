@@ -4,11 +4,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 func comp(name string, role podspec.Role, deps ...string) podspec.Component {

@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // On an engine whose restore kills auto-remove containers (Docker before

@@ -8,9 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/podspec"
 )
 
 // Exit codes of the controller besides a component's own code.

@@ -11,11 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/podinit/podinit/podspec"
-
 	"github.com/docker/go-units"
 
 	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/podspec"
 	"github.com/podinit/podinit/selfid"
 )
 
