@@ -110,7 +110,15 @@ func TestInterruptedCommandExits130(t *testing.T) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
-	time.Sleep(300 * time.Millisecond)
+	// Signal once the command reads its standard input, which it does
+	// after it has asked for SIGINT: a fixed wait lost the race on a loaded
+	// machine, and the Go runtime killed the process before os/signal had
+	// it.
+	deadline := time.Now().Add(10 * time.Second)
+	for !readingPipe(cmd.Process.Pid) {
+		require.True(t, time.Now().Before(deadline), "podinit template never read its standard input")
+		time.Sleep(5 * time.Millisecond)
+	}
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -248,4 +256,16 @@ func TestWorstCaseStackFitsIn256MiB(t *testing.T) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Run(), "stderr: %s", stderr.String())
+}
+
+// readingPipe reports whether a thread of process pid waits in a read of a
+// pipe (its wchan: pipe_read, or anon_pipe_read on newer kernels).
+func readingPipe(pid int) bool {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/wchan", pid))
+	for _, w := range tasks {
+		if b, _ := os.ReadFile(w); strings.HasSuffix(string(b), "pipe_read") {
+			return true
+		}
+	}
+	return false
 }
