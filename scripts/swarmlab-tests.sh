@@ -26,8 +26,9 @@ trap './scripts/swarmlab.sh down' EXIT
 trap 'exit 130' INT TERM
 ./scripts/swarmlab.sh up >/dev/null
 # The tests share the lab and run one after another; the whole stage keeps
-# under 5 minutes on a 2-core machine.
+# under 5 minutes on a 2-core machine (7 minutes allowed: one that ran 3
+# times slower than usual, under other jobs, needed more than 4.5).
 rc=0
-go test -tags multinode -count=1 -timeout 270s ${LAB_TEST_RUN:+-run "$LAB_TEST_RUN"} -v ./multinode || rc=$?
+go test -tags multinode -count=1 -timeout 420s ${LAB_TEST_RUN:+-run "$LAB_TEST_RUN"} -v ./multinode || rc=$?
 echo "swarmlab-tests: $((SECONDS - start)) s, exit $rc" >&2
 exit "$rc"
