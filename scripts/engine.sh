@@ -148,6 +148,29 @@ clear_stale_pidfiles() {
   done
 }
 
+# clear_stale_netns EXEC removes the network namespaces that a stopped
+# engine left in EXEC/netns (a dockerd that was killed, or stopped before it
+# had torn its overlay networks down). Each is a bind-mounted nsfs file that
+# keeps its namespace, and the swarm's vxlan device inside it, alive; the
+# device holds its VNI on UDP 4789 for the host, so the other engine's
+# ingress, which has the same VNI, fails "error creating vxlan interface:
+# file exists" and never comes up (seen in CI switching 20.10 -> 28). Only
+# an engine that is not running is cleared: a running dockerd owns its own.
+clear_stale_netns() {
+  local exec_root=$1 f pid
+  [ -d "$exec_root/netns" ] || return 0
+  pid=$(cat "$exec_root/dockerd.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$exec_root"; then
+    return 0
+  fi
+  for f in "$exec_root"/netns/*; do
+    [ -e "$f" ] || continue
+    log "removing the stale network namespace $f of a stopped engine"
+    umount "$f" 2>/dev/null || umount -l "$f" 2>/dev/null || true
+    rm -f "$f"
+  done
+}
+
 # start_engine ENGINE SOCKET DATA EXEC LOG starts dockerd in the background
 # and waits (up to 60 s) until it answers on SOCKET.
 start_engine() {
@@ -297,6 +320,10 @@ case ${1:-} in
     read -r data exec_root <<<"$(roots "$engine")"
     systemd_stop
     stop_engine "$SOCK"
+    for other in 20.10 28; do
+      read -r _ other_exec <<<"$(roots "$other")"
+      clear_stale_netns "$other_exec"
+    done
     start_engine "$engine" "$SOCK" "$data" "$exec_root" "/var/log/podinit-dockerd-$engine.log" ;;
   stop) systemd_stop; stop_engine "$SOCK" ;;
   fetch) fetch28 >/dev/null ;;
