@@ -30,8 +30,8 @@ type engineGuard struct {
 	log   *log.Logger
 	life  context.Context // the supervisor's
 	spawn func(name string, f func()) bool
-	lost  func(why string) // the pod's stop, with ExitEngineLost
-	back  func()           // the sweep
+	lost  func(why string) bool // the pod's stop, with ExitEngineLost; false when a stop was under way
+	back  func()                // the sweep
 
 	poke     chan struct{}
 	sweeping atomic.Bool
@@ -111,8 +111,11 @@ func (g *engineGuard) act(from, to liveness, since, now time.Time, err error) {
 		g.log.Printf("warning: the engine does not answer (%v); pinging it every %s: %s", err, pingEvery, after)
 	case to == engineLost:
 		why := "the engine was lost: not answering since " + since.Format("15:04:05.000") + " (" + now.Sub(since).Round(time.Millisecond).String() + ", -engine-lost-after " + g.l.lostAfter.String() + ")"
-		g.log.Printf("%s: stopping the pod without it", why)
-		g.lost(why)
+		if g.lost(why) {
+			g.log.Printf("%s: stopping the pod without it", why)
+		} else {
+			g.log.Printf("%s; the stop under way goes on asking it for what only it can stop, until its budget ends", why)
+		}
 	case to == engineAnswering:
 		g.log.Printf("the engine answers again after %s; removing what stopped controllers left on this node", now.Sub(since).Round(time.Millisecond))
 		if g.sweeping.CompareAndSwap(false, true) {

@@ -141,3 +141,34 @@ func TestPausedEngineIsLost(t *testing.T) {
 		require.Empty(t, h.eng.running())
 	})
 }
+
+// TestEngineLostDuringARequestedStopStillStopsThroughIt: without PID
+// sharing, a stop asked for while the engine answered keeps asking it when
+// pings then go unanswered long enough to declare it lost (an engine
+// loaded by a whole node's stop answers its calls late and its 1s pings
+// not at all): the sidecar, which the stop reaches only once the engine
+// is lost, is still stopped and removed. Only a stop the loss started
+// leaves such components running (TestEngineLostWithoutPIDSharingLeavesThePodRunning).
+func TestEngineLostDuringARequestedStopStillStopsThroughIt(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		spec := defaultPod(t)
+		spec.Components[0].Config = run("stubborn")
+		spec.Components[0].StopGrace = 10 * time.Second
+		opts := testBudget
+		opts.StopBudget, opts.EngineLostAfter, opts.SharePID = 20*time.Second, time.Second, false
+		h := newHarness(t, spec, opts)
+		h.start()
+		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+		h.sup.RequestStop("stop requested by the test")
+		h.eng.setFault("Ping", faultBlock)
+		h.pass(10 * time.Second) // app's grace: finish waits 10s more at most
+		res := h.finish()
+		require.Contains(t, h.logs.String(), "the engine was lost", "the engine must be lost before the sidecar's turn for this test to mean anything")
+		require.Contains(t, h.logs.String(), "the stop under way goes on asking it")
+		require.NotContains(t, h.logs.String(), "left running")
+		require.Equal(t, []string{"app SIGTERM", "app SIGKILL", "side SIGTERM"}, h.eng.kills)
+		require.Empty(t, h.eng.running())
+		require.Zero(t, h.eng.left(), "every container removed")
+		require.NotEqual(t, ExitEngineLost, res.Code, "%+v", res)
+	})
+}

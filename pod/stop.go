@@ -21,6 +21,9 @@ type stopper struct {
 	states  *transitioner
 	signals *signaller
 	engine  *engineGuard
+	// fenced reports whether the engine's loss started this stop (rather
+	// than a stop request that came while the engine answered).
+	fenced func() bool
 }
 
 // stopAll stops the init component still running, then the components wave
@@ -82,8 +85,15 @@ func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 	if sig == 0 {
 		sig = stopSignal(m.StopSignal)
 	}
-	if target == nil && s.engine.state() == engineLost {
-		// Without PID sharing only the engine reaches it.
+	if target == nil && s.engine.state() == engineLost && s.fenced() {
+		// Without PID sharing only the engine reaches it. A stop that the
+		// engine's loss started gives up on it at once: the controller's
+		// exit is the fence. A stop asked for while the engine answered
+		// (docker stop, Swarm's shutdown: they came through the engine a
+		// moment ago) asks the engine until its budget ends, however many
+		// pings go unanswered: a node's whole stack stopping at once can
+		// make an engine miss two pings in a row, and giving up would
+		// leave the component running until another controller's sweep.
 		s.log.Printf("%s: left running: the engine is lost and podinit cannot reach it without the engine (no PID sharing); it runs on until the engine returns, and the next sweep of a controller on this node removes it", m.Name)
 		return codeUnknown
 	}

@@ -108,7 +108,7 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 	}
 	s.guard = &engineGuard{
 		ping: s.calls.ping, log: logger, life: life, spawn: s.crew.spawn,
-		lost: func(why string) { s.requestStop(why, ExitEngineLost) },
+		lost: func(why string) bool { return s.requestStop(why, ExitEngineLost) },
 		back: s.calls.removeLeftovers,
 		poke: make(chan struct{}, 1), l: engineLiveness{lostAfter: plan.Options.EngineLostAfter},
 	}
@@ -116,7 +116,8 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 	s.watch.suspect = s.guard.suspect
 	s.states = &transitioner{log: logger}
 	s.signals = &signaller{calls: s.calls, log: logger, life: life, spawn: s.crew.spawn}
-	s.stopper = &stopper{plan: plan, log: logger, budget: s.budget, roster: s.roster, states: s.states, signals: s.signals, engine: s.guard}
+	s.stopper = &stopper{plan: plan, log: logger, budget: s.budget, roster: s.roster, states: s.states, signals: s.signals, engine: s.guard,
+		fenced: func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.stopCode == ExitEngineLost }}
 	s.runEnv = &runEnv{
 		opts: &plan.Options, log: logger,
 		calls: s.calls, watch: s.watch, signals: s.signals, stop: s.stopper, states: s.states, crew: s.crew,
@@ -130,9 +131,10 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 func (s *Supervisor) RequestStop(reason string) { s.requestStop(reason, 0) }
 
 // requestStop is RequestStop; a non-zero code is the pod's exit code if
-// this is the first request.
-func (s *Supervisor) requestStop(reason string, code int) {
+// this is the first request. It reports whether it was.
+func (s *Supervisor) requestStop(reason string, code int) (first bool) {
 	s.stopOnce.Do(func() {
+		first = true
 		now := time.Now()
 		s.budget.begin(now)
 		s.mu.Lock()
@@ -146,6 +148,7 @@ func (s *Supervisor) requestStop(reason string, code int) {
 		close(s.stopCh)
 		s.endBeforeStop()
 	})
+	return first
 }
 
 func (s *Supervisor) setPhase(p string) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -29,11 +30,16 @@ import (
 // for each connection) and cuts every connection that carries no byte,
 // either way, for idle (never when 0): HAProxy's `timeout server`/`timeout
 // client`, which the popular socket-proxy images set (to 10 minutes).
+//
+// While stallPings is set it holds every engine ping (`/_ping`) instead of
+// passing it on, and passes every other call: an engine so loaded that its
+// 1s pings time out while its other calls are answered, late.
 type idleProxy struct {
-	socket   string
-	upstream string
-	idle     time.Duration
-	cuts     atomic.Int64
+	socket     string
+	upstream   string
+	idle       time.Duration
+	cuts       atomic.Int64
+	stallPings atomic.Bool
 }
 
 func startIdleProxy(t *testing.T, idle time.Duration, upstream string) *idleProxy {
@@ -85,6 +91,9 @@ func (p *idleProxy) serve(down net.Conn, done <-chan struct{}) {
 			n, err := src.Read(buf)
 			if n > 0 {
 				last.Store(time.Now().UnixNano())
+				for src == down && p.stallPings.Load() && bytes.Contains(buf[:n], []byte("/_ping ")) {
+					time.Sleep(20 * time.Millisecond) // the client gives up on it meanwhile
+				}
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					break
 				}
@@ -115,6 +124,38 @@ func (p *idleProxy) serve(down net.Conn, done <-chan struct{}) {
 			}
 		}
 	}
+}
+
+// Without PID sharing a stop reaches the components only through the
+// engine. When the engine stops answering pings (held by the proxy) after
+// the stop began, long enough to be declared lost, the stop still goes on
+// through it: the sidecar, whose turn comes after the loss, is stopped,
+// every container is removed and the pod exits 0, not 69.
+func TestPingsUnansweredDuringAStopWithoutPIDSharing(t *testing.T) {
+	t.Parallel()
+	proxy := startIdleProxy(t, 0, "/var/run/docker.sock")
+	// app takes 12s over its stop: past the engine's loss, which comes
+	// within 8s (the next 5s idle ping, then two 1s timeouts a second
+	// apart, -engine-lost-after 1s).
+	p := runPodOn(t, proxy.socket, map[string]string{
+		"pod.component.app": "image: " + bbox + `
+command: ["sh", "-c", "trap 'sleep 12; exit 0' TERM; sleep 3600 & wait"]`,
+		"pod.component.side": "image: " + bbox + `
+command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+x-podinit: {role: sidecar}`,
+	}, nil, "-pids=false", "-engine-lost-after", "1s", "-stop-budget", "25s")
+	p.running("app", "side")
+	require.NoError(t, syscall.Kill(hostPid(t, p.name), syscall.SIGTERM))
+	proxy.stallPings.Store(true)
+	t.Cleanup(func() { proxy.stallPings.Store(false) })
+	code := p.exitCode(40 * time.Second)
+	logs := p.logs()
+	require.Contains(t, logs, "the engine was lost", "the engine must be lost before the sidecar's turn for this test to mean anything")
+	require.Contains(t, logs, "the stop under way goes on asking it")
+	require.NotContains(t, logs, "left running")
+	require.Regexp(t, `side stopped in \d`, logs)
+	require.Equal(t, 0, code)
+	p.noneLeft()
 }
 
 // The proxy cuts idle connections after 3s; the pod runs for five times
