@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,12 +108,17 @@ func removeStack(t *testing.T, name string) {
 			}
 		}
 	}
+	// The controllers' stops, read as they happen: once a controller is
+	// removed its log is gone, and it is what says why a component stayed.
+	stops := followControllers(name)
+	defer stops.end()
 	manager.docker("stack", "rm", name)
 	var left []string
-	testenv.WaitFor(t, 60*time.Second, func() bool {
+	leftNow := func() bool {
 		left = nil
 		for _, n := range nodes {
-			out, _ := n.docker("ps", "-a", "--filter", "label=podinit.swarm.service.name", "--format", `{{.Label "podinit.swarm.service.name"}} {{.Names}}`)
+			out, _ := n.docker("ps", "-a", "--filter", "label=podinit.swarm.service.name", "--format",
+				`{{.Label "podinit.swarm.service.name"}} {{.Names}} {{.Status}} controller {{.Label "podinit.controller"}}`)
 			for _, l := range strings.Split(out, "\n") {
 				if strings.HasPrefix(l, name+"_") {
 					left = append(left, n.String()+":"+l)
@@ -120,10 +126,76 @@ func removeStack(t *testing.T, name string) {
 			}
 		}
 		return len(left) == 0
-	}, "no component of stack %s left on any node (left: %v)", name, &left)
+	}
+	for deadline := time.Now().Add(60 * time.Second); !leftNow(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			stops.end()
+			t.Fatalf("60s after stack rm %s, components are left on the nodes: %v\nthe controllers' logs during the removal:\n%s", name, left, stops)
+		}
+	}
 	// Swarm removes the network without waiting for the tasks; once they
 	// are gone a second rm takes the network away.
 	manager.docker("stack", "rm", name)
+}
+
+// followed is every controller of a stack followed with `docker logs -f`
+// on its node, until each ends or end is called.
+type followed struct {
+	cmds []*exec.Cmd
+	outs []*lockedBuffer
+	ids  []string
+}
+
+func followControllers(stack string) *followed {
+	f := &followed{}
+	for _, n := range nodes {
+		ids, _ := n.docker("ps", "-q", "--filter", "label=com.docker.stack.namespace="+stack)
+		for _, id := range strings.Fields(ids) {
+			cmd := exec.Command("docker", "logs", "-f", "--since", "1s", id)
+			cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+n.socket())
+			out := &lockedBuffer{}
+			cmd.Stdout, cmd.Stderr = out, out
+			if cmd.Start() == nil {
+				f.cmds, f.outs, f.ids = append(f.cmds, cmd), append(f.outs, out), append(f.ids, n.String()+":"+id)
+			}
+		}
+	}
+	return f
+}
+
+func (f *followed) end() {
+	for _, c := range f.cmds {
+		if c.Process != nil {
+			c.Process.Kill()
+			c.Wait()
+		}
+	}
+	f.cmds = nil
+}
+
+func (f *followed) String() string {
+	var b strings.Builder
+	for i, id := range f.ids {
+		fmt.Fprintf(&b, "--- controller %.16s:\n%s", id, f.outs[i].String())
+	}
+	return b.String()
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // box is one container on a node, as the tests see it.
