@@ -83,6 +83,7 @@ func (c *engineCalls) create(m *member) (string, error) {
 	if errdefs.IsConflict(err) {
 		c.log.Printf("removing an old container named %s", m.ContainerName)
 		c.remove(ctx, m.ContainerName)
+		c.awaitGone(ctx, m.ContainerName)
 		resp, err = c.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, m.ContainerName)
 	}
 	if err != nil {
@@ -120,6 +121,22 @@ func (c *engineCalls) remove(ctx context.Context, id string) {
 	// A conflict is a removal already in progress (auto-remove).
 	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
 		c.log.Printf("warning: removing %s: %v", short(id), err)
+	}
+}
+
+// goneCheckEvery is how often awaitGone asks whether a container is gone.
+const goneCheckEvery = 50 * time.Millisecond
+
+// awaitGone waits, on ctx, until the engine no longer knows the container:
+// a removal that answered a conflict is one already under way (the
+// engine's auto-remove of a dead controller's component, a sweep's), and
+// the name stays taken until it ends. Any answer but "no such container"
+// (the container, or an error) means asking again.
+func (c *engineCalls) awaitGone(ctx context.Context, name string) {
+	for {
+		if _, err := c.inspect(ctx, name); errdefs.IsNotFound(err) || !sleep(goneCheckEvery, ctx.Done()) {
+			return
+		}
 	}
 }
 

@@ -86,6 +86,7 @@ type fakeContainer struct {
 	health   string
 	exited   chan struct{} // closed on exit
 	removed  chan struct{} // closed on removal
+	removing bool          // the engine removes it already: a remove is a conflict
 }
 
 func newFakeEngine() *fakeEngine {
@@ -504,9 +505,29 @@ func (f *fakeEngine) ContainerRemove(ctx context.Context, id string, _ container
 	if err != nil {
 		return err
 	}
+	f.mu.Lock()
+	removing := c.removing
+	f.mu.Unlock()
+	if removing {
+		return errdefs.ErrConflict.WithMessage("removal of container " + c.name + " is already in progress")
+	}
 	f.exit(c, 137)
 	f.drop(c)
 	return nil
+}
+
+// beingRemoved leaves an exited container named name whose removal is under
+// way, as the engine's auto-remove of a dead controller's component: every
+// remove answers a conflict, and it is gone after d.
+func (f *fakeEngine) beingRemoved(name string, d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seq++
+	c := &fakeContainer{id: fmt.Sprintf("%064x", f.seq), name: name, status: "exited", code: 137,
+		exited: make(chan struct{}), removed: make(chan struct{}), removing: true}
+	close(c.exited)
+	f.containers[c.id], f.names[name] = c, c.id
+	time.AfterFunc(d, func() { f.drop(c) })
 }
 
 func (f *fakeEngine) CopyToContainer(ctx context.Context, id, _ string, content io.Reader, _ container.CopyToContainerOptions) error {

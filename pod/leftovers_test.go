@@ -153,3 +153,20 @@ func TestSweepKeepsItsDeadline(t *testing.T) {
 	require.Less(t, time.Since(start), 2*time.Second, "a stalled engine holds the sweep past its caller's deadline")
 	require.Contains(t, out.String(), "the rest is left for the next controller to start on this node")
 }
+
+// TestCreateWaitsUntilAnOldContainerOfItsNameIsGone: a controller started
+// again under its name finds its dead predecessor's components still being
+// removed (the engine's auto-remove, or its own sweep's removal under
+// way): the name is free only once the old container is gone, so the
+// create waits for that rather than failing the pod on a name conflict.
+func TestCreateWaitsUntilAnOldContainerOfItsNameIsGone(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		h := newHarness(t, defaultPod(t), testBudget)
+		h.eng.beingRemoved(h.sup.roster.byName["side"].ContainerName, 700*time.Millisecond)
+		h.start()
+		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+		require.Contains(t, h.logs.String(), "removing an old container named")
+		require.Equal(t, 0, h.stop().Code)
+		require.Zero(t, h.eng.left())
+	})
+}
