@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -142,7 +141,7 @@ func removeStack(t *testing.T, name string) {
 // on its node, until each ends or end is called.
 type followed struct {
 	cmds []*exec.Cmd
-	outs []*lockedBuffer
+	outs []*testenv.SyncBuffer
 	ids  []string
 }
 
@@ -153,7 +152,7 @@ func followControllers(stack string) *followed {
 		for _, id := range strings.Fields(ids) {
 			cmd := exec.Command("docker", "logs", "-f", "--since", "1s", id)
 			cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+n.socket())
-			out := &lockedBuffer{}
+			out := &testenv.SyncBuffer{}
 			cmd.Stdout, cmd.Stderr = out, out
 			if cmd.Start() == nil {
 				f.cmds, f.outs, f.ids = append(f.cmds, cmd), append(f.outs, out), append(f.ids, n.String()+":"+id)
@@ -179,23 +178,6 @@ func (f *followed) String() string {
 		fmt.Fprintf(&b, "--- controller %.16s:\n%s", id, f.outs[i].String())
 	}
 	return b.String()
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // box is one container on a node, as the tests see it.

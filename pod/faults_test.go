@@ -1,7 +1,6 @@
 package pod
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -20,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/internal/testenv"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -36,30 +35,12 @@ import (
 
 var testBudget = Options{StopBudget: 4 * time.Second, StopMargin: time.Second, ReadyTimeout: 30 * time.Second}
 
-// syncBuffer is a log both the supervisor and the test read.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // harness is one supervisor on a fake engine.
 type harness struct {
 	t    *testing.T
 	eng  *fakeEngine
 	sup  *Supervisor
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 	done chan Result
 }
 
@@ -85,7 +66,7 @@ func newHarness(t *testing.T, spec podspec.Spec, opts Options) *harness {
 }
 
 func newHarnessOf(t *testing.T, spec podspec.Spec, opts Options, ctrl Controller) *harness {
-	h := &harness{t: t, logs: &syncBuffer{}, done: make(chan Result, 1)}
+	h := &harness{t: t, logs: &testenv.SyncBuffer{}, done: make(chan Result, 1)}
 	h.eng = newFakeEngine()
 	plan, err := NewPlan(spec, ctrl, opts)
 	require.NoError(t, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/podspec"
+	"github.com/podinit/podinit/internal/testenv"
 )
 
 // holderPod is two components in a pod whose controller's IPC namespace is
@@ -23,7 +24,7 @@ func holderPod(t *testing.T) *harness {
 	private.IpcMode = "private"
 	opts := testBudget
 	opts.ShareIPC = true
-	h := &harness{t: t, logs: &syncBuffer{}, done: make(chan Result, 1), eng: newFakeEngine()}
+	h := &harness{t: t, logs: &testenv.SyncBuffer{}, done: make(chan Result, 1), eng: newFakeEngine()}
 	plan, err := NewPlan(spec, private, opts)
 	require.NoError(t, err)
 	require.NotNil(t, plan.Holder)

@@ -67,29 +67,12 @@ func runCatcher(t *testing.T) []string {
 	return []string{"/usr/bin/env", "GODEBUG=asyncpreemptoff=1", runHelper(t), "catch"}
 }
 
-type runBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *runBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *runBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 type runProc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	lines  chan string
-	stderr *runBuffer
+	stderr *testenv.SyncBuffer
 	pid    int // podinit's pid in the test's namespace
 	waited chan struct{}
 	code   int
@@ -111,7 +94,7 @@ func runStart(t *testing.T, m runMode, flags []string, argv []string, setups ...
 	} else {
 		cmd = exec.Command(testenv.Binary(t), args...)
 	}
-	p := &runProc{t: t, cmd: cmd, lines: make(chan string, 1024), stderr: &runBuffer{}, waited: make(chan struct{})}
+	p := &runProc{t: t, cmd: cmd, lines: make(chan string, 1024), stderr: &testenv.SyncBuffer{}, waited: make(chan struct{})}
 	var stdout io.Reader
 	if len(setups) == 0 {
 		var err error
@@ -505,7 +488,7 @@ func TestRunTerminalCtrlC(t *testing.T) {
 			c.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
 		})
 		slave.Close()
-		var out runBuffer
+		var out testenv.SyncBuffer
 		go io.Copy(&out, master)
 		runWaitUntil(t, 10*time.Second, func() bool { return strings.Contains(out.String(), "ready") })
 		main := runOnlyChild(t, p.pid)
