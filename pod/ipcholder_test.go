@@ -9,8 +9,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/podinit/podinit/podspec"
 	"github.com/podinit/podinit/internal/testenv"
+	"github.com/podinit/podinit/podspec"
 )
 
 // holderPod is two components in a pod whose controller's IPC namespace is
