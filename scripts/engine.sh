@@ -128,6 +128,12 @@ systemd_stop() {
   done
 }
 
+# runs_with PID EXEC tells whether PID is a process of the engine whose
+# exec root is EXEC (its command line names it).
+runs_with() {
+  [ -n "$1" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
 # clear_stale_pidfiles EXEC removes the dockerd and containerd pidfiles of
 # an engine that was killed (a run stopped by its time limit, a killed
 # sandbox): dockerd trusts them, and a pid they name may belong to another
@@ -140,9 +146,7 @@ clear_stale_pidfiles() {
   for f in "$exec_root/dockerd.pid" "$exec_root/containerd/containerd.pid"; do
     [ -f "$f" ] || continue
     pid=$(cat "$f" 2>/dev/null || true)
-    if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$exec_root"; then
-      continue
-    fi
+    runs_with "$pid" "$exec_root" && continue
     log "removing the stale pidfile $f (pid ${pid:-none} is not this engine's)"
     rm -f "$f"
   done
@@ -157,12 +161,9 @@ clear_stale_pidfiles() {
 # file exists" and never comes up (seen in CI switching 20.10 -> 28). Only
 # an engine that is not running is cleared: a running dockerd owns its own.
 clear_stale_netns() {
-  local exec_root=$1 f pid
+  local exec_root=$1 f
   [ -d "$exec_root/netns" ] || return 0
-  pid=$(cat "$exec_root/dockerd.pid" 2>/dev/null || true)
-  if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$exec_root"; then
-    return 0
-  fi
+  runs_with "$(cat "$exec_root/dockerd.pid" 2>/dev/null || true)" "$exec_root" && return 0
   for f in "$exec_root"/netns/*; do
     [ -e "$f" ] || continue
     log "removing the stale network namespace $f of a stopped engine"
