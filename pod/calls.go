@@ -29,9 +29,11 @@ import (
 //   - Pings (engineguard.go) run on life, each within pingTimeout: they
 //     must go on during the stop, whose end they may hasten. The sweep
 //     when the engine answers again after an outage runs on untilDeadline,
-//     as the sweep at start does, within leftoverBudget: a stop during it
-//     abandons it at the stop deadline, and what it did not remove waits
-//     for the next sweep of any controller on the node.
+//     as the sweep at start does, within leftoverBudget; its follow-up, the
+//     wait for the deaths the engine records late, within sweepFollowUp,
+//     and only while the engine answers. A stop abandons both at the stop
+//     deadline, and what they did not remove waits for the next sweep of
+//     any controller on the node.
 //   - Each unary call also gets callTimeout (a pull: -pull-timeout; a kill:
 //     its own deadline), so that an engine that never answers is retried or
 //     reported, and never waited for without end.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -30,15 +29,20 @@ type engineGuard struct {
 	log   *log.Logger
 	life  context.Context // the supervisor's
 	spawn func(name string, f func()) bool
-	lost  func(why string) bool // the pod's stop, with ExitEngineLost; false when a stop was under way
-	back  func()                // the sweep
+	lost  func(why string) bool         // the pod's stop, with ExitEngineLost; false when a stop was under way
+	back  func(abandon context.Context) // the sweep, abandoned when abandon ends
 
-	poke     chan struct{}
-	sweeping atomic.Bool
+	poke chan struct{}
 
 	mu       sync.Mutex
 	l        engineLiveness
 	lastPing time.Time // when the last ping's outcome came
+
+	// One sweep runs at a time. A return while one runs asks for another
+	// after it (sweepWanted); the engine going away again abandons the one
+	// that runs (abandonSweep), which may be waiting for controllers' deaths.
+	sweeping, sweepWanted bool
+	abandonSweep          context.CancelFunc
 }
 
 // suspect asks for a ping now: a stream broke, or a call failed.
@@ -104,6 +108,7 @@ func (g *engineGuard) act(from, to liveness, since, now time.Time, err error) {
 	switch {
 	case from == to:
 	case to == engineUnreachable:
+		g.abandonTheSweep()
 		after := "it is never declared lost (-engine-lost-after 0): the pod runs on"
 		if g.l.lostAfter > 0 {
 			after = "the pod stops if it does not answer for -engine-lost-after " + g.l.lostAfter.String()
@@ -118,10 +123,43 @@ func (g *engineGuard) act(from, to liveness, since, now time.Time, err error) {
 		}
 	case to == engineAnswering:
 		g.log.Printf("the engine answers again after %s; removing what stopped controllers left on this node", now.Sub(since).Round(time.Millisecond))
-		if g.sweeping.CompareAndSwap(false, true) {
-			if !g.spawn("the sweep after the engine returned", func() { defer g.sweeping.Store(false); g.back() }) {
-				g.sweeping.Store(false)
-			}
+		g.mu.Lock()
+		g.sweepWanted = true
+		start := !g.sweeping
+		g.sweeping = true
+		g.mu.Unlock()
+		if start && !g.spawn("the sweep after the engine returned", g.sweeper) {
+			g.mu.Lock()
+			g.sweeping = false
+			g.mu.Unlock()
 		}
+	}
+}
+
+// sweeper runs the sweeps that returns asked for, one after another.
+func (g *engineGuard) sweeper() {
+	for {
+		g.mu.Lock()
+		if !g.sweepWanted {
+			g.sweeping, g.abandonSweep = false, nil
+			g.mu.Unlock()
+			return
+		}
+		g.sweepWanted = false
+		ctx, cancel := context.WithCancel(g.life)
+		g.abandonSweep = cancel
+		g.mu.Unlock()
+		g.back(ctx)
+		cancel()
+	}
+}
+
+// abandonTheSweep ends the sweep that runs, if any: the engine went away
+// again, and its return will ask for a new one.
+func (g *engineGuard) abandonTheSweep() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.abandonSweep != nil {
+		g.abandonSweep()
 	}
 }

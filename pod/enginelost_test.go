@@ -1,8 +1,14 @@
 package pod
 
 import (
+	"context"
+	"errors"
+	"io"
+	"log"
 	"slices"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -170,5 +176,56 @@ func TestEngineLostDuringARequestedStopStillStopsThroughIt(t *testing.T) {
 		require.Empty(t, h.eng.running())
 		require.Zero(t, h.eng.left(), "every container removed")
 		require.NotEqual(t, ExitEngineLost, res.Code, "%+v", res)
+	})
+}
+
+// TestSweepsAfterReturnsRunOneAtATime: a return while a sweep runs asks
+// for another after it, and the engine going away again abandons the one
+// that runs (its follow-up may wait a minute for controllers' deaths).
+func TestSweepsAfterReturnsRunOneAtATime(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var began, abandoned int
+		release := make(chan struct{})
+		g := &engineGuard{
+			log: log.New(io.Discard, "", 0), life: t.Context(),
+			spawn: func(_ string, f func()) bool { go f(); return true },
+			back: func(abandon context.Context) {
+				mu.Lock()
+				began++
+				mu.Unlock()
+				select {
+				case <-abandon.Done():
+					mu.Lock()
+					abandoned++
+					mu.Unlock()
+				case <-release:
+				}
+			},
+		}
+		counts := func() (int, int) { synctest.Wait(); mu.Lock(); defer mu.Unlock(); return began, abandoned }
+		now := time.Now()
+		g.act(engineUnreachable, engineAnswering, now, now, nil)
+		g.act(engineAnswering, engineAnswering, now, now, nil) // no change, no sweep
+		b, a := counts()
+		require.Equal(t, [2]int{1, 0}, [2]int{b, a})
+
+		g.act(engineAnswering, engineUnreachable, now, now, errors.New("ping timed out"))
+		b, a = counts()
+		require.Equal(t, [2]int{1, 1}, [2]int{b, a}, "the engine went away: the sweep is abandoned")
+
+		g.act(engineUnreachable, engineAnswering, now, now, nil)
+		synctest.Wait()
+		g.act(engineUnreachable, engineAnswering, now, now, nil) // a second return while it runs
+		b, a = counts()
+		require.Equal(t, [2]int{2, 1}, [2]int{b, a}, "one sweep at a time")
+		release <- struct{}{}
+		b, a = counts()
+		require.Equal(t, [2]int{3, 1}, [2]int{b, a}, "the return during the sweep asked for one more after it")
+		release <- struct{}{}
+		synctest.Wait()
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		require.False(t, g.sweeping, "nothing more was asked for")
 	})
 }

@@ -2,6 +2,7 @@ package pod
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
 )
 
@@ -17,11 +19,20 @@ import (
 // the next sweep of any controller on the node.
 const leftoverBudget = 10 * time.Second
 
+// sweepFollowUp bounds how long, after the engine answers again, a sweep
+// waits for the engine to record the deaths of controllers it still saw
+// running: a controller killed during the outage is known dead to the
+// engine only once it has processed the exit, which may come after its
+// first answer (a paused dockerd, resumed, answers a ping before it has
+// caught up with containerd's events).
+const sweepFollowUp = time.Minute
+
 // leftoverEngine is the part of the Engine a sweep uses.
 type leftoverEngine interface {
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
 	ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error)
 	ContainerRemove(ctx context.Context, id string, options container.RemoveOptions) error
+	Events(ctx context.Context, options events.ListOptions) (<-chan events.Message, <-chan error)
 }
 
 // controllerState is what a sweep knows of a component's controller.
@@ -55,6 +66,13 @@ func (o controllerState) why() string {
 // before its own components exist, and may call it again once its engine
 // answers after a loss. It returns how many containers it removed.
 func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) int {
+	removed, _ := sweep(ctx, eng, self, logger)
+	return removed
+}
+
+// sweep is RemoveLeftovers; it also returns the other controllers whose
+// components it kept because they run, or because the engine would not say.
+func sweep(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) (removed int, kept []string) {
 	ctx, cancel := context.WithTimeout(ctx, leftoverBudget)
 	defer cancel()
 	list, err := eng.ContainerList(ctx, container.ListOptions{
@@ -63,12 +81,11 @@ func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logge
 	})
 	if err != nil {
 		logger.Printf("warning: listing the containers of podinit controllers to remove leftovers: %v", err)
-		return 0
+		return 0, nil
 	}
 	states := map[string]controllerState{self: controllerRuns}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	removed := 0
 	for _, c := range list {
 		id := c.Labels[LabelController]
 		if id == "" {
@@ -78,6 +95,9 @@ func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logge
 		if !known {
 			o = inspectController(ctx, eng, id)
 			states[id] = o
+			if o == controllerRuns || o == controllerUnknown {
+				kept = append(kept, id)
+			}
 		}
 		if o == controllerRuns || o == controllerUnknown {
 			continue
@@ -110,7 +130,55 @@ func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logge
 	if ctx.Err() != nil {
 		logger.Printf("warning: removing leftovers stopped at its deadline (at most %s): the rest is left for the next controller to start on this node", leftoverBudget)
 	}
-	return removed
+	return removed, kept
+}
+
+// SweepAfterReturn is the sweep when the engine answers again after an
+// outage: RemoveLeftovers, and then, for at most sweepFollowUp, the same
+// sweep again each time the engine records the death of a controller
+// whose components the first sweep kept. Deaths the engine recorded
+// between the first sweep's list and the subscription are replayed to it
+// (the subscription starts at the sweep's start). It ends early once every
+// such controller has died, when ctx ends, or when the event stream
+// breaks: a broken stream says nothing of the controllers, and the next
+// return sweeps again.
+func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) {
+	began := time.Now()
+	_, kept := sweep(ctx, eng, self, logger)
+	if len(kept) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, sweepFollowUp)
+	defer cancel()
+	f := filters.NewArgs(
+		filters.Arg("type", string(events.ContainerEventType)),
+		filters.Arg("event", string(events.ActionDie)),
+	)
+	waiting := map[string]bool{}
+	for _, id := range kept {
+		f.Add("container", id)
+		waiting[id] = true
+	}
+	// Engine time, as events carry it: the engine runs on this host.
+	msgs, errs := eng.Events(ctx, events.ListOptions{Since: fmt.Sprintf("%d.%09d", began.Unix(), began.Nanosecond()), Filters: f})
+	for len(waiting) > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case err := <-errs:
+			if ctx.Err() == nil {
+				logger.Printf("warning: following the deaths of the node's other controllers after the engine's return: %v; the next sweep is at the next return or start", err)
+			}
+			return
+		case m := <-msgs:
+			if !waiting[m.Actor.ID] {
+				continue
+			}
+			delete(waiting, m.Actor.ID)
+			logger.Printf("controller %s died while the engine caught up after its return; removing what it left", short(m.Actor.ID))
+			sweep(ctx, eng, self, logger)
+		}
+	}
 }
 
 // inspectController asks the engine about a controller.
@@ -127,8 +195,19 @@ func inspectController(ctx context.Context, eng leftoverEngine, id string) contr
 	return controllerStopped
 }
 
-// removeLeftovers is the supervisor's sweep of the node (RemoveLeftovers);
-// it makes the pod's containers run, so it ends at the stop deadline.
+// removeLeftovers is the supervisor's sweep of the node at its start
+// (RemoveLeftovers); it makes the pod's containers run, so it ends at the
+// stop deadline.
 func (c *engineCalls) removeLeftovers() {
 	RemoveLeftovers(c.untilDeadline, c.eng, c.controller, c.log)
+}
+
+// sweepAfterReturn is the supervisor's SweepAfterReturn: it ends at the
+// stop deadline, as the sweep at start does, or when abandon ends (the
+// engine stopped answering again).
+func (c *engineCalls) sweepAfterReturn(abandon context.Context) {
+	ctx, cancel := context.WithCancel(c.untilDeadline)
+	defer cancel()
+	defer context.AfterFunc(abandon, cancel)()
+	SweepAfterReturn(ctx, c.eng, c.controller, c.log)
 }

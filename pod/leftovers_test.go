@@ -5,15 +5,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/events"
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/internal/testenv"
 )
 
 // sweepEngine is a node's containers for the sweep's ordering and fault
@@ -27,6 +33,25 @@ type sweepEngine struct {
 	block      chan struct{} // when set, removals wait for it or the context
 	listed     []string      // label filters of each list
 	removed    []string
+
+	subscribed chan events.ListOptions // each subscription's options, when set
+	events     chan events.Message     // what a subscription delivers
+	streamErr  chan error              // what breaks it
+}
+
+func (e *sweepEngine) Events(ctx context.Context, o events.ListOptions) (<-chan events.Message, <-chan error) {
+	if e.subscribed != nil {
+		e.subscribed <- o
+	}
+	return e.events, e.streamErr
+}
+
+// dies makes a controller exit, as the engine records it.
+func (e *sweepEngine) dies(id string) {
+	e.mu.Lock()
+	e.states[id] = &container.State{Status: "exited", ExitCode: 137}
+	e.mu.Unlock()
+	e.events <- events.Message{Type: events.ContainerEventType, Action: events.ActionDie, Actor: events.Actor{ID: id}}
 }
 
 func (e *sweepEngine) ContainerList(_ context.Context, o container.ListOptions) ([]container.Summary, error) {
@@ -36,13 +61,15 @@ func (e *sweepEngine) ContainerList(_ context.Context, o container.ListOptions) 
 	if !o.All {
 		return nil, errors.New("the sweep must list stopped containers too")
 	}
-	return e.containers, nil
+	return slices.Clone(e.containers), nil
 }
 
 func (e *sweepEngine) ContainerInspect(_ context.Context, id string) (container.InspectResponse, error) {
 	if err := e.inspectErr[id]; err != nil {
 		return container.InspectResponse{}, err
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	st, ok := e.states[id]
 	if !ok {
 		return container.InspectResponse{}, errdefs.ErrNotFound.WithMessage("No such container: " + id)
@@ -68,6 +95,7 @@ func (e *sweepEngine) ContainerRemove(ctx context.Context, id string, o containe
 	defer e.mu.Unlock()
 	e.removed = append(e.removed, id)
 	sort.Strings(e.removed)
+	e.containers = slices.DeleteFunc(slices.Clone(e.containers), func(c container.Summary) bool { return c.ID == id })
 	return nil
 }
 
@@ -169,4 +197,121 @@ func TestCreateWaitsUntilAnOldContainerOfItsNameIsGone(t *testing.T) {
 		require.Equal(t, 0, h.stop().Code)
 		require.Zero(t, h.eng.left())
 	})
+}
+
+// afterReturn is a node seen by a sweep on the engine's return: "victim"
+// was killed during the outage, but the engine has not recorded it yet and
+// still reports it running, as "live" is; "gone" was removed.
+func afterReturn() *sweepEngine {
+	return &sweepEngine{
+		containers: []container.Summary{
+			component("mine", "self", "web.1"),
+			component("victim-a", "victim", "web.2"),
+			component("live-a", "live", "web.3"),
+			component("gone-a", "gone", "db.1"),
+		},
+		states: map[string]*container.State{
+			"self":   {Running: true, Status: "running"},
+			"victim": {Running: true, Status: "running"},
+			"live":   {Running: true, Status: "running"},
+		},
+		subscribed: make(chan events.ListOptions, 1),
+		events:     make(chan events.Message),
+		streamErr:  make(chan error, 1),
+	}
+}
+
+// TestSweepAfterReturnFollowsTheDeathsTheEngineRecordsLate: the first
+// sweep keeps what running controllers own; when the engine then records
+// a death, the dead controller's components are removed, and a live
+// controller's never are.
+func TestSweepAfterReturnFollowsTheDeathsTheEngineRecordsLate(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		eng := afterReturn()
+		var out testenv.SyncBuffer
+		began := time.Now()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			SweepAfterReturn(context.Background(), eng, "self", log.New(&out, "", 0))
+		}()
+		sub := <-eng.subscribed
+		require.Equal(t, []string{"gone-a"}, eng.removedNow(), "the first sweep removes what the gone controller left")
+		require.ElementsMatch(t, []string{"victim", "live"}, sub.Filters.Get("container"), "it follows the controllers whose components it kept")
+		require.Equal(t, []string{"die"}, sub.Filters.Get("event"))
+		require.Equal(t, fmt.Sprintf("%d.%09d", began.Unix(), began.Nanosecond()), sub.Since, "deaths recorded since the sweep began are replayed")
+
+		eng.dies("victim")
+		synctest.Wait()
+		require.Equal(t, []string{"gone-a", "victim-a"}, eng.removedNow())
+		require.Contains(t, out.String(), "controller victim died while the engine caught up after its return")
+		require.Contains(t, out.String(), "removing web.2.victim-a (pod web.2), left behind by controller victim which no longer runs")
+
+		// The live controller never dies: the follow-up ends at its bound.
+		time.Sleep(sweepFollowUp - time.Second)
+		select {
+		case <-done:
+			t.Fatal("the follow-up ended before its bound while a controller it follows runs")
+		default:
+		}
+		time.Sleep(2 * time.Second)
+		<-done
+		require.Equal(t, []string{"gone-a", "victim-a"}, eng.removedNow(), "live-a stays")
+	})
+}
+
+// TestSweepAfterReturnEndsWhenEveryKeptControllerDied: nothing left to
+// wait for.
+func TestSweepAfterReturnEndsWhenEveryKeptControllerDied(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		eng := afterReturn()
+		delete(eng.states, "live")
+		eng.containers = eng.containers[:2]
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			SweepAfterReturn(context.Background(), eng, "self", log.New(io.Discard, "", 0))
+		}()
+		<-eng.subscribed
+		eng.dies("victim")
+		<-done
+		require.Equal(t, []string{"victim-a"}, eng.removedNow())
+	})
+}
+
+// TestSweepAfterReturnWithNothingKeptSubscribesToNothing: the common case
+// costs the engine no event stream.
+func TestSweepAfterReturnWithNothingKeptSubscribesToNothing(t *testing.T) {
+	eng := afterReturn()
+	eng.containers = eng.containers[3:]
+	eng.subscribed = nil
+	eng.events = nil
+	SweepAfterReturn(context.Background(), eng, "self", log.New(io.Discard, "", 0))
+	require.Equal(t, []string{"gone-a"}, eng.removedNow())
+}
+
+// TestSweepAfterReturnStopsOnABrokenStream: a broken stream says nothing of
+// the controllers; the follow-up ends with a warning, and the next return
+// sweeps again.
+func TestSweepAfterReturnStopsOnABrokenStream(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		eng := afterReturn()
+		var out testenv.SyncBuffer
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			SweepAfterReturn(context.Background(), eng, "self", log.New(&out, "", 0))
+		}()
+		<-eng.subscribed
+		eng.streamErr <- io.ErrUnexpectedEOF
+		<-done
+		require.Contains(t, out.String(), "warning: following the deaths of the node's other controllers after the engine's return: unexpected EOF")
+		require.Equal(t, []string{"gone-a"}, eng.removedNow(), "the victim's components stay until a sweep sees it dead")
+	})
+}
+
+func (e *sweepEngine) removedNow() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.removed)
 }

@@ -109,7 +109,7 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 	s.guard = &engineGuard{
 		ping: s.calls.ping, log: logger, life: life, spawn: s.crew.spawn,
 		lost: func(why string) bool { return s.requestStop(why, ExitEngineLost) },
-		back: s.calls.removeLeftovers,
+		back: s.calls.sweepAfterReturn,
 		poke: make(chan struct{}, 1), l: engineLiveness{lostAfter: plan.Options.EngineLostAfter},
 	}
 	s.watch = newEngineWatch(s.calls, s.crew.spawn)
