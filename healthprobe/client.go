@@ -118,6 +118,9 @@ func healthcheck(ctx context.Context, path string) (code int, msg string) {
 		return 1, fmt.Sprintf("the podinit controller on %s sent a status that is not JSON (%v): is it the same podinit version?", path, err)
 	}
 	if st.Health == Healthy {
+		if len(st.Notes) > 0 {
+			return 0, Healthy + ": " + strings.Join(st.Notes, "; ")
+		}
 		return 0, Healthy
 	}
 	if st.Health == "" {

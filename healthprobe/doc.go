@@ -37,6 +37,12 @@
 // a pod in CrashLoopBackOff not ready), exited when it should run, or
 // stopping; and a pod that is stopping, stopped or failed.
 //
+// Liveness is the exception: a component that the pod restarts when it is
+// unhealthy (Component.Liveness) is restarted in place, and the pod stays
+// healthy while that happens: while it is unhealthy with a restart left
+// (Component.CanRestart), and while it waits for its restart, whatever
+// ended its run. Once its restarts are used up, it is judged as any other.
+//
 // The verdict is a word, but Docker's HEALTHCHECK only knows exit codes:
 // `podinit healthcheck` exits 1 for "starting" and "unhealthy" alike. Docker's
 // own --start-period is what keeps the controller's early failures from

@@ -89,11 +89,19 @@ func judge(c Component) (verdict, string) {
 		case Starting:
 			return progress, "running, healthcheck starting"
 		case Unhealthy:
+			if c.Liveness && c.CanRestart {
+				return done, "" // the pod restarts it now
+			}
 			return failure, "running, healthcheck unhealthy"
 		default:
 			return failure, fmt.Sprintf("running, unknown health %q", c.Health)
 		}
 	case StateRestarting:
+		if c.Liveness && c.Role != RoleInit {
+			// Liveness, not readiness: the pod is restarting it in place
+			// (Kubernetes keeps such a pod, and Swarm should keep the task).
+			return done, ""
+		}
 		return failure, "restarting" + runs(c)
 	case StateExited, StateRemoved:
 		// Init components must finish; a main component that finished with
@@ -108,6 +116,45 @@ func judge(c Component) (verdict, string) {
 	default:
 		return failure, fmt.Sprintf("unknown state %q", c.State)
 	}
+}
+
+// notes describes the restarts in place that do not make the pod
+// unhealthy (judge's liveness rule), for Status.Notes.
+func notes(s Status) []string {
+	var out []string
+	for _, c := range s.Components {
+		if !c.Liveness || c.Role == RoleInit {
+			continue
+		}
+		var what string
+		switch {
+		case c.State == StateRestarting:
+			what = "restarting in place"
+			if c.NextRestart != nil {
+				what += ", next attempt at " + c.NextRestart.UTC().Format("15:04:05")
+			}
+		case c.State == StateRunning && c.Health == Unhealthy && c.CanRestart:
+			what = "unhealthy, being restarted in place"
+		default:
+			continue
+		}
+		var parts []string
+		switch c.Restarts {
+		case 0:
+		case 1:
+			parts = append(parts, "1 restart")
+		default:
+			parts = append(parts, fmt.Sprintf("%d restarts", c.Restarts))
+		}
+		if c.LastReason != "" {
+			parts = append(parts, "last run ended: "+c.LastReason)
+		}
+		if len(parts) > 0 {
+			what += " (" + strings.Join(parts, ", ") + ")"
+		}
+		out = append(out, c.Name+": "+what)
+	}
+	return out
 }
 
 // runs describes restarts and the last exit code, as " (3 restarts, last

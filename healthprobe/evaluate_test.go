@@ -67,6 +67,16 @@ func TestEvaluate(t *testing.T) {
 		{"unknown component state", pod(PhaseRunning, with(web, func(c *Component) { c.State = "paused" })), late, Unhealthy, []string{`web: unknown state "paused"`}},
 		{"unknown component health", pod(PhaseRunning, with(web, func(c *Component) { c.Health = "meh" })), late, Unhealthy, []string{`unknown health "meh"`}},
 
+		// Liveness: a component the pod restarts when unhealthy is
+		// restarted in place, and the pod stays healthy meanwhile.
+		{"liveness: unhealthy with a restart left", pod(PhaseRunning, web, with(proxy, func(c *Component) { c.Health, c.Liveness, c.CanRestart = Unhealthy, true, true })), late, Healthy, nil},
+		{"liveness: main unhealthy with a restart left", pod(PhaseRunning, with(web, func(c *Component) { c.Health, c.Liveness, c.CanRestart = Unhealthy, true, true })), late, Healthy, nil},
+		{"liveness: restarting", pod(PhaseRunning, web, with(proxy, func(c *Component) {
+			c.State, c.Health, c.Liveness, c.Restarts, c.LastReason = StateRestarting, "", true, 2, "unhealthy"
+		})), early, Healthy, nil},
+		{"liveness: restarts used up", pod(PhaseRunning, web, with(proxy, func(c *Component) { c.Health, c.Liveness, c.CanRestart = Unhealthy, true, false })), late, Unhealthy, []string{"proxy: running, healthcheck unhealthy"}},
+		{"no liveness: unhealthy though restarts are left", pod(PhaseRunning, web, with(proxy, func(c *Component) { c.Health, c.CanRestart = Unhealthy, true })), late, Unhealthy, []string{"proxy: running, healthcheck unhealthy"}},
+
 		// Pod phases that are never healthy, whatever the components say.
 		{"pod stopping", pod(PhaseStopping, web), early, Unhealthy, []string{"pod: stopping"}},
 		{"pod stopped", pod(PhaseStopped), late, Unhealthy, []string{"pod: stopped"}},
@@ -99,4 +109,18 @@ func TestEvaluateZeroStartPeriod(t *testing.T) {
 	assert.Equal(t, Unhealthy, Evaluate(starting, now, 0))
 	running := Status{Phase: PhaseRunning, StartedAt: now, Components: []Component{{Name: "a", Role: RoleMain, State: StateRunning}}}
 	assert.Equal(t, Healthy, Evaluate(running, now, 0))
+}
+
+func TestNotesTellRestartsInPlace(t *testing.T) {
+	next := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	st := Status{Phase: PhaseRunning, Components: []Component{
+		{Name: "web", Role: RoleMain, State: StateRunning, Health: Healthy, Liveness: true},
+		{Name: "shipper", Role: RoleSidecar, State: StateRestarting, Liveness: true, Restarts: 1, LastReason: "unhealthy", NextRestart: &next},
+		{Name: "cache", Role: RoleSidecar, State: StateRunning, Health: Unhealthy, Liveness: true, CanRestart: true, Restarts: 3, LastReason: "OOM-killed"},
+		{Name: "db", Role: RoleMain, State: StateRestarting, Restarts: 2},
+	}}
+	assert.Equal(t, []string{
+		"shipper: restarting in place, next attempt at 03:04:05 (1 restart, last run ended: unhealthy)",
+		"cache: unhealthy, being restarted in place (3 restarts, last run ended: OOM-killed)",
+	}, notes(st), "only components the pod restarts when unhealthy, while that happens")
 }

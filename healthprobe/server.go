@@ -51,7 +51,7 @@ type Server struct {
 	// return quickly and not panic (a panic would end PID 1). The server
 	// reads the result after the call without any lock, so the supervisor
 	// must not modify what it returned (copy the Components slice and what
-	// the pointers point to). Health and Reasons are filled in by the server.
+	// the pointers point to). Health, Reasons and Notes are filled in by the server.
 	// Required.
 	Status func() Status
 	// StartPeriod is passed to Evaluate.
@@ -268,5 +268,6 @@ func (s *Server) reply(request string) []byte {
 func (s *Server) snapshot() Status {
 	st := s.Status()
 	st.Health, st.Reasons = diagnose(st, time.Now(), s.StartPeriod)
+	st.Notes = notes(st)
 	return st
 }

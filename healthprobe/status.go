@@ -42,7 +42,7 @@ const (
 )
 
 // Status is the pod as `podinit status` prints it. The supervisor builds it;
-// the server fills in Health and Reasons. Field names in JSON are part of the
+// the server fills in Health, Reasons and Notes. Field names in JSON are part of the
 // command line contract: add fields, never rename them.
 type Status struct {
 	// Phase is one of the Phase* constants.
@@ -52,6 +52,10 @@ type Status struct {
 	// Reasons says why Health is not healthy, one line per component or pod
 	// condition, e.g. "web: restarting (3 restarts, last exit 1)".
 	Reasons []string `json:"reasons,omitempty"`
+	// Notes says what the pod is doing that does not change Health, one
+	// line per component: a restart in place of a component that the pod
+	// restarts when it is unhealthy (Component.Liveness).
+	Notes []string `json:"notes,omitempty"`
 	// StartedAt is when the controller began starting the pod; the start
 	// period counts from here. A zero StartedAt counts as a start period
 	// long over, so the supervisor must set it before anyone can ask.
@@ -85,6 +89,19 @@ type Component struct {
 	// Message is the supervisor's word on it for a human, e.g. "waiting for
 	// db to be healthy" or the engine's error.
 	Message string `json:"message,omitempty"`
+	// LastReason is why its last run ended: "unhealthy" (the pod stopped
+	// it to restart it), "exit code N", "OOM-killed", or the error that
+	// kept it from running; "" until a run ended.
+	LastReason string `json:"lastReason,omitempty"`
+	// NextRestart is when the restart it waits for is due; nil unless it
+	// is restarting.
+	NextRestart *time.Time `json:"nextRestart,omitempty"`
+	// Liveness says the pod restarts it when it is unhealthy (x-podinit
+	// on-unhealthy: restart, or -on-unhealthy restart), and CanRestart
+	// that its restart policy has a restart left: while both hold, its
+	// restarts and its unhealthy moments do not make the pod unhealthy.
+	Liveness   bool `json:"liveness,omitempty"`
+	CanRestart bool `json:"canRestart,omitempty"`
 }
 
 // Duration is a time.Duration that reads and writes JSON as Go's duration

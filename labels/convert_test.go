@@ -217,9 +217,19 @@ volumes:
 			assert.Equal(t, podspec.RoleSidecar, c.Role)
 			assert.Equal(t, []syscall.Signal{syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2}, c.Signals)
 		}},
+		{"x-podinit on-unhealthy and restart-on-exit-codes", "image: x\nrestart: on-failure:3\nx-podinit: {on-unhealthy: restart, restart-on-exit-codes: [42, 3, 42]}", func(t *testing.T, c podspec.Component) {
+			assert.Equal(t, podspec.UnhealthyRestart, c.OnUnhealthy)
+			assert.Equal(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 3, ExitCodes: &podspec.ExitCodes{Codes: []int{3, 42}}}, c.Restart)
+		}},
+		{"restart-on-exit-codes not-in", "image: x\nx-podinit: {on-unhealthy: none, restart-on-exit-codes: {not-in: [0, 3]}}", func(t *testing.T, c podspec.Component) {
+			assert.Equal(t, podspec.UnhealthyNone, c.OnUnhealthy)
+			assert.Equal(t, &podspec.ExitCodes{Codes: []int{0, 3}, NotIn: true}, c.Restart.ExitCodes)
+		}},
 		{"no x-podinit: main, every signal", "image: x", func(t *testing.T, c podspec.Component) {
 			assert.Equal(t, podspec.RoleMain, c.Role)
 			assert.Nil(t, c.Signals)
+			assert.Empty(t, c.OnUnhealthy, "the controller's -on-unhealthy decides")
+			assert.Nil(t, c.Restart.ExitCodes)
 			assert.Equal(t, "pod.component.app", c.Source)
 			assert.Equal(t, "app", c.Name)
 		}},

@@ -15,9 +15,19 @@ import (
 
 // extension is a component's x-podinit settings.
 type extension struct {
-	name    string // init components only
-	role    podspec.Role
-	signals []syscall.Signal
+	name        string // init components only
+	role        podspec.Role
+	signals     []syscall.Signal
+	onUnhealthy podspec.OnUnhealthy
+	exitCodes   *podspec.ExitCodes
+}
+
+// applyTo gives c the settings that are the component's own (name and role
+// are the caller's: they depend on where the component was declared).
+func (x extension) applyTo(c *podspec.Component) {
+	c.Signals = x.signals
+	c.OnUnhealthy = x.onUnhealthy
+	c.Restart.ExitCodes = x.exitCodes
 }
 
 // readExtension checks and reads x-podinit. Unknown keys are errors, so a
@@ -78,11 +88,57 @@ func readExtension(v any, at where, isInit bool) (extension, []*Error) {
 					x.signals = append(x.signals, sig)
 				}
 			}
+		case "on-unhealthy":
+			s, _ := val.(string)
+			switch {
+			case isInit:
+				fail(k, "init components run to completion, and only components that serve are restarted when unhealthy; remove on-unhealthy")
+			case s == string(podspec.UnhealthyNone) || s == string(podspec.UnhealthyRestart):
+				x.onUnhealthy = podspec.OnUnhealthy(s)
+			default:
+				fail(k, "%v is not a choice: use restart or none", val)
+			}
+		case "restart-on-exit-codes":
+			codes, err := readExitCodes(val)
+			if err != nil {
+				fail(k, "%v", err)
+				continue
+			}
+			x.exitCodes = codes
 		default:
 			fail(k, "unknown key: %s takes %s", Extension, strings.Join(podinitKeys, ", "))
 		}
 	}
 	return x, errs
+}
+
+// readExitCodes reads restart-on-exit-codes: a list of codes that restart
+// the component ([42]), or {not-in: [0, 3]} for every code but those.
+func readExitCodes(v any) (*podspec.ExitCodes, error) {
+	const want = "must be a list of exit codes such as [42], or {not-in: [0, 3]} for every code but those"
+	rule := &podspec.ExitCodes{}
+	list, ok := v.([]any)
+	if m, isMap := v.(map[string]any); isMap {
+		if len(m) != 1 || m["not-in"] == nil {
+			return nil, fmt.Errorf("%s, got %v", want, v)
+		}
+		list, ok = m["not-in"].([]any)
+		rule.NotIn = true
+	}
+	if !ok || len(list) == 0 {
+		return nil, fmt.Errorf("%s, got %v", want, v)
+	}
+	for _, item := range list {
+		code, isInt := item.(int)
+		if !isInt || code < 0 || code > 255 {
+			return nil, fmt.Errorf("%v is not an exit code: use whole numbers from 0 to 255", item)
+		}
+		if !slices.Contains(rule.Codes, code) {
+			rule.Codes = append(rule.Codes, code)
+		}
+	}
+	slices.Sort(rule.Codes)
+	return rule, nil
 }
 
 // parseSignal reads a signal as a name with or without SIG, in any case, or

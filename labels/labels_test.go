@@ -150,6 +150,7 @@ func TestInitComponents(t *testing.T) {
 	tests := []struct{ name, init, key, want string }{
 		{"depends_on", "- image: a\n  depends_on: [app]", "depends_on", "run one after another"},
 		{"role", "- image: a\n  x-podinit: {role: sidecar}", "x-podinit.role", "role init"},
+		{"on-unhealthy", "- image: a\n  x-podinit: {on-unhealthy: restart}", "x-podinit.on-unhealthy", "run to completion"},
 		{"not a list", "image: a", "", "must be a YAML list"},
 		{"duplicate name", "- image: a\n  x-podinit: {name: app}", "", `"app" is also used`},
 	}

@@ -102,4 +102,4 @@ var UnsupportedDeploy = map[string]string{
 }
 
 // podinitKeys are the keys of the x-podinit extension.
-var podinitKeys = []string{"name", "role", "signals"}
+var podinitKeys = []string{"name", "on-unhealthy", "restart-on-exit-codes", "role", "signals"}

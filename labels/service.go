@@ -78,7 +78,7 @@ func (s service) read(env types.Mapping) (podspec.Component, []*Error) {
 	} else if x.role != "" {
 		c.Role = x.role
 	}
-	c.Signals = x.signals
+	x.applyTo(&c)
 	return c, errs
 }
 

@@ -9,6 +9,8 @@ import (
 
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
+
+	"github.com/podinit/podinit/healthprobe"
 )
 
 // watchEvents follows the engine's events for this pod's containers: health
@@ -85,6 +87,19 @@ func (w *engineWatch) follow(ctx context.Context, msgs <-chan events.Message, er
 // code a broken wait may need). Exits themselves come through each
 // container's wait.
 func (w *engineWatch) handle(msg events.Message, stale bool) {
+	if msg.Action == events.ActionOOM {
+		w.mu.Lock()
+		m := w.byID[msg.Actor.ID]
+		w.mu.Unlock()
+		if m != nil {
+			m.update(func(m *member) {
+				if m.id == msg.Actor.ID {
+					m.oomKilled = true
+				}
+			})
+		}
+		return
+	}
 	if msg.Action == events.ActionDie {
 		code, err := strconv.Atoi(msg.Actor.Attributes["exitCode"])
 		if err != nil {
@@ -129,6 +144,12 @@ func (w *engineWatch) setHealth(id, status string) {
 	})
 	if changedTo != "" {
 		w.log.Printf("%s is %s", m.Name, changedTo)
+	}
+	if changedTo == healthprobe.Unhealthy {
+		select {
+		case m.sick <- struct{}{}:
+		default: // a poke is pending already
+		}
 	}
 }
 

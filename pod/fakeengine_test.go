@@ -576,3 +576,32 @@ func (f *fakeEngine) VolumeInspect(ctx context.Context, _ string) (volume.Volume
 type fakeEmpty struct{}
 
 func (fakeEmpty) Read([]byte) (int, error) { return 0, io.EOF }
+
+// turnHealth makes the running container of component name report health
+// (its healthcheck's verdict), as the engine's health_status event.
+func (f *fakeEngine) turnHealth(name, health string) {
+	f.mu.Lock()
+	var id string
+	for _, c := range f.containers {
+		if c.cfg.Labels[LabelComponent] == name && c.status == "running" {
+			c.health, id = health, c.id
+		}
+	}
+	f.mu.Unlock()
+	if id == "" {
+		panic("turnHealth: no running container of " + name)
+	}
+	f.publish(id, events.Action("health_status: "+health), nil)
+}
+
+// idOf is the ID of the running container of component name, "" if none.
+func (f *fakeEngine) idOf(name string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.containers {
+		if c.cfg.Labels[LabelComponent] == name && c.status == "running" {
+			return c.id
+		}
+	}
+	return ""
+}

@@ -79,14 +79,19 @@ func (r *runner) lifecycle() {
 	for {
 		ran := time.Now()
 		out := r.runOnce()
+		switch {
+		case out.unhealthy:
+			m.update(func(m *member) { m.lastReason = reasonUnhealthy })
+		case out.err != nil:
+			m.update(func(m *member) { m.lastReason = out.err.Error() })
+		}
 		if out.stopped || m.stopping() || (out.err != nil && r.stopRequested()) {
 			out.stopped = true
 			m.outcome = out
 			r.states.transition(m, stateExited, "stopped", nil)
 			return
 		}
-		failed := out.err != nil || out.code != 0
-		if !m.Restart.Wants(failed, m.restarts) {
+		if !r.wantsRestart(out) {
 			m.outcome = out
 			if out.err != nil {
 				r.states.transition(m, stateFailed, out.err.Error(), func(m *member) { m.message = out.err.Error() })
@@ -97,22 +102,37 @@ func (r *runner) lifecycle() {
 		}
 		delay := backoff.next(time.Now().Sub(ran))
 		msg := fmt.Sprintf("restarting in %s", delay)
-		if out.err != nil {
+		switch {
+		case out.err != nil:
 			// A name conflict, an image pruned during the backoff, a full
 			// disk: the next run may well succeed.
 			msg += "; last error: " + out.err.Error()
-			r.log.Printf("%s: %v; retrying in %s (restart: %s)", m.Name, out.err, delay, m.Restart.Mode)
-		} else {
-			r.log.Printf("%s exited with %d; restarting in %s (restart: %s)", m.Name, out.code, delay, m.Restart.Mode)
+			r.log.Printf("%s: %v; retrying in %s (restart: %s)", m.Name, out.err, delay, restartName(m.Restart))
+		case out.unhealthy:
+			r.log.Printf("%s stopped as unhealthy (exit %d); restarting in %s (restart: %s)", m.Name, out.code, delay, restartName(m.Restart))
+		default:
+			r.log.Printf("%s exited with %d; restarting in %s (restart: %s)", m.Name, out.code, delay, restartName(m.Restart))
 		}
-		r.states.transition(m, stateRestarting, msg, func(m *member) { m.message = msg })
+		next := time.Now().Add(delay)
+		r.states.transition(m, stateRestarting, msg, func(m *member) { m.message, m.nextRestart = msg, next })
 		if !sleep(delay, m.stopCh) {
 			m.outcome = outcome{code: out.code, stopped: true}
 			r.states.transition(m, stateExited, "stopped while restarting", nil)
 			return
 		}
-		m.update(func(m *member) { m.restarts++ })
+		m.update(func(m *member) { m.restarts++; m.nextRestart = time.Time{} })
 	}
+}
+
+// wantsRestart applies the member's restart policy to the run that ended:
+// one that could not run, or was stopped as unhealthy, failed; one that
+// exited is judged by its code (restart-on-exit-codes, then the mode).
+func (r *runner) wantsRestart(out outcome) bool {
+	m := r.m
+	if out.err != nil || out.unhealthy {
+		return m.Restart.Wants(true, m.restarts)
+	}
+	return m.Restart.WantsAfterExit(out.code, m.restarts)
 }
 
 // abandon ends a member whose lifecycle panicked: its container, if any, is
@@ -185,14 +205,25 @@ func (r *runner) runOnce() outcome {
 	r.running(id)
 	defer r.removeOwn(id)
 
-	select {
-	case code := <-exit.code:
-		return r.exited(code)
-	case <-m.stopCh:
-		out := r.exited(r.stop.stopContainer(id, m, exit))
-		out.stopped = true
-		return out
+	for {
+		select {
+		case code := <-exit.code:
+			return r.exited(code)
+		case <-m.stopCh:
+			return r.stopRun(id, exit)
+		case <-m.sick:
+			if out, restart := r.onUnhealthy(id, exit); restart {
+				return out
+			}
+		}
 	}
+}
+
+// stopRun stops the run's container for the pod's stop.
+func (r *runner) stopRun(id string, exit *exitWatch) outcome {
+	out := r.exited(r.stop.stopContainer(id, r.m, exit))
+	out.stopped = true
+	return out
 }
 
 // removeOwn removes the member's ended container where the engine does not
@@ -287,6 +318,14 @@ func (r *runner) exited(code int) outcome {
 		c := code
 		m.lastExit = &c
 		m.finishedAt = time.Now()
+		switch {
+		case m.oomKilled:
+			m.lastReason = reasonOOM
+		case code == codeUnknown:
+			m.lastReason = "exit code unknown"
+		default:
+			m.lastReason = fmt.Sprintf("exit code %d", code)
+		}
 		if m.signalPid != nil {
 			m.signalPid.close()
 			m.signalPid = nil

@@ -33,6 +33,15 @@ type member struct {
 	stopTook   time.Duration
 	killed     bool
 	message    string
+	// lastReason is why its last run ended, for `podinit status`:
+	// "unhealthy", "exit code N", "OOM-killed", or the error that kept it
+	// from running; oomKilled is the engine's word that the current run
+	// was killed for memory; nextRestart is when its restart is due.
+	lastReason  string
+	oomKilled   bool
+	nextRestart time.Time
+	// sick is poked when the engine reports its container unhealthy.
+	sick       chan struct{}
 	ready      bool // started, and healthy if it has a healthcheck
 	changed    chan struct{}
 	signalPid  procTarget     // direct signal delivery in a shared PID namespace
@@ -85,9 +94,10 @@ func (r *roster) all() []*member {
 
 // outcome is how a member's lifecycle ended.
 type outcome struct {
-	code    int   // last exit code
-	err     error // it could not run: start failure, dependency failure
-	stopped bool  // it ended because the pod asked it to stop
+	code      int   // last exit code
+	err       error // it could not run: start failure, dependency failure
+	stopped   bool  // it ended because the pod asked it to stop
+	unhealthy bool  // the pod stopped it because the engine reported it unhealthy
 }
 
 // pendingMax bounds the signals kept for a component being made.
@@ -98,6 +108,7 @@ func newMember(m *Member) *member {
 		Member:  m,
 		state:   stateWaiting,
 		changed: make(chan struct{}),
+		sick:    make(chan struct{}, 1),
 		stopCh:  make(chan struct{}),
 		done:    make(chan struct{}),
 	}

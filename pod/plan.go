@@ -60,6 +60,9 @@ type Options struct {
 	// EngineLostAfter is how long the engine may leave pings unanswered
 	// before the pod stops without it (ExitEngineLost); 0: never.
 	EngineLostAfter time.Duration
+	// OnUnhealthy is what the pod does with an unhealthy component whose
+	// x-podinit.on-unhealthy does not say (-on-unhealthy).
+	OnUnhealthy podspec.OnUnhealthy
 	// HealthSocket is the health server's socket inside the controller;
 	// no component gets the mount that holds it.
 	HealthSocket string
@@ -209,6 +212,12 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 		if m.Role == "" {
 			m.Role = podspec.RoleMain
 		}
+		if m.OnUnhealthy == "" {
+			m.OnUnhealthy = opts.OnUnhealthy
+		}
+		if w := livenessWarning(m); w != "" {
+			p.Warnings = append(p.Warnings, w)
+		}
 		for dep, d := range c.DependsOn {
 			m.Needs[dep] = d
 		}
@@ -266,6 +275,32 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 		p.Warnings = append(p.Warnings, w)
 	}
 	return p, nil
+}
+
+// livenessWarning explains a restart on unhealthy that may never happen:
+// the component has no healthcheck of its own (its image may have one), or
+// its restart policy allows no restart.
+func livenessWarning(m *Member) string {
+	if m.OnUnhealthy != podspec.UnhealthyRestart {
+		return ""
+	}
+	hc := m.Component.Config.Healthcheck
+	switch {
+	case hc != nil && len(hc.Test) > 0 && hc.Test[0] == "NONE":
+		return fmt.Sprintf("%s: on-unhealthy restart does nothing: its healthcheck is disabled", m.Source)
+	case !m.HasHealthcheck():
+		return fmt.Sprintf("%s: on-unhealthy restart acts only if its image %s has a HEALTHCHECK: give the component a healthcheck", m.Source, m.Component.Config.Image)
+	case !m.Restart.Wants(true, 0):
+		return fmt.Sprintf("%s: on-unhealthy restart with restart %q: once unhealthy it is stopped and not started again; use restart on-failure or always to restart it", m.Source, restartName(m.Restart))
+	}
+	return ""
+}
+
+func restartName(r podspec.Restart) string {
+	if r.Mode == "" {
+		return string(podspec.RestartNo)
+	}
+	return string(r.Mode)
 }
 
 // ipcSysctls finds sysctls of the IPC namespace on components that share

@@ -175,6 +175,19 @@ func TestRestartPolicyAndBackoff(t *testing.T) {
 	require.True(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 2}.Wants(true, 1))
 	require.False(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 2}.Wants(true, 2))
 
+	// restart-on-exit-codes: a matched code restarts whatever the mode,
+	// within on-failure's bound; other codes follow the mode.
+	in42 := &podspec.ExitCodes{Codes: []int{42}}
+	notIn := &podspec.ExitCodes{Codes: []int{0, 3}, NotIn: true}
+	require.True(t, podspec.Restart{ExitCodes: in42}.WantsAfterExit(42, 100))
+	require.False(t, podspec.Restart{ExitCodes: in42}.WantsAfterExit(1, 0))
+	require.True(t, podspec.Restart{Mode: podspec.RestartOnFailure, ExitCodes: in42}.WantsAfterExit(1, 0), "on-failure still restarts 1")
+	require.False(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 2, ExitCodes: in42}.WantsAfterExit(42, 2), "within on-failure:2")
+	require.True(t, podspec.Restart{ExitCodes: notIn}.WantsAfterExit(1, 0))
+	require.False(t, podspec.Restart{ExitCodes: notIn}.WantsAfterExit(3, 0))
+	require.False(t, podspec.Restart{ExitCodes: notIn}.WantsAfterExit(0, 0))
+	require.True(t, podspec.Restart{Mode: podspec.RestartAlways, ExitCodes: notIn}.WantsAfterExit(3, 0), "a rule adds restarts, never removes them (Kubernetes' rules)")
+
 	var b backoff
 	var got []time.Duration
 	for i := 0; i < 11; i++ {
@@ -245,4 +258,30 @@ func TestInitComponentCannotTakeTheHoldersName(t *testing.T) {
 	private.IpcMode = "private"
 	_, err := NewPlan(podspec.Spec{Init: []podspec.Component{c}, Components: []podspec.Component{comp("app", podspec.RoleMain)}}, private, Options{ShareIPC: true, StopBudget: 10 * time.Second, StopMargin: time.Second})
 	require.ErrorContains(t, err, `component name "ipc-holder" is reserved for the IPC holder`)
+}
+
+// A restart on unhealthy that may never happen is a warning that says why.
+func TestOnUnhealthyRestartWarnings(t *testing.T) {
+	check := func(c podspec.Component) []string {
+		t.Helper()
+		p, err := NewPlan(podspec.Spec{Components: []podspec.Component{c}}, ctrl, Options{StopBudget: 10 * time.Second, StopMargin: time.Second, OnUnhealthy: podspec.UnhealthyRestart})
+		require.NoError(t, err)
+		return p.Warnings
+	}
+	c := comp("app", podspec.RoleMain)
+	c.Restart = podspec.Restart{Mode: podspec.RestartAlways}
+	c.Source = "label pod.component.app"
+	require.Equal(t, []string{"label pod.component.app: on-unhealthy restart acts only if its image " + c.Config.Image + " has a HEALTHCHECK: give the component a healthcheck"}, check(c))
+
+	c.Config.Healthcheck = &container.HealthConfig{Test: []string{"NONE"}}
+	require.Equal(t, []string{"label pod.component.app: on-unhealthy restart does nothing: its healthcheck is disabled"}, check(c))
+
+	c.Config.Healthcheck = &container.HealthConfig{Test: []string{"CMD", "true"}}
+	require.Empty(t, check(c))
+
+	c.Restart = podspec.Restart{}
+	require.Equal(t, []string{`label pod.component.app: on-unhealthy restart with restart "no": once unhealthy it is stopped and not started again; use restart on-failure or always to restart it`}, check(c))
+
+	c.OnUnhealthy = podspec.UnhealthyNone
+	require.Empty(t, check(c), "the component's own none overrides -on-unhealthy")
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/podspec"
 )
 
 // Status is a snapshot of the pod for `podinit status` and the health
@@ -23,6 +24,10 @@ func (s *Supervisor) Status() healthprobe.Status {
 				Killed:       m.killed,
 				Message:      m.message,
 				StopDuration: healthprobe.Duration(m.stopTook),
+				LastReason:   m.lastReason,
+				NextRestart:  timePtr(m.nextRestart),
+				Liveness:     m.OnUnhealthy == podspec.UnhealthyRestart,
+				CanRestart:   m.Restart.Wants(true, m.restarts),
 			}
 			if m.lastExit != nil {
 				code := *m.lastExit

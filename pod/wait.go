@@ -185,7 +185,7 @@ func (w *engineWatch) track(id string, m *member) {
 	w.mu.Lock()
 	w.byID[id] = m
 	w.mu.Unlock()
-	m.update(func(m *member) { m.id, m.health = id, "" })
+	m.update(func(m *member) { m.id, m.health, m.oomKilled = id, "", false })
 }
 
 // untrack forgets a container whose run has ended.

@@ -1,6 +1,7 @@
 package podspec
 
 import (
+	"slices"
 	"syscall"
 	"time"
 
@@ -72,6 +73,21 @@ type Restart struct {
 	Mode RestartMode
 	// MaxRetries bounds on-failure restarts; 0 means no bound.
 	MaxRetries int
+	// ExitCodes, when set, restarts a run that exited with a code it
+	// matches, whatever Mode says (x-podinit.restart-on-exit-codes, after
+	// Kubernetes' container restart rules): Mode decides the other codes.
+	ExitCodes *ExitCodes
+}
+
+// ExitCodes matches exit codes: those listed, or with NotIn every other.
+type ExitCodes struct {
+	Codes []int
+	NotIn bool
+}
+
+// Matches reports whether code is one the rule names.
+func (e *ExitCodes) Matches(code int) bool {
+	return e != nil && slices.Contains(e.Codes, code) != e.NotIn
 }
 
 // Wants reports whether a run that failed (or not) after restarts earlier
@@ -81,10 +97,37 @@ func (r Restart) Wants(failed bool, restarts int) bool {
 	case RestartAlways, RestartUnlessStopped:
 		return true
 	case RestartOnFailure:
-		return failed && (r.MaxRetries == 0 || restarts < r.MaxRetries)
+		return failed && r.retriesLeft(restarts)
 	}
 	return false
 }
+
+// WantsAfterExit is Wants for a run that exited with code: a code that
+// ExitCodes matches restarts it, within on-failure's bound when that is the
+// mode (a crash loop on a matched code must end somewhere); any other code
+// follows Mode.
+func (r Restart) WantsAfterExit(code, restarts int) bool {
+	if r.ExitCodes.Matches(code) {
+		return r.Mode != RestartOnFailure || r.retriesLeft(restarts)
+	}
+	return r.Wants(code != 0, restarts)
+}
+
+func (r Restart) retriesLeft(restarts int) bool {
+	return r.MaxRetries == 0 || restarts < r.MaxRetries
+}
+
+// OnUnhealthy is what the pod does with a running component whose
+// healthcheck the engine reports unhealthy.
+type OnUnhealthy string
+
+const (
+	// UnhealthyNone leaves it running: the pod reports unhealthy.
+	UnhealthyNone OnUnhealthy = "none"
+	// UnhealthyRestart stops it and starts it again under its restart
+	// policy, as a failed run.
+	UnhealthyRestart OnUnhealthy = "restart"
+)
 
 // Copy is one pod.copy entry: a file or directory in the controller copied
 // into the component before it starts.
@@ -114,6 +157,9 @@ type Component struct {
 	StopGrace  time.Duration
 
 	Restart Restart
+	// OnUnhealthy is x-podinit.on-unhealthy; "" takes the controller's
+	// -on-unhealthy.
+	OnUnhealthy OnUnhealthy
 
 	// Signals narrows which forwarded signals reach this component
 	// (x-podinit.signals); nil means every forwardable signal.

@@ -55,6 +55,15 @@ func newControllerFlags(name string) (*flag.FlagSet, *controllerFlags) {
 	fs.DurationVar(&f.startPeriod, "start-period", time.Minute, "how long the pod may report starting before a start that has not finished counts as unhealthy")
 	fs.Var(&f.opts.Allow, "allow", "comma-separated `classes` of privilege that components may get beyond the controller's own (none by default): "+allowClasses())
 	fs.DurationVar(&f.opts.EngineLostAfter, "engine-lost-after", time.Minute, "stop the pod and exit 69 when the engine has not answered pings for this long (0: never; keep the pod running and reconnect)")
+	f.opts.OnUnhealthy = podspec.UnhealthyNone
+	fs.Func("on-unhealthy", "what the pod does with a component the engine reports unhealthy, unless its x-podinit.on-unhealthy says: none (it runs on, and the pod reports unhealthy) or restart (stop it and start it again under its restart policy) (default none)", func(v string) error {
+		switch podspec.OnUnhealthy(v) {
+		case podspec.UnhealthyNone, podspec.UnhealthyRestart:
+			f.opts.OnUnhealthy = podspec.OnUnhealthy(v)
+			return nil
+		}
+		return fmt.Errorf("%q is not a choice: use none or restart", v)
+	})
 	fs.BoolVar(&f.opts.StrictEngine, "strict-engine", false, "refuse to start when the controller reaches the engine over the network (DOCKER_HOST=tcp://…), which every component can reach too")
 	return fs, f
 }

@@ -1,0 +1,129 @@
+package pod
+
+import (
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/podspec"
+)
+
+// engineStopGrace is the grace a component without stop_grace_period gets
+// when it is stopped to be restarted as unhealthy: the engine's own default
+// for docker stop. (In the pod's stop it has until the pod's deadline
+// instead: budget.go.)
+const engineStopGrace = 10 * time.Second
+
+// Why a run ended, besides "exit code N" and errors (member.lastReason).
+const (
+	reasonUnhealthy = "unhealthy"
+	reasonOOM       = "OOM-killed"
+)
+
+// Restart on unhealthy (x-podinit.on-unhealthy: restart, or the
+// controller's -on-unhealthy), as Kubernetes treats a failed liveness
+// probe: Docker never restarts an unhealthy container, so the pod stops it,
+// and its restart policy decides, as for a failed run, whether it starts
+// again: the same backoff as a crash, counted by on-failure:N. With restart:
+// no, or its restarts used up, it stays stopped, and the pod goes on as
+// for any component that ended (a main component's exit ends the pod with
+// its code). The engine's own healthcheck, with its start_period, decides
+// what is unhealthy: podinit acts only on its word "unhealthy", never while
+// the check is still "starting".
+
+// restartWhy says whether a run that ends now as failed is followed by
+// another, for the log.
+func (m *member) restartWhy() string {
+	var restarts int
+	m.view(func(m *member) { restarts = m.restarts })
+	switch {
+	case m.Restart.Wants(true, restarts):
+		return "to restart it"
+	case m.Restart.Mode == podspec.RestartOnFailure:
+		return fmt.Sprintf("its restarts are used up (%d of on-failure:%d): it is not started again", restarts, m.Restart.MaxRetries)
+	}
+	return fmt.Sprintf("with restart %q it is not started again", restartName(m.Restart))
+}
+
+// unhealthyNow reports whether the engine's last word on the member's
+// container id is "unhealthy".
+func (m *member) unhealthyNow(id string) bool {
+	sick := false
+	m.view(func(m *member) { sick = m.id == id && m.state == stateRunning && m.health == healthprobe.Unhealthy })
+	return sick
+}
+
+// onUnhealthy handles the engine's report that the member's running
+// container id turned unhealthy. When the member opted in, the container is
+// stopped with its stop signal and SIGKILL after its grace, and the run
+// ends as failed (ended true); otherwise it runs on, and the pod reports
+// it. The pod's stop, if it comes meanwhile, takes the stop over, within
+// the pod's budget.
+func (r *runner) onUnhealthy(id string, exit *exitWatch) (out outcome, ended bool) {
+	m := r.m
+	// During the pod's stop, the stop decides: an unhealthy component
+	// waits for its wave like any other.
+	if m.OnUnhealthy != podspec.UnhealthyRestart || !m.unhealthyNow(id) || m.stopping() || r.stopRequested() {
+		return outcome{}, false
+	}
+	grace := m.StopGrace
+	if grace <= 0 {
+		grace = engineStopGrace
+	}
+	sig := stopSignal(m.StopSignal)
+	var target procTarget
+	m.update(func(m *member) {
+		if m.stopSignal != 0 {
+			sig = m.stopSignal
+		}
+		target = m.signalPid
+		m.message = "unhealthy: stopping it"
+	})
+	r.log.Printf("%s is unhealthy: stopping it with %s (on-unhealthy: restart); %s", m.Name, signalName(sig), m.restartWhy())
+	began := time.Now()
+	r.signals.deliver(signalRequest{m, id, target, sig}, began.Add(grace))
+	code, ended, stopped := r.awaitUnhealthyExit(id, exit, grace)
+	switch {
+	case ended:
+		return r.unhealthyEnded(code), true
+	case stopped:
+		return r.stopRun(id, exit), true
+	}
+	r.log.Printf("%s: SIGKILL after %s (its stop grace, stopping it as unhealthy)", m.Name, time.Since(began).Round(time.Millisecond))
+	r.signals.deliver(signalRequest{m, id, target, unix.SIGKILL}, time.Now().Add(killWait))
+	code, ended, stopped = r.awaitUnhealthyExit(id, exit, killWait)
+	switch {
+	case ended:
+		return r.unhealthyEnded(code), true
+	case stopped:
+		return r.stopRun(id, exit), true
+	}
+	// Killed, and the engine has not said so: the next create waits for
+	// the name to be free (create's conflict handling).
+	r.log.Printf("warning: %s: the engine has not reported its exit %s after SIGKILL; going on as if it had", m.Name, killWait)
+	return r.unhealthyEnded(128 + int(unix.SIGKILL)), true
+}
+
+// awaitUnhealthyExit waits up to d for the container's exit, or for the
+// pod's stop request.
+func (r *runner) awaitUnhealthyExit(id string, exit *exitWatch, d time.Duration) (code int, ended, stopped bool) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case code := <-exit.code:
+		return code, true, false
+	case <-r.m.stopCh:
+		return 0, false, true
+	case <-t.C:
+		return 0, false, false
+	}
+}
+
+// unhealthyEnded records the end of a run stopped as unhealthy.
+func (r *runner) unhealthyEnded(code int) outcome {
+	out := r.exited(code)
+	out.unhealthy = true
+	return out
+}
