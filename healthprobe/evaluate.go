@@ -76,6 +76,11 @@ func diagnose(s Status, now time.Time, startPeriod time.Duration) (string, []str
 // judge says whether one component is as it should be in a pod that is
 // running or starting, and in words why not.
 func judge(c Component) (verdict, string) {
+	if inPlace(c) != "" {
+		// Liveness, not readiness: the pod restarts it in place (Kubernetes
+		// keeps such a pod, and Swarm should keep the task).
+		return done, ""
+	}
 	switch c.State {
 	case StateWaiting, StateCreating, StateStarting:
 		return progress, c.State
@@ -89,19 +94,11 @@ func judge(c Component) (verdict, string) {
 		case Starting:
 			return progress, "running, healthcheck starting"
 		case Unhealthy:
-			if c.Liveness && c.CanRestart {
-				return done, "" // the pod restarts it now
-			}
 			return failure, "running, healthcheck unhealthy"
 		default:
 			return failure, fmt.Sprintf("running, unknown health %q", c.Health)
 		}
 	case StateRestarting:
-		if c.Liveness && c.Role != RoleInit {
-			// Liveness, not readiness: the pod is restarting it in place
-			// (Kubernetes keeps such a pod, and Swarm should keep the task).
-			return done, ""
-		}
 		return failure, "restarting" + runs(c)
 	case StateExited, StateRemoved:
 		// Init components must finish; a main component that finished with
@@ -118,24 +115,40 @@ func judge(c Component) (verdict, string) {
 	}
 }
 
-// notes describes the restarts in place that do not make the pod
-// unhealthy (judge's liveness rule), for Status.Notes.
+// inPlace says what the pod is doing to restart a component in place, ""
+// when it is not: the component is one the pod restarts when unhealthy
+// (Liveness), and it is unhealthy with a restart left, waiting for its
+// restart, or on its way back after one (made again, started, its
+// healthcheck starting).
+func inPlace(c Component) string {
+	if !c.Liveness || c.Role == RoleInit {
+		return ""
+	}
+	switch {
+	case c.State == StateRunning && c.Health == Unhealthy && c.CanRestart:
+		return "unhealthy, being restarted in place"
+	case c.State == StateRestarting:
+		if c.NextRestart != nil {
+			return "restarting in place, next attempt at " + c.NextRestart.UTC().Format("15:04:05")
+		}
+		return "restarting in place"
+	case c.Restarts == 0:
+		return ""
+	case c.State == StateCreating || c.State == StateStarting:
+		return "restarted in place, " + c.State
+	case c.State == StateRunning && c.Health == Starting:
+		return "restarted in place, healthcheck starting"
+	}
+	return ""
+}
+
+// notes describes the restarts in place, which do not make the pod
+// unhealthy (inPlace), for Status.Notes.
 func notes(s Status) []string {
 	var out []string
 	for _, c := range s.Components {
-		if !c.Liveness || c.Role == RoleInit {
-			continue
-		}
-		var what string
-		switch {
-		case c.State == StateRestarting:
-			what = "restarting in place"
-			if c.NextRestart != nil {
-				what += ", next attempt at " + c.NextRestart.UTC().Format("15:04:05")
-			}
-		case c.State == StateRunning && c.Health == Unhealthy && c.CanRestart:
-			what = "unhealthy, being restarted in place"
-		default:
+		what := inPlace(c)
+		if what == "" {
 			continue
 		}
 		var parts []string

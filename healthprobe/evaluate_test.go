@@ -75,6 +75,10 @@ func TestEvaluate(t *testing.T) {
 			c.State, c.Health, c.Liveness, c.Restarts, c.LastReason = StateRestarting, "", true, 2, "unhealthy"
 		})), early, Healthy, nil},
 		{"liveness: restarts used up", pod(PhaseRunning, web, with(proxy, func(c *Component) { c.Health, c.Liveness, c.CanRestart = Unhealthy, true, false })), late, Unhealthy, []string{"proxy: running, healthcheck unhealthy"}},
+		{"liveness: healthcheck starting after a restart", pod(PhaseRunning, web, with(proxy, func(c *Component) { c.Health, c.Liveness, c.Restarts = Starting, true, 1 })), late, Healthy, nil},
+		{"liveness: made again after a restart", pod(PhaseRunning, web, with(proxy, func(c *Component) { c.State, c.Health, c.Liveness, c.Restarts = StateCreating, "", true, 1 })), late, Healthy, nil},
+		{"liveness: a first start is progress as any", pod(PhaseRunning, web, with(proxy, func(c *Component) { c.Health, c.Liveness = Starting, true })), late, Unhealthy, []string{"proxy: running, healthcheck starting"}},
+		{"liveness: an exited sidecar is a failure", pod(PhaseRunning, web, with(proxy, func(c *Component) { c.State, c.Liveness, c.Restarts, c.LastExit = StateExited, true, 2, code(143) })), late, Unhealthy, []string{"proxy: exited"}},
 		{"no liveness: unhealthy though restarts are left", pod(PhaseRunning, web, with(proxy, func(c *Component) { c.Health, c.CanRestart = Unhealthy, true })), late, Unhealthy, []string{"proxy: running, healthcheck unhealthy"}},
 
 		// Pod phases that are never healthy, whatever the components say.
@@ -118,9 +122,11 @@ func TestNotesTellRestartsInPlace(t *testing.T) {
 		{Name: "shipper", Role: RoleSidecar, State: StateRestarting, Liveness: true, Restarts: 1, LastReason: "unhealthy", NextRestart: &next},
 		{Name: "cache", Role: RoleSidecar, State: StateRunning, Health: Unhealthy, Liveness: true, CanRestart: true, Restarts: 3, LastReason: "OOM-killed"},
 		{Name: "db", Role: RoleMain, State: StateRestarting, Restarts: 2},
+		{Name: "api", Role: RoleMain, State: StateRunning, Health: Starting, Liveness: true, Restarts: 1, LastReason: "exit code 2"},
 	}}
 	assert.Equal(t, []string{
 		"shipper: restarting in place, next attempt at 03:04:05 (1 restart, last run ended: unhealthy)",
 		"cache: unhealthy, being restarted in place (3 restarts, last run ended: OOM-killed)",
+		"api: restarted in place, healthcheck starting (1 restart, last run ended: exit code 2)",
 	}, notes(st), "only components the pod restarts when unhealthy, while that happens")
 }

@@ -103,7 +103,7 @@ func TestUnhealthyWithRestartsUsedUpEndsThePod(t *testing.T) {
 	cell(t, func(t *testing.T) {
 		h := livenessPod(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 1})
 		h.start()
-		h.waitFor(10*time.Second, func() bool { return h.component("side").Health == healthprobe.Healthy }, "the pod to run")
+		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") && h.component("side").Health == healthprobe.Healthy }, "the pod to run")
 		h.eng.turnHealth("side", "unhealthy")
 		h.waitFor(10*time.Second, func() bool {
 			c := h.component("side")
@@ -127,7 +127,7 @@ func TestUnhealthyWithoutOptingInRunsOn(t *testing.T) {
 		spec.Components[1].Restart = podspec.Restart{Mode: podspec.RestartAlways}
 		h := newHarness(t, spec, testBudget)
 		h.start()
-		h.waitFor(10*time.Second, func() bool { return h.component("side").Health == healthprobe.Healthy }, "the pod to run")
+		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") && h.component("side").Health == healthprobe.Healthy }, "the pod to run")
 		h.eng.turnHealth("side", "unhealthy")
 		h.waitFor(time.Second, func() bool { return h.component("side").Health == healthprobe.Unhealthy }, "the engine's word")
 		h.pass(5 * time.Second)
@@ -172,7 +172,7 @@ func TestUnhealthyDuringTheStopIsIgnored(t *testing.T) {
 		spec.Components[1].Restart = podspec.Restart{Mode: podspec.RestartAlways}
 		h := newHarness(t, spec, testBudget)
 		h.start()
-		h.waitFor(10*time.Second, func() bool { return h.component("side").Health == healthprobe.Healthy }, "the pod to run")
+		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") && h.component("side").Health == healthprobe.Healthy }, "the pod to run")
 		h.sup.RequestStop("stop requested by the test")
 		h.waitFor(time.Second, func() bool { return len(h.eng.killsOf("app")) == 1 }, "app's stop signal")
 		h.eng.turnHealth("side", "unhealthy") // while app has its grace
@@ -201,7 +201,7 @@ func TestUnhealthyRestartTheEngineRefusesIsRetried(t *testing.T) {
 			return nil
 		}
 		h.start()
-		h.waitFor(10*time.Second, func() bool { return h.component("side").Health == healthprobe.Healthy }, "the pod to run")
+		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") && h.component("side").Health == healthprobe.Healthy }, "the pod to run")
 		mu.Lock()
 		refuse = true
 		mu.Unlock()

@@ -56,7 +56,7 @@ func newControllerFlags(name string) (*flag.FlagSet, *controllerFlags) {
 	fs.Var(&f.opts.Allow, "allow", "comma-separated `classes` of privilege that components may get beyond the controller's own (none by default): "+allowClasses())
 	fs.DurationVar(&f.opts.EngineLostAfter, "engine-lost-after", time.Minute, "stop the pod and exit 69 when the engine has not answered pings for this long (0: never; keep the pod running and reconnect)")
 	f.opts.OnUnhealthy = podspec.UnhealthyNone
-	fs.Func("on-unhealthy", "what the pod does with a component the engine reports unhealthy, unless its x-podinit.on-unhealthy says: none (it runs on, and the pod reports unhealthy) or restart (stop it and start it again under its restart policy) (default none)", func(v string) error {
+	fs.Func("on-unhealthy", "what the pod does with a component the engine reports unhealthy, unless its x-podinit.on-unhealthy says (a `choice`): none (it runs on, and the pod reports unhealthy) or restart (stop it, and start it again as its restart policy allows) (default none)", func(v string) error {
 		switch podspec.OnUnhealthy(v) {
 		case podspec.UnhealthyNone, podspec.UnhealthyRestart:
 			f.opts.OnUnhealthy = podspec.OnUnhealthy(v)
