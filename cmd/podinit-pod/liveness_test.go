@@ -140,7 +140,9 @@ func TestSwarmKeepsTheTaskOfAPodThatRestartsItsSidecar(t *testing.T) {
 		return strings.Contains(out, `"lastReason": "unhealthy"`) && strings.Contains(out, `"restarts": 1`)
 	}, "the sidecar's restart in place")
 	testenv.WaitFor(t, 30*time.Second, func() bool {
-		return inspect(t, "{{.State.Health.Status}}", find("shipper")) == "healthy"
+		id := find("shipper") // none while it waits for its restart
+		health, err := testenv.Docker("inspect", "-f", "{{.State.Health.Status}}", id)
+		return id != "" && err == nil && health == "healthy"
 	}, "the new sidecar to be healthy")
 	require.Equal(t, task, tasks(), "Swarm kept the task: no new one")
 	require.Equal(t, "healthy 0", inspect(t, "{{.State.Health.Status}} {{.State.Health.FailingStreak}}", controller))
