@@ -212,7 +212,7 @@ func (r *runner) runOnce() outcome {
 		case <-m.stopCh:
 			return r.stopRun(id, exit)
 		case <-m.sick:
-			if out, restart := r.onUnhealthy(id, exit); restart {
+			if out, ended := r.onUnhealthy(id, exit); ended {
 				return out
 			}
 		}
