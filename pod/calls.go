@@ -30,7 +30,7 @@ import (
 //     must go on during the stop, whose end they may hasten. The sweep
 //     when the engine answers again after an outage runs on untilDeadline,
 //     as the sweep at start does, within leftoverBudget; its follow-up, the
-//     wait for the deaths the engine records late, within sweepFollowUp,
+//     wait for the deaths the engine records late, within sweepFollowUp (20s),
 //     and only while the engine answers. A stop abandons both at the stop
 //     deadline, and what they did not remove waits for the next sweep of
 //     any controller on the node.

@@ -24,8 +24,10 @@ const leftoverBudget = 10 * time.Second
 // running: a controller killed during the outage is known dead to the
 // engine only once it has processed the exit, which may come after its
 // first answer (a paused dockerd, resumed, answers a ping before it has
-// caught up with containerd's events).
-const sweepFollowUp = time.Minute
+// caught up with containerd's events: in seconds). Every controller on the
+// node that saw the outage follows the others for this long, each death
+// costing it one list of the dead controller's components, so it is short.
+const sweepFollowUp = 20 * time.Second
 
 // leftoverEngine is the part of the Engine a sweep uses.
 type leftoverEngine interface {
@@ -66,18 +68,20 @@ func (o controllerState) why() string {
 // before its own components exist, and may call it again once its engine
 // answers after a loss. It returns how many containers it removed.
 func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) int {
-	removed, _ := sweep(ctx, eng, self, logger)
+	removed, _ := sweep(ctx, eng, self, LabelController, logger)
 	return removed
 }
 
-// sweep is RemoveLeftovers; it also returns the other controllers whose
-// components it kept because they run, or because the engine would not say.
-func sweep(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) (removed int, kept []string) {
+// sweep is RemoveLeftovers over the containers that carry label (a label
+// filter: every podinit component, or one controller's); it also returns
+// the other controllers whose components it kept because they run, or
+// because the engine would not say.
+func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *log.Logger) (removed int, kept []string) {
 	ctx, cancel := context.WithTimeout(ctx, leftoverBudget)
 	defer cancel()
 	list, err := eng.ContainerList(ctx, container.ListOptions{
 		All:     true,
-		Filters: filters.NewArgs(filters.Arg("label", LabelController)),
+		Filters: filters.NewArgs(filters.Arg("label", label)),
 	})
 	if err != nil {
 		logger.Printf("warning: listing the containers of podinit controllers to remove leftovers: %v", err)
@@ -134,9 +138,9 @@ func sweep(ctx context.Context, eng leftoverEngine, self string, logger *log.Log
 }
 
 // SweepAfterReturn is the sweep when the engine answers again after an
-// outage: RemoveLeftovers, and then, for at most sweepFollowUp, the same
-// sweep again each time the engine records the death of a controller
-// whose components the first sweep kept. Deaths the engine recorded
+// outage: RemoveLeftovers, and then, for at most sweepFollowUp, a sweep of
+// a controller's components each time the engine records the death of a
+// controller whose components the first sweep kept. Deaths the engine recorded
 // between the first sweep's list and the subscription are replayed to it
 // (the subscription starts at the sweep's start). It ends early once every
 // such controller has died, when ctx ends, or when the event stream
@@ -144,7 +148,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self string, logger *log.Log
 // return sweeps again.
 func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) {
 	began := time.Now()
-	_, kept := sweep(ctx, eng, self, logger)
+	_, kept := sweep(ctx, eng, self, LabelController, logger)
 	if len(kept) == 0 {
 		return
 	}
@@ -176,7 +180,7 @@ func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logg
 			}
 			delete(waiting, m.Actor.ID)
 			logger.Printf("controller %s died while the engine caught up after its return; removing what it left", short(m.Actor.ID))
-			sweep(ctx, eng, self, logger)
+			sweep(ctx, eng, self, LabelController+"="+m.Actor.ID, logger)
 		}
 	}
 }

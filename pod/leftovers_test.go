@@ -9,6 +9,7 @@ import (
 	"log"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -61,7 +62,19 @@ func (e *sweepEngine) ContainerList(_ context.Context, o container.ListOptions) 
 	if !o.All {
 		return nil, errors.New("the sweep must list stopped containers too")
 	}
-	return slices.Clone(e.containers), nil
+	var out []container.Summary
+	for _, c := range e.containers {
+		keep := true
+		for _, f := range o.Filters.Get("label") {
+			k, v, exact := strings.Cut(f, "=")
+			got, has := c.Labels[k]
+			keep = keep && has && (!exact || got == v)
+		}
+		if keep {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 func (e *sweepEngine) ContainerInspect(_ context.Context, id string) (container.InspectResponse, error) {
@@ -244,6 +257,9 @@ func TestSweepAfterReturnFollowsTheDeathsTheEngineRecordsLate(t *testing.T) {
 		eng.dies("victim")
 		synctest.Wait()
 		require.Equal(t, []string{"gone-a", "victim-a"}, eng.removedNow())
+		eng.mu.Lock()
+		require.Equal(t, []string{LabelController, LabelController + "=victim"}, eng.listed, "a death costs a list of the dead controller's components only")
+		eng.mu.Unlock()
 		require.Contains(t, out.String(), "controller victim died while the engine caught up after its return")
 		require.Contains(t, out.String(), "removing web.2.victim-a (pod web.2), left behind by controller victim which no longer runs")
 

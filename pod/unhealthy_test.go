@@ -80,7 +80,9 @@ func TestUnhealthyRestartsBackOff(t *testing.T) {
 		h.start()
 		var gaps []time.Duration
 		for i := range 4 {
-			h.waitFor(30*time.Second, func() bool { return h.component("side").Health == healthprobe.Healthy && h.component("side").Restarts == i }, "side to be healthy")
+			h.waitFor(30*time.Second, func() bool {
+				return h.component("side").Health == healthprobe.Healthy && h.component("side").Restarts == i
+			}, "side to be healthy")
 			if i == 3 {
 				break
 			}
