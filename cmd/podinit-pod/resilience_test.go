@@ -302,7 +302,11 @@ func TestPodOfInitComponentsOnlyEnds(t *testing.T) {
 
 // `--stop-timeout 1` makes the budget 1s; the default 1s margin would leave
 // none of it, so podinit keeps a quarter: the component still gets its
-// stop signal before SIGKILL.
+// stop signal before SIGKILL, which comes at the pod's deadline (750ms
+// after the stop request) or later, never past the budget's end (1s), and
+// podinit exits before Docker's SIGKILL. The times are podinit's own, from
+// its log: how late past the deadline a loaded machine runs the kill is
+// not the design's to promise.
 func TestTinyStopTimeoutStillSendsTheStopSignal(t *testing.T) {
 	t.Parallel()
 	vol := volume(t)
@@ -320,15 +324,18 @@ func TestTinyStopTimeoutStillSendsTheStopSignal(t *testing.T) {
 	logs := p.logs()
 	require.Contains(t, logs, "leaves nothing of the stop budget 1s: keeping 250ms")
 	require.Equal(t, "TERM", readVolume(t, vol, "got"), "app got its stop signal before SIGKILL")
-	require.Regexp(t, `app: SIGKILL after 7\d\dms \(the pod's stop deadline\)`, logs)
+	killed := logSpan(t, logs, `received SIGTERM`, `app: SIGKILL after \S+ \(the pod's stop deadline\)`)
+	require.GreaterOrEqual(t, killed, 750*time.Millisecond, "SIGKILL before the pod's stop deadline")
+	require.Less(t, killed, time.Second, "SIGKILL past the stop budget's end")
 	require.Equal(t, 0, code, "podinit exits before Docker's SIGKILL at 1s")
 	p.noneLeft()
 }
 
-// An error while a component is made again (here its image is gone during
-// the restart's backoff, and cannot be pulled) is retried under the
-// component's backoff: the pod goes on, and the status shows the error
-// until the image is back and the component runs.
+// An error while a component is made again (here its image is gone when
+// it restarts, and cannot be pulled) is retried under the component's
+// backoff: the pod goes on, and the status shows the error until the image
+// is back and the component runs. The first run exits only once the test
+// has removed the image's tag, so that the restart is sure to miss it.
 func TestRestartSurvivesAnImageGoneDuringTheBackoff(t *testing.T) {
 	t.Parallel()
 	requirePodEnv(t)
@@ -338,10 +345,13 @@ func TestRestartSurvivesAnImageGoneDuringTheBackoff(t *testing.T) {
 	t.Cleanup(func() { testenv.Docker("rmi", tag) })
 	p := runPod(t, map[string]string{
 		"pod.component.app": "image: " + tag + "\nrestart: on-failure\nvolumes: [\"" + vol + ":/shared\"]\n" +
-			`command: ["sh", "-c", "if [ -f /shared/once ]; then exec sleep 3600; fi; touch /shared/once; exit 1"]`,
+			`command: ["sh", "-c", "if [ -f /shared/once ]; then exec sleep 3600; fi; touch /shared/once; until [ -f /shared/untagged ]; do sleep 0.05; done; exit 1"]`,
 	}, ownVolume(vol), "-pull-timeout", "3s")
-	testenv.WaitFor(t, 30*time.Second, func() bool { return strings.Contains(p.logs(), "app exited with 1; restarting in 1s") }, "app's first exit")
+	p.running("app")
+	// Untagging leaves the running container its image, under bbox's tag.
 	testenv.MustDocker(t, "rmi", tag)
+	testenv.MustDocker(t, "run", "--rm", "-v", vol+":/v", bbox, "touch", "/v/untagged")
+	testenv.WaitFor(t, 30*time.Second, func() bool { return strings.Contains(p.logs(), "app exited with 1; restarting in 1s") }, "app's first exit")
 	testenv.WaitFor(t, 60*time.Second, func() bool { return strings.Contains(p.logs(), "retrying in") }, "a failed restart to be retried")
 	require.Contains(t, component(status(t, p), "app").Message, tag, "the status shows the last error")
 	testenv.MustDocker(t, "tag", bbox, tag)

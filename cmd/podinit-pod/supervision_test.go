@@ -132,7 +132,14 @@ func stubbornPod(t *testing.T) *testPod {
 // stopTook is the time from SIGTERM received to the pod ended, from
 // podinit's own clock: the CLI and the engine add their own time around it.
 func stopTook(t *testing.T, logs string) time.Duration {
-	return logStamp(t, logs, `pod \S+ ended`).Sub(logStamp(t, logs, `received SIGTERM`))
+	return logSpan(t, logs, `received SIGTERM`, `pod \S+ ended`)
+}
+
+// logSpan is the time from podinit's first log line matching from to its
+// first one matching to, by podinit's clock (across midnight too).
+func logSpan(t *testing.T, logs, from, to string) time.Duration {
+	const day = 24 * time.Hour
+	return (logStamp(t, logs, to).Sub(logStamp(t, logs, from))%day + day) % day
 }
 
 // logStamp is the time of day of podinit's first log line matching re.
