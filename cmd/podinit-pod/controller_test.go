@@ -449,10 +449,11 @@ func TestSignalsDuringStartUpAreHandled(t *testing.T) {
 		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600\ndepends_on: {db: {condition: service_healthy}}",
 	}, nil)
 	p.running("db")
-	began := time.Now()
 	testenv.MustDocker(t, "stop", "-t", "20", p.name)
-	require.Less(t, time.Since(began), 15*time.Second)
-	require.Equal(t, 0, p.exitCode(5*time.Second))
+	require.Equal(t, 0, p.exitCode(5*time.Second), "Docker's SIGKILL at 20s would make it 137")
+	// On podinit's own clock, within its default 10s budget: the CLI's
+	// and the engine's time around it are not the pod's.
+	require.Less(t, stopTook(t, p.logs()), 10*time.Second)
 	p.noneLeft()
 }
 
