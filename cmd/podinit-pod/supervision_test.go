@@ -142,6 +142,25 @@ func logSpan(t *testing.T, logs, from, to string) time.Duration {
 	return (logStamp(t, logs, to).Sub(logStamp(t, logs, from))%day + day) % day
 }
 
+// stubbornKills checks the SIGKILLs of stubbornPod's stop (a 6s budget,
+// the default 1s margin) against the design's bounds: own's at its 2s
+// stop_grace_period after its own stop signal or later, long's at the
+// pod's deadline (5s after the stop request) or later, both before the
+// budget's end. How late a loaded machine runs them is not the design's
+// to promise.
+func stubbornKills(t *testing.T, logs string) {
+	t.Helper()
+	own := regexp.MustCompile(`own: SIGKILL after (\S+) \(its stop_grace_period\)`).FindStringSubmatch(logs)
+	require.NotNil(t, own, "no SIGKILL of own at its stop_grace_period in:\n%s", logs)
+	after, err := time.ParseDuration(own[1])
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, after, 2*time.Second, "own's SIGKILL before its stop_grace_period")
+	require.Less(t, logSpan(t, logs, `received SIGTERM`, `own: SIGKILL after`), 6*time.Second, "own's SIGKILL past the stop budget's end")
+	long := logSpan(t, logs, `received SIGTERM`, `long: SIGKILL after \S+ \(the pod's stop deadline\)`)
+	require.GreaterOrEqual(t, long, 5*time.Second, "long's SIGKILL before the pod's stop deadline")
+	require.Less(t, long, 6*time.Second, "long's SIGKILL past the stop budget's end")
+}
+
 // logStamp is the time of day of podinit's first log line matching re.
 func logStamp(t *testing.T, logs, re string) time.Time {
 	m := regexp.MustCompile(`podinit: (\d\d:\d\d:\d\d\.\d+) ` + re).FindStringSubmatch(logs)
@@ -159,8 +178,7 @@ func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
 	logs := p.logs()
 	require.Less(t, stopTook(t, logs), 6*time.Second, "podinit exits inside its budget, before Docker's SIGKILL")
 	require.Contains(t, logs, "quick stopped in")
-	require.Regexp(t, `own: SIGKILL after 2(\.0\d*)?s \(its stop_grace_period\)`, logs)
-	require.Regexp(t, `long: SIGKILL after [45](\.\d+)?s \(the pod's stop deadline\)`, logs)
+	stubbornKills(t, logs)
 	require.Contains(t, logs, "own killed (SIGKILL) in")
 	require.Contains(t, logs, "more than the pod's stop budget") // the plan warned that long's grace cannot fit
 	p.noneLeft()
@@ -193,8 +211,7 @@ func TestEngineStallStopKeepsItsBudget(t *testing.T) {
 	// Inside the budget, give or take a busy machine's scheduling: waiting
 	// for the engine would take until it resumes, past 8s.
 	require.Less(t, stopTook(t, logs), 6500*time.Millisecond, "podinit exits inside its budget while the engine is paused")
-	require.Regexp(t, `own: SIGKILL after 2(\.0\d*)?s \(its stop_grace_period\)`, logs)
-	require.Regexp(t, `long: SIGKILL after [45](\.\d+)?s \(the pod's stop deadline\)`, logs)
+	stubbornKills(t, logs)
 	p.noneLeft()
 }
 
