@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,12 +36,36 @@ import (
 // While stallPings is set it holds every engine ping (`/_ping`) instead of
 // passing it on, and passes every other call: an engine so loaded that its
 // 1s pings time out while its other calls are answered, late.
+//
+// After holdRecreate it passes the first create of a component of that
+// name and holds every later one for good (counted in held): an engine
+// that does not answer a restart's create.
 type idleProxy struct {
 	socket     string
 	upstream   string
 	idle       time.Duration
 	cuts       atomic.Int64
 	stallPings atomic.Bool
+
+	recreate atomic.Pointer[regexp.Regexp]
+	creates  atomic.Int64
+	held     atomic.Int64
+}
+
+func (p *idleProxy) holdRecreate(component string) {
+	p.recreate.Store(regexp.MustCompile(`^POST /\S*containers/create\?(\S*&)?name=\S*` + regexp.QuoteMeta(url.QueryEscape("."+component)) + `[ &]`))
+}
+
+func (p *idleProxy) holds(b []byte) bool {
+	call := p.recreate.Load()
+	if call == nil || !call.Match(b) {
+		return false
+	}
+	if p.creates.Add(1) == 1 {
+		return false
+	}
+	p.held.Add(1)
+	return true
 }
 
 func startIdleProxy(t *testing.T, idle time.Duration, upstream string) *idleProxy {
@@ -93,6 +119,10 @@ func (p *idleProxy) serve(down net.Conn, done <-chan struct{}) {
 				last.Store(time.Now().UnixNano())
 				for src == down && p.stallPings.Load() && bytes.Contains(buf[:n], []byte("/_ping ")) {
 					time.Sleep(20 * time.Millisecond) // the client gives up on it meanwhile
+				}
+				if src == down && p.holds(buf[:n]) {
+					<-done // nothing more of this connection reaches the engine
+					break
 				}
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					break
