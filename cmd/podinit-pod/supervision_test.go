@@ -127,6 +127,13 @@ func stubbornPod(t *testing.T) *testPod {
 		"pod.component.long":  stubborn("30s"),
 	}, nil, "-stop-budget", "6s")
 	p.running("quick", "own", "long")
+	// Running is the engine's word; the shells' traps are set a moment
+	// later, and a TERM before them would end own and long at once.
+	testenv.WaitFor(t, 30*time.Second, func() bool {
+		return handles(hostPid(t, p.name+".quick"), syscall.SIGTERM) &&
+			handles(hostPid(t, p.name+".own"), syscall.SIGTERM) &&
+			handles(hostPid(t, p.name+".long"), syscall.SIGTERM)
+	}, "the traps to be set")
 	return p
 }
 
@@ -329,6 +336,25 @@ func hostPid(t *testing.T, container string) int {
 	return pid
 }
 
+// handles reports whether process pid catches or ignores sig, from
+// /proc/<pid>/status: whether a shell's trap for it is set.
+func handles(pid int, sig syscall.Signal) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, field := range []string{"SigCgt:\t", "SigIgn:\t"} {
+			if hex, ok := strings.CutPrefix(line, field); ok {
+				if mask, err := strconv.ParseUint(hex, 16, 64); err == nil && mask&(1<<(uint(sig)-1)) != 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // processesOf lists the host's processes that run in the cgroup of one of
 // the containers ids, as "pid: cgroup line".
 func processesOf(ids []string) []string {
@@ -405,11 +431,20 @@ command: ["sh", "-c", "trap 'echo stop %[4]s >> /shared/log; sleep 0.5; exit 0' 
 	p.running("app", "proxy")
 	// Running is the engine's word; the shells' traps are set a moment later.
 	testenv.WaitFor(t, 10*time.Second, func() bool {
-		return strings.Contains(readVolume(t, vol, "log"), "start app")
-	}, "app's trap to be set")
+		log := readVolume(t, vol, "log")
+		return strings.Contains(log, "start app") && strings.Contains(log, "start proxy")
+	}, "the traps to be set")
 	testenv.MustDocker(t, "stop", p.name)
 	require.Equal(t, 0, p.exitCode(30*time.Second))
-	require.Equal(t, "start proxy\nstart app\nstop app\nstop proxy", readVolume(t, vol, "log"))
+	// The start order is podinit's: which shell writes its first line
+	// first, once both containers run, is the machine's.
+	startedInOrder(t, p.logs(), "proxy", "app")
+	// The stop order holds whatever the timing: proxy's stop begins once
+	// app has exited.
+	lines := strings.Split(readVolume(t, vol, "log"), "\n")
+	require.Len(t, lines, 4)
+	require.ElementsMatch(t, []string{"start proxy", "start app"}, lines[:2])
+	require.Equal(t, []string{"stop app", "stop proxy"}, lines[2:])
 }
 
 func TestJobPodExitsZeroWhenMainComponentsComplete(t *testing.T) {
