@@ -164,23 +164,29 @@ func (p *idleProxy) serve(down net.Conn, done <-chan struct{}) {
 func TestPingsUnansweredDuringAStopWithoutPIDSharing(t *testing.T) {
 	t.Parallel()
 	proxy := startIdleProxy(t, 0, "/var/run/docker.sock")
-	// app takes 12s over its stop: past the engine's loss, which comes
-	// within 8s (the next 5s idle ping, then two 1s timeouts a second
-	// apart, -engine-lost-after 1s).
+	vol := volume(t)
+	// app's stop lasts until the test has seen the engine's loss in
+	// podinit's log (the test reads it through the engine's own socket,
+	// not the proxy), so that the sidecar's turn is sure to come after it.
 	p := runPodOn(t, proxy.socket, map[string]string{
-		"pod.component.app": "image: " + bbox + `
-command: ["sh", "-c", "trap 'sleep 12; exit 0' TERM; sleep 3600 & wait"]`,
-		"pod.component.side": "image: " + bbox + `
-command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+		"pod.component.app": "image: " + bbox + "\nvolumes: [\"" + vol + ":/shared\"]\n" +
+			`command: ["sh", "-c", "trap 'until [ -f /shared/lost ]; do sleep 0.1; done; exit 0' TERM; touch /shared/app; sleep 3600 & wait"]`,
+		"pod.component.side": "image: " + bbox + "\nvolumes: [\"" + vol + ":/shared\"]\n" + `
+command: ["sh", "-c", "trap 'exit 0' TERM; touch /shared/side; sleep 3600 & wait"]
 x-podinit: {role: sidecar}`,
-	}, nil, "-pids=false", "-engine-lost-after", "1s", "-stop-budget", "25s")
+	}, ownVolume(vol), "-pids=false", "-engine-lost-after", "1s", "-stop-budget", "25s")
 	p.running("app", "side")
+	testenv.WaitFor(t, 30*time.Second, func() bool {
+		_, err := testenv.Docker("run", "--rm", "-v", vol+":/v", bbox, "test", "-f", "/v/app", "-a", "-f", "/v/side")
+		return err == nil
+	}, "the traps to be set")
 	require.NoError(t, syscall.Kill(hostPid(t, p.name), syscall.SIGTERM))
 	proxy.stallPings.Store(true)
 	t.Cleanup(func() { proxy.stallPings.Store(false) })
+	testenv.WaitFor(t, 20*time.Second, func() bool { return strings.Contains(p.logs(), "the engine was lost") }, "the engine to be lost (-engine-lost-after 1s)")
+	testenv.MustDocker(t, "run", "--rm", "-v", vol+":/v", bbox, "touch", "/v/lost")
 	code := p.exitCode(40 * time.Second)
 	logs := p.logs()
-	require.Contains(t, logs, "the engine was lost", "the engine must be lost before the sidecar's turn for this test to mean anything")
 	require.Contains(t, logs, "the stop under way goes on asking it")
 	require.NotContains(t, logs, "left running")
 	require.Regexp(t, `side stopped in \d`, logs)
