@@ -125,11 +125,26 @@ type stack struct {
 // the test has not, and the volumes Swarm made for it.
 func deploy(t *testing.T, example string) *stack {
 	t.Helper()
+	return deployEdited(t, example, nil)
+}
+
+// deployEdited deploys the example's stack file as edit changes it (from a
+// copy: the example itself stays as users read it).
+func deployEdited(t *testing.T, example string, edit func(stack string) string) *stack {
+	t.Helper()
 	requireSwarm(t)
 	s := &stack{
 		t:    t,
 		name: fmt.Sprintf("ex%d-%s-%d", os.Getpid()%100000, example, stackSeq.Add(1)),
 		dir:  filepath.Join(testenv.RepoRoot(), "examples", example),
+	}
+	if edit != nil {
+		b, err := os.ReadFile(filepath.Join(s.dir, "stack.yml"))
+		require.NoError(t, err)
+		edited := edit(string(b))
+		require.NotEqual(t, string(b), edited, "the edit changed nothing of %s's stack file", example)
+		s.dir = t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(s.dir, "stack.yml"), []byte(edited), 0o644))
 	}
 	t.Cleanup(s.cleanup)
 	cmd := exec.Command("docker", "stack", "deploy", "-c", "stack.yml", s.name)
@@ -642,16 +657,20 @@ func TestJob(t *testing.T) {
 
 func TestServiceRmDuringStartUp(t *testing.T) {
 	t.Parallel()
-	s := deploy(t, "sidecar-init")
+	// The writer becomes healthy once it has written the config, and only
+	// then does the app start: remove the service in between. Its DELAY
+	// (2s in the example) is an hour here, so that the test cannot miss
+	// the moment.
+	s := deployEdited(t, "sidecar-init", func(stack string) string {
+		return strings.Replace(stack, "[GREETING=hello once the writer is healthy]", "[GREETING=hello once the writer is healthy, DELAY=3600]", 1)
+	})
 	svc := s.svc("healthy")
-	// The writer becomes healthy a few seconds after it starts, and only then
-	// does the app start: remove the service in between.
 	var states string
 	testenv.WaitFor(t, 90*time.Second, func() bool {
 		states, _ = testenv.Docker("ps", "-a", "--filter", "label=podinit.swarm.service.name="+svc, "--format", `{{.Label "podinit.component"}}`)
 		return strings.Contains(states, "writer")
 	}, "the writer component to exist (have: %q)", &states)
-	require.NotContains(t, states, "app", "the app started before the service was removed: the test lost its window")
+	require.NotContains(t, states, "app", "the app started before its writer was healthy")
 	testenv.MustDocker(t, "service", "rm", svc)
 
 	var left string

@@ -142,7 +142,14 @@ func TestEngineLost(t *testing.T) {
 	nopidsCtrl := e.hostPid("nopids")
 	nopids := []int{e.hostPid("nopids.app"), e.hostPid("nopids.side")}
 	require.GreaterOrEqual(t, len(inPidNS(fencedNS)), 4, "podinit, podinit-pod and the two components")
-	time.Sleep(time.Second) // the components' traps are set
+	testenv.WaitFor(t, 30*time.Second, func() bool {
+		for _, c := range []string{"fenced.app", "fenced.side", "unfenced.app", "unfenced.side", "nopids.app", "nopids.side"} {
+			if !handles(e.hostPid(c), syscall.SIGTERM) {
+				return false
+			}
+		}
+		return true
+	}, "the components' traps to be set")
 
 	killed := time.Now()
 	e.kill()

@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,12 +36,36 @@ import (
 // While stallPings is set it holds every engine ping (`/_ping`) instead of
 // passing it on, and passes every other call: an engine so loaded that its
 // 1s pings time out while its other calls are answered, late.
+//
+// After holdRecreate it passes the first create of a component of that
+// name and holds every later one for good (counted in held): an engine
+// that does not answer a restart's create.
 type idleProxy struct {
 	socket     string
 	upstream   string
 	idle       time.Duration
 	cuts       atomic.Int64
 	stallPings atomic.Bool
+
+	recreate atomic.Pointer[regexp.Regexp]
+	creates  atomic.Int64
+	held     atomic.Int64
+}
+
+func (p *idleProxy) holdRecreate(component string) {
+	p.recreate.Store(regexp.MustCompile(`^POST /\S*containers/create\?(\S*&)?name=\S*` + regexp.QuoteMeta(url.QueryEscape("."+component)) + `[ &]`))
+}
+
+func (p *idleProxy) holds(b []byte) bool {
+	call := p.recreate.Load()
+	if call == nil || !call.Match(b) {
+		return false
+	}
+	if p.creates.Add(1) == 1 {
+		return false
+	}
+	p.held.Add(1)
+	return true
 }
 
 func startIdleProxy(t *testing.T, idle time.Duration, upstream string) *idleProxy {
@@ -94,6 +120,10 @@ func (p *idleProxy) serve(down net.Conn, done <-chan struct{}) {
 				for src == down && p.stallPings.Load() && bytes.Contains(buf[:n], []byte("/_ping ")) {
 					time.Sleep(20 * time.Millisecond) // the client gives up on it meanwhile
 				}
+				if src == down && p.holds(buf[:n]) {
+					<-done // nothing more of this connection reaches the engine
+					break
+				}
 				if _, werr := dst.Write(buf[:n]); werr != nil {
 					break
 				}
@@ -134,23 +164,29 @@ func (p *idleProxy) serve(down net.Conn, done <-chan struct{}) {
 func TestPingsUnansweredDuringAStopWithoutPIDSharing(t *testing.T) {
 	t.Parallel()
 	proxy := startIdleProxy(t, 0, "/var/run/docker.sock")
-	// app takes 12s over its stop: past the engine's loss, which comes
-	// within 8s (the next 5s idle ping, then two 1s timeouts a second
-	// apart, -engine-lost-after 1s).
+	vol := volume(t)
+	// app's stop lasts until the test has seen the engine's loss in
+	// podinit's log (the test reads it through the engine's own socket,
+	// not the proxy), so that the sidecar's turn is sure to come after it.
 	p := runPodOn(t, proxy.socket, map[string]string{
-		"pod.component.app": "image: " + bbox + `
-command: ["sh", "-c", "trap 'sleep 12; exit 0' TERM; sleep 3600 & wait"]`,
-		"pod.component.side": "image: " + bbox + `
-command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+		"pod.component.app": "image: " + bbox + "\nvolumes: [\"" + vol + ":/shared\"]\n" +
+			`command: ["sh", "-c", "trap 'until [ -f /shared/lost ]; do sleep 0.1; done; exit 0' TERM; touch /shared/app; sleep 3600 & wait"]`,
+		"pod.component.side": "image: " + bbox + "\nvolumes: [\"" + vol + ":/shared\"]\n" + `
+command: ["sh", "-c", "trap 'exit 0' TERM; touch /shared/side; sleep 3600 & wait"]
 x-podinit: {role: sidecar}`,
-	}, nil, "-pids=false", "-engine-lost-after", "1s", "-stop-budget", "25s")
+	}, ownVolume(vol), "-pids=false", "-engine-lost-after", "1s", "-stop-budget", "25s")
 	p.running("app", "side")
+	testenv.WaitFor(t, 30*time.Second, func() bool {
+		_, err := testenv.Docker("run", "--rm", "-v", vol+":/v", bbox, "test", "-f", "/v/app", "-a", "-f", "/v/side")
+		return err == nil
+	}, "the traps to be set")
 	require.NoError(t, syscall.Kill(hostPid(t, p.name), syscall.SIGTERM))
 	proxy.stallPings.Store(true)
 	t.Cleanup(func() { proxy.stallPings.Store(false) })
+	testenv.WaitFor(t, 20*time.Second, func() bool { return strings.Contains(p.logs(), "the engine was lost") }, "the engine to be lost (-engine-lost-after 1s)")
+	testenv.MustDocker(t, "run", "--rm", "-v", vol+":/v", bbox, "touch", "/v/lost")
 	code := p.exitCode(40 * time.Second)
 	logs := p.logs()
-	require.Contains(t, logs, "the engine was lost", "the engine must be lost before the sidecar's turn for this test to mean anything")
 	require.Contains(t, logs, "the stop under way goes on asking it")
 	require.NotContains(t, logs, "left running")
 	require.Regexp(t, `side stopped in \d`, logs)
@@ -239,8 +275,10 @@ func TestSignalsInTheFirstMomentsStopThePodCleanly(t *testing.T) {
 		info, err := cli.ContainerInspect(ctx, p.name)
 		require.NoError(t, err)
 		pid := info.State.Pid
+		// How soon it comes is reported below, not asserted: a loaded
+		// machine may take long to run podinit's first instructions.
 		for !catches(pid, syscall.SIGTSTP) {
-			require.Less(t, time.Since(started), time.Second, "podinit (pid %d) has no SIGTERM handler 1s after its start", pid)
+			require.Less(t, time.Since(started), 30*time.Second, "podinit (pid %d) has no SIGTERM handler 30s after its start", pid)
 			time.Sleep(50 * time.Microsecond)
 		}
 		caught := time.Since(started)
@@ -302,7 +340,11 @@ func TestPodOfInitComponentsOnlyEnds(t *testing.T) {
 
 // `--stop-timeout 1` makes the budget 1s; the default 1s margin would leave
 // none of it, so podinit keeps a quarter: the component still gets its
-// stop signal before SIGKILL.
+// stop signal before SIGKILL, which comes at the pod's deadline (750ms
+// after the stop request) or later, never past the budget's end (1s), and
+// podinit exits before Docker's SIGKILL. The times are podinit's own, from
+// its log: how late past the deadline a loaded machine runs the kill is
+// not the design's to promise.
 func TestTinyStopTimeoutStillSendsTheStopSignal(t *testing.T) {
 	t.Parallel()
 	vol := volume(t)
@@ -320,15 +362,18 @@ func TestTinyStopTimeoutStillSendsTheStopSignal(t *testing.T) {
 	logs := p.logs()
 	require.Contains(t, logs, "leaves nothing of the stop budget 1s: keeping 250ms")
 	require.Equal(t, "TERM", readVolume(t, vol, "got"), "app got its stop signal before SIGKILL")
-	require.Regexp(t, `app: SIGKILL after 7\d\dms \(the pod's stop deadline\)`, logs)
+	killed := logSpan(t, logs, `received SIGTERM`, `app: SIGKILL after \S+ \(the pod's stop deadline\)`)
+	require.GreaterOrEqual(t, killed, 750*time.Millisecond, "SIGKILL before the pod's stop deadline")
+	require.Less(t, killed, time.Second, "SIGKILL past the stop budget's end")
 	require.Equal(t, 0, code, "podinit exits before Docker's SIGKILL at 1s")
 	p.noneLeft()
 }
 
-// An error while a component is made again (here its image is gone during
-// the restart's backoff, and cannot be pulled) is retried under the
-// component's backoff: the pod goes on, and the status shows the error
-// until the image is back and the component runs.
+// An error while a component is made again (here its image is gone when
+// it restarts, and cannot be pulled) is retried under the component's
+// backoff: the pod goes on, and the status shows the error until the image
+// is back and the component runs. The first run exits only once the test
+// has removed the image's tag, so that the restart is sure to miss it.
 func TestRestartSurvivesAnImageGoneDuringTheBackoff(t *testing.T) {
 	t.Parallel()
 	requirePodEnv(t)
@@ -338,10 +383,13 @@ func TestRestartSurvivesAnImageGoneDuringTheBackoff(t *testing.T) {
 	t.Cleanup(func() { testenv.Docker("rmi", tag) })
 	p := runPod(t, map[string]string{
 		"pod.component.app": "image: " + tag + "\nrestart: on-failure\nvolumes: [\"" + vol + ":/shared\"]\n" +
-			`command: ["sh", "-c", "if [ -f /shared/once ]; then exec sleep 3600; fi; touch /shared/once; exit 1"]`,
+			`command: ["sh", "-c", "if [ -f /shared/once ]; then exec sleep 3600; fi; touch /shared/once; until [ -f /shared/untagged ]; do sleep 0.05; done; exit 1"]`,
 	}, ownVolume(vol), "-pull-timeout", "3s")
-	testenv.WaitFor(t, 30*time.Second, func() bool { return strings.Contains(p.logs(), "app exited with 1; restarting in 1s") }, "app's first exit")
+	p.running("app")
+	// Untagging leaves the running container its image, under bbox's tag.
 	testenv.MustDocker(t, "rmi", tag)
+	testenv.MustDocker(t, "run", "--rm", "-v", vol+":/v", bbox, "touch", "/v/untagged")
+	testenv.WaitFor(t, 30*time.Second, func() bool { return strings.Contains(p.logs(), "app exited with 1; restarting in 1s") }, "app's first exit")
 	testenv.WaitFor(t, 60*time.Second, func() bool { return strings.Contains(p.logs(), "retrying in") }, "a failed restart to be retried")
 	require.Contains(t, component(status(t, p), "app").Message, tag, "the status shows the last error")
 	testenv.MustDocker(t, "tag", bbox, tag)

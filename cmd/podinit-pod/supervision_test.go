@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -126,13 +127,46 @@ func stubbornPod(t *testing.T) *testPod {
 		"pod.component.long":  stubborn("30s"),
 	}, nil, "-stop-budget", "6s")
 	p.running("quick", "own", "long")
+	// Running is the engine's word; the shells' traps are set a moment
+	// later, and a TERM before them would end own and long at once.
+	testenv.WaitFor(t, 30*time.Second, func() bool {
+		return handles(hostPid(t, p.name+".quick"), syscall.SIGTERM) &&
+			handles(hostPid(t, p.name+".own"), syscall.SIGTERM) &&
+			handles(hostPid(t, p.name+".long"), syscall.SIGTERM)
+	}, "the traps to be set")
 	return p
 }
 
 // stopTook is the time from SIGTERM received to the pod ended, from
 // podinit's own clock: the CLI and the engine add their own time around it.
 func stopTook(t *testing.T, logs string) time.Duration {
-	return logStamp(t, logs, `pod \S+ ended`).Sub(logStamp(t, logs, `received SIGTERM`))
+	return logSpan(t, logs, `received SIGTERM`, `pod \S+ ended`)
+}
+
+// logSpan is the time from podinit's first log line matching from to its
+// first one matching to, by podinit's clock (across midnight too).
+func logSpan(t *testing.T, logs, from, to string) time.Duration {
+	const day = 24 * time.Hour
+	return (logStamp(t, logs, to).Sub(logStamp(t, logs, from))%day + day) % day
+}
+
+// stubbornKills checks the SIGKILLs of stubbornPod's stop (a 6s budget,
+// the default 1s margin) against the design's bounds: own's at its 2s
+// stop_grace_period after its own stop signal or later, long's at the
+// pod's deadline (5s after the stop request) or later, both before the
+// budget's end. How late a loaded machine runs them is not the design's
+// to promise.
+func stubbornKills(t *testing.T, logs string) {
+	t.Helper()
+	own := regexp.MustCompile(`own: SIGKILL after (\S+) \(its stop_grace_period\)`).FindStringSubmatch(logs)
+	require.NotNil(t, own, "no SIGKILL of own at its stop_grace_period in:\n%s", logs)
+	after, err := time.ParseDuration(own[1])
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, after, 2*time.Second, "own's SIGKILL before its stop_grace_period")
+	require.Less(t, logSpan(t, logs, `received SIGTERM`, `own: SIGKILL after`), 6*time.Second, "own's SIGKILL past the stop budget's end")
+	long := logSpan(t, logs, `received SIGTERM`, `long: SIGKILL after \S+ \(the pod's stop deadline\)`)
+	require.GreaterOrEqual(t, long, 5*time.Second, "long's SIGKILL before the pod's stop deadline")
+	require.Less(t, long, 6*time.Second, "long's SIGKILL past the stop budget's end")
 }
 
 // logStamp is the time of day of podinit's first log line matching re.
@@ -152,8 +186,7 @@ func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
 	logs := p.logs()
 	require.Less(t, stopTook(t, logs), 6*time.Second, "podinit exits inside its budget, before Docker's SIGKILL")
 	require.Contains(t, logs, "quick stopped in")
-	require.Regexp(t, `own: SIGKILL after 2(\.0\d*)?s \(its stop_grace_period\)`, logs)
-	require.Regexp(t, `long: SIGKILL after [45](\.\d+)?s \(the pod's stop deadline\)`, logs)
+	stubbornKills(t, logs)
 	require.Contains(t, logs, "own killed (SIGKILL) in")
 	require.Contains(t, logs, "more than the pod's stop budget") // the plan warned that long's grace cannot fit
 	p.noneLeft()
@@ -162,9 +195,9 @@ func TestStopBudgetKillsStubbornComponentsInTime(t *testing.T) {
 // The TestEngineStall tests pause dockerd itself; `make test` runs them
 // alone, after every other test, which would otherwise see the engine stall.
 
-// A busy engine can take seconds over one call. Here it takes none at all
-// for 8s, longer than the budget, from just after the stop signal: the pod
-// still stops in its budget, since podinit signals the components straight
+// A busy engine can take seconds over one call. Here it takes none at all,
+// from just after the stop signal until the pod is gone: the pod still
+// stops in its budget, since podinit signals the components straight
 // through their pidfds and bounds every wait for the engine.
 func TestEngineStallStopKeepsItsBudget(t *testing.T) {
 	dockerd := dockerdPid(t)
@@ -173,53 +206,49 @@ func TestEngineStallStopKeepsItsBudget(t *testing.T) {
 	ctrl := testenv.MustDocker(t, "inspect", "-f", "{{.Id}}", p.name)
 	ids = append(ids, ctrl)
 	testenv.MustDocker(t, "kill", "-s", "TERM", p.name)
-	stall := pauseEngine(t, dockerd, 8*time.Second)
-	time.Sleep(6500 * time.Millisecond)
+	resume := pauseEngine(t, dockerd)
 	// Still paused: no process of the pod runs, podinit included, though
-	// the engine had no part in the stop.
-	left := processesOf(ids)
-	require.NoError(t, stall.Wait())
-	require.Empty(t, left, "processes of the pod still running 6.5s after SIGTERM with the engine paused")
+	// the engine had no part in the stop. Had podinit waited for the
+	// engine, they would run as long as the pause.
+	testenv.WaitFor(t, 60*time.Second, func() bool { return len(processesOf(ids)) == 0 }, "the pod's processes to end with the engine paused")
+	resume()
 
 	require.Equal(t, 0, p.exitCode(10*time.Second))
 	logs := p.logs()
-	// Inside the budget, give or take a busy machine's scheduling: waiting
-	// for the engine would take until it resumes, past 8s.
+	// Inside the budget, give or take a busy machine's scheduling.
 	require.Less(t, stopTook(t, logs), 6500*time.Millisecond, "podinit exits inside its budget while the engine is paused")
-	require.Regexp(t, `own: SIGKILL after 2(\.0\d*)?s \(its stop_grace_period\)`, logs)
-	require.Regexp(t, `long: SIGKILL after [45](\.\d+)?s \(the pod's stop deadline\)`, logs)
+	stubbornKills(t, logs)
 	p.noneLeft()
 }
 
 // A stop that comes while podinit waits for the engine to create a
 // component (here the restart of a crashed one, with the engine paused)
 // abandons the call at the stop deadline: the pod still stops in its
-// budget.
+// budget. The controller's engine is a proxy that holds the restart's
+// create, so that the stop is sure to find it waiting: the engine itself
+// is paused from then on.
 func TestEngineStallDuringAStartStopKeepsItsBudget(t *testing.T) {
 	dockerd := dockerdPid(t)
-	p := runPod(t, map[string]string{
+	proxy := startIdleProxy(t, 0, "/var/run/docker.sock")
+	proxy.holdRecreate("app")
+	p := runPodOn(t, proxy.socket, map[string]string{
 		"pod.component.app": "image: " + bbox + "\ncommand: [\"sh\", \"-c\", \"sleep 1; exit 1\"]\nrestart: on-failure",
 	}, nil, "-stop-budget", "4s")
 	ctrl := testenv.MustDocker(t, "inspect", "-f", "{{.Id}}", p.name)
-	logPath := testenv.MustDocker(t, "inspect", "-f", "{{.LogPath}}", p.name)
 	pid := hostPid(t, p.name)
-	// podinit logs the restart, then creates the container again 1s later:
-	// read from the log file, since the engine will not answer.
-	testenv.WaitFor(t, 30*time.Second, func() bool {
-		b, _ := os.ReadFile(logPath)
-		return strings.Contains(string(b), "restarting in 1s")
-	}, "app to crash and podinit to plan its restart")
+	testenv.WaitFor(t, 60*time.Second, func() bool { return proxy.held.Load() > 0 }, "app to crash and podinit to create it again")
 
-	stall := pauseEngine(t, dockerd, 8*time.Second)
-	time.Sleep(1500 * time.Millisecond) // the create now waits for the engine
+	resume := pauseEngine(t, dockerd)
 	require.NoError(t, syscall.Kill(pid, syscall.SIGTERM))
-	time.Sleep(4500 * time.Millisecond)
-	left := processesOf([]string{ctrl})
-	require.NoError(t, stall.Wait())
-	require.Empty(t, left, "processes of the pod still running 4.5s after SIGTERM, with a 4s budget and the engine paused")
+	// Had podinit waited for the create, the pod would run as long as the
+	// pause.
+	testenv.WaitFor(t, 60*time.Second, func() bool { return len(processesOf([]string{ctrl})) == 0 }, "the pod's processes to end with the engine paused")
+	resume()
 
 	require.Equal(t, 0, p.exitCode(10*time.Second))
-	require.Contains(t, p.logs(), "app: the engine did not answer by the pod's stop deadline")
+	logs := p.logs()
+	require.Contains(t, logs, "app: the engine did not answer by the pod's stop deadline")
+	require.Less(t, stopTook(t, logs), 4*time.Second, "podinit exits inside its 4s budget")
 }
 
 // Without a shared PID namespace signals go through the engine. A HUP for
@@ -232,13 +261,16 @@ func TestEngineStallSignalsDoNotWait(t *testing.T) {
 	p.running("app")
 	pid := hostPid(t, p.name)
 
-	stall := pauseEngine(t, dockerd, 5*time.Second)
-	time.Sleep(200 * time.Millisecond)
+	resume := pauseEngine(t, dockerd)
 	require.NoError(t, syscall.Kill(pid, syscall.SIGHUP))
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond) // the HUP first (sent together, either may come first)
 	sent := time.Now().UTC()
 	require.NoError(t, syscall.Kill(pid, syscall.SIGTERM))
-	require.NoError(t, stall.Wait())
+	// A TERM held up behind the HUP would be handled only once the engine
+	// answers again, at least hold after it was sent.
+	const hold = 5 * time.Second
+	time.Sleep(hold)
+	resume()
 
 	p.exitCode(30 * time.Second)
 	logs := p.logs()
@@ -246,7 +278,7 @@ func TestEngineStallSignalsDoNotWait(t *testing.T) {
 	day := 24 * time.Hour
 	sentOfDay := sent.Sub(sent.Truncate(day))
 	late := ((got.Sub(got.Truncate(day))-sentOfDay)%day + day) % day
-	require.Less(t, late, time.Second, "TERM handled %s after it was sent, behind a HUP waiting for the paused engine", late)
+	require.Less(t, late, hold, "TERM handled %s after it was sent, behind a HUP waiting for the paused engine", late)
 }
 
 // dockerdPid is the pid of the engine's dockerd on this host, for tests
@@ -271,12 +303,29 @@ func dockerdPid(t *testing.T) string {
 	return found[0]
 }
 
-// pauseEngine pauses dockerd for d from a separate process, which resumes
-// it whatever this test does; Wait on the result waits for the resume.
-func pauseEngine(t *testing.T, dockerd string, d time.Duration) *exec.Cmd {
-	stall := exec.Command("sh", "-c", fmt.Sprintf("kill -STOP %s; sleep %g; kill -CONT %s", dockerd, d.Seconds(), dockerd))
+// pauseEngine pauses dockerd from a separate process, which resumes it
+// when resume is called, at the test's end, or when this test process
+// ends, whatever this test does. It returns once dockerd is stopped.
+func pauseEngine(t *testing.T, dockerd string) (resume func()) {
+	stall := exec.Command("sh", "-c", `kill -STOP "$1"; read _; kill -CONT "$1"`, "sh", dockerd)
+	hold, err := stall.StdinPipe()
+	require.NoError(t, err)
 	require.NoError(t, stall.Start())
-	return stall
+	var once sync.Once
+	resume = func() {
+		once.Do(func() {
+			hold.Close()
+			stall.Wait()
+		})
+	}
+	t.Cleanup(resume)
+	testenv.WaitFor(t, 10*time.Second, func() bool {
+		b, err := os.ReadFile("/proc/" + dockerd + "/stat")
+		// The state follows the command, which is in parentheses.
+		_, rest, ok := strings.Cut(string(b), ") ")
+		return err == nil && ok && strings.HasPrefix(rest, "T")
+	}, "dockerd %s to stop", dockerd)
+	return resume
 }
 
 // hostPid is the host pid of a container's first process.
@@ -285,6 +334,25 @@ func hostPid(t *testing.T, container string) int {
 	_, err := fmt.Sscan(testenv.MustDocker(t, "inspect", "-f", "{{.State.Pid}}", container), &pid)
 	require.NoError(t, err)
 	return pid
+}
+
+// handles reports whether process pid catches or ignores sig, from
+// /proc/<pid>/status: whether a shell's trap for it is set.
+func handles(pid int, sig syscall.Signal) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		for _, field := range []string{"SigCgt:\t", "SigIgn:\t"} {
+			if hex, ok := strings.CutPrefix(line, field); ok {
+				if mask, err := strconv.ParseUint(hex, 16, 64); err == nil && mask&(1<<(uint(sig)-1)) != 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // processesOf lists the host's processes that run in the cgroup of one of
@@ -363,11 +431,20 @@ command: ["sh", "-c", "trap 'echo stop %[4]s >> /shared/log; sleep 0.5; exit 0' 
 	p.running("app", "proxy")
 	// Running is the engine's word; the shells' traps are set a moment later.
 	testenv.WaitFor(t, 10*time.Second, func() bool {
-		return strings.Contains(readVolume(t, vol, "log"), "start app")
-	}, "app's trap to be set")
+		log := readVolume(t, vol, "log")
+		return strings.Contains(log, "start app") && strings.Contains(log, "start proxy")
+	}, "the traps to be set")
 	testenv.MustDocker(t, "stop", p.name)
 	require.Equal(t, 0, p.exitCode(30*time.Second))
-	require.Equal(t, "start proxy\nstart app\nstop app\nstop proxy", readVolume(t, vol, "log"))
+	// The start order is podinit's: which shell writes its first line
+	// first, once both containers run, is the machine's.
+	startedInOrder(t, p.logs(), "proxy", "app")
+	// The stop order holds whatever the timing: proxy's stop begins once
+	// app has exited.
+	lines := strings.Split(readVolume(t, vol, "log"), "\n")
+	require.Len(t, lines, 4)
+	require.ElementsMatch(t, []string{"start proxy", "start app"}, lines[:2])
+	require.Equal(t, []string{"stop app", "stop proxy"}, lines[2:])
 }
 
 func TestJobPodExitsZeroWhenMainComponentsComplete(t *testing.T) {

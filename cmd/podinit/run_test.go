@@ -519,13 +519,15 @@ func TestRunLeftovers(t *testing.T) {
 	runEachMode(t, func(t *testing.T, m runMode) {
 		p := runStart(t, m, []string{"--grace", "1s"}, []string{"sh", "-c", stubborn + polite + "sleep 0.3; exit 5"})
 		p.stdin.Close()
-		code := p.wait(10 * time.Second)
+		// The stubborn leftover would end by itself after 30s: podinit's
+		// exit before then is its SIGKILL at the grace's end.
+		code := p.wait(40 * time.Second)
 		took := time.Since(p.began)
 		if code != 5 {
 			t.Errorf("exit %d; want 5 (stderr %q)", code, p.stderr)
 		}
-		if took < 1300*time.Millisecond || took > 5*time.Second {
-			t.Errorf("took %s; want the main child's 0.3s + the 1s grace + a little", took)
+		if took < 1300*time.Millisecond || took >= 30*time.Second {
+			t.Errorf("took %s; want at least the main child's 0.3s + the 1s grace, and less than the stubborn leftover's 30s", took)
 		}
 		if !strings.Contains(p.stderr.String(), "got SIGKILL") {
 			t.Errorf("stderr %q; want the SIGKILL noted", p.stderr)
@@ -540,18 +542,21 @@ func TestRunLeftovers(t *testing.T) {
 
 		p = runStart(t, m, []string{"--grace", "30s"}, []string{"sh", "-c", polite + "sleep 0.3; exit 6"})
 		p.stdin.Close()
-		if code := p.wait(10 * time.Second); code != 6 {
+		if code := p.wait(40 * time.Second); code != 6 {
 			t.Errorf("exit %d; want 6", code)
 		}
-		if took := time.Since(p.began); took > 5*time.Second {
-			t.Errorf("took %s although the leftover obeyed SIGTERM", took)
+		if took := time.Since(p.began); took >= 30*time.Second {
+			t.Errorf("took %s, the whole grace, although the leftover obeyed SIGTERM", took)
 		}
 
-		p = runStart(t, m, []string{"--grace", "30s"}, []string{"sh", "-c", stubborn + "sleep 0.3; echo main-exits; exit 7"})
+		// The polite leftover's word says that podinit has taken the main
+		// child's exit and is in the grace: the SIGTERM cannot reach the
+		// main child instead.
+		p = runStart(t, m, []string{"--grace", "30s"}, []string{"sh", "-c", stubborn + polite + "sleep 0.3; echo main-exits; exit 7"})
 		p.expect("main-exits")
-		time.Sleep(300 * time.Millisecond)
+		p.expect("leftover-termed")
 		p.signal(syscall.SIGTERM)
-		if code := p.wait(10 * time.Second); code != 7 {
+		if code := p.wait(20 * time.Second); code != 7 {
 			t.Errorf("exit %d after a second SIGTERM; want 7 (stderr %q)", code, p.stderr)
 		}
 	})
