@@ -57,7 +57,7 @@ func checkPod(spec *podspec.Spec) []*Error {
 func componentErr(c *podspec.Component, key, msg string) *Error {
 	e := &Error{Source: c.Source, Key: key, Msg: msg}
 	if src, svc, ok := strings.Cut(c.Source, ": services."); ok {
-		e.Source, e.Service = src, svc
+		e.Source, e.Service, e.File = src, svc, true
 	}
 	return e
 }

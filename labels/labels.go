@@ -64,7 +64,7 @@ func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 			}
 			node, err := parseYAML([]byte(value))
 			if err != nil {
-				errs = append(errs, yamlErr(key, "", err))
+				errs = append(errs, yamlErr(key, false, err))
 				continue
 			}
 			c, cerrs := service{name: name, at: at, node: node, baseDir: wd}.read(environ)
@@ -137,10 +137,10 @@ func FromComposeFile(path string, env []string) (podspec.Spec, error) {
 	}
 	node, err := parseYAML(text)
 	if err != nil {
-		return spec, yamlErr(path, "", err)
+		return spec, yamlErr(path, true, err)
 	}
 	fileErr := func(line int, format string, args ...any) *Error {
-		return &Error{Source: path, Line: line, Msg: fmt.Sprintf(format, args...)}
+		return &Error{Source: path, File: true, Line: line, Msg: fmt.Sprintf(format, args...)}
 	}
 	if node == nil || node.Kind != yaml.MappingNode {
 		return spec, fileErr(0, "a Compose file must be a mapping with services:")
@@ -206,7 +206,7 @@ func declaredVolumes(n *yaml.Node) map[string]string {
 func readInit(value string, env types.Mapping, wd string) ([]podspec.Component, []*Error) {
 	node, err := parseYAML([]byte(value))
 	if err != nil {
-		return nil, []*Error{yamlErr(InitComponents, "", err)}
+		return nil, []*Error{yamlErr(InitComponents, false, err)}
 	}
 	if node == nil || node.Kind != yaml.SequenceNode {
 		got := "nothing"
