@@ -61,6 +61,10 @@ func yamlErr(source string, file bool, err error) *Error {
 	return e
 }
 
+// Problems returns the Errors inside an error of FromLabels or
+// FromComposeFile, in order.
+func Problems(err error) []*podspec.Problem { return flatten(err) }
+
 // flatten returns the Errors inside err (joined or single) in order.
 func flatten(err error) []*Error {
 	if err == nil {

@@ -65,7 +65,9 @@ func (s service) read(env types.Mapping) reading {
 		return r
 	}
 	s.at.lines = keyLines(s.node)
-	r.c.Lines = s.at.lines
+	if len(s.at.lines) > 0 {
+		r.c.Lines = s.at.lines
+	}
 	raw, err := decodeMap(s.node)
 	if err != nil {
 		r.errs = []*Error{s.at.errf("", "%v", err)}
