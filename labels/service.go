@@ -204,6 +204,9 @@ func (s service) composeWarning(raw map[string]any, msg string) *Error {
 			}
 		}
 	}
+	if m := unsetVariable.FindStringSubmatch(msg); m != nil {
+		return s.at.errf(key, "${%s} is not set: it becomes a blank string, as in Compose; set %s in podinit's environment (the controller's), or give a default (${%s:-value})", m[1], m[1], m[1])
+	}
 	return s.at.errf(key, "%s", strings.TrimSuffix(msg, "."))
 }
 

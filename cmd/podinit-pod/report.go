@@ -38,6 +38,7 @@ func planRead(read specRun, ctrl pod.Controller, opts pod.Options, strict bool) 
 	case err != nil:
 		problems = append(problems, &podspec.Problem{Msg: err.Error()})
 	}
+	sortProblems(warnings)
 	if len(problems) > 0 {
 		return nil, sortProblems(problems), warnings
 	}
@@ -76,7 +77,10 @@ func sortProblems(ps []*podspec.Problem) []*podspec.Problem {
 		if a.Source != b.Source {
 			return a.Source < b.Source
 		}
-		return a.Line < b.Line
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Service+"."+a.Key < b.Service+"."+b.Key
 	})
 	return ps
 }
