@@ -2,6 +2,7 @@ package labels
 
 import (
 	"fmt"
+	"sort"
 
 	yaml "go.yaml.in/yaml/v4"
 )
@@ -144,6 +145,7 @@ func dropDuplicateKeys(n *yaml.Node) []duplicate {
 	for _, c := range n.Content {
 		out = append(out, dropDuplicateKeys(c)...)
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].line < out[j].line })
 	return out
 }
 
