@@ -100,9 +100,9 @@ var Keys = map[string]Key{
 	// A behaviour of their own.
 	"build":                 {Own, "with image: the image is used, with a warning that it is not built; without image: an error (build and push the image, and name it in image)"},
 	"profiles":              {Own, "a component none of whose profiles is enabled (COMPOSE_PROFILES in podinit's environment, comma-separated, `*` for all) is left out, as Compose leaves it out"},
-	"network_mode":          {Own, "service:<a component of the pod>: a warning (every component joins the controller's network namespace); any other value is refused: the pod decides the network mode"},
-	"ipc":                   {Own, "service:<a component of the pod>: a warning (the pod shares one IPC namespace, podinit's -ipc flag); any other value is refused: the pod decides the IPC namespace"},
-	"pid":                   {Own, "service:<a component of the pod>: a warning (the pod shares the controller's PID namespace, podinit's -pids flag); any other value is refused: the pod decides the PID namespace"},
+	"network_mode":          {Own, "service:<a component of the pod>: a warning (every component joins the controller's network namespace; no start order follows from it); any other value is refused: the pod decides the network mode"},
+	"ipc":                   {Own, "service:<a component of the pod>: a warning (the pod shares one IPC namespace, podinit's -ipc flag; no start order follows from it); any other value is refused: the pod decides the IPC namespace"},
+	"pid":                   {Own, "service:<a component of the pod>: a warning (the pod shares the controller's PID namespace, podinit's -pids flag; no start order follows from it); any other value is refused: the pod decides the PID namespace"},
 	"scale":                 {Own, "1: a warning; anything else is refused: a pod runs one container per component, scale the controller's service instead"},
 	"deploy.replicas":       {Own, "1: a warning; anything else is refused: a pod runs one container per component, scale the controller's service instead"},
 	"deploy.restart_policy": {Own, "read as the component's restart, as Compose does: condition none, on-failure and any are restart no, on-failure[:max_attempts] and always; delay and window get a warning (the pod restarts with its own backoff); setting restart too is an error"},
