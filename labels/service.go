@@ -438,8 +438,8 @@ func compact(v any) string {
 	}
 	write(v, false)
 	const max = 120
-	if s := b.String(); len(s) > max {
-		return s[:max] + "…"
+	if r := []rune(b.String()); len(r) > max {
+		return string(r[:max]) + "…"
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@ package labels
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -109,4 +110,11 @@ volumes:
 		f + " (line 8): volumes.ext.external: true " + Keys["volumes.<name>.external"].Why,
 	}, warnings(t, err, spec.Warnings))
 	assert.Equal(t, map[string]string{"data": "data", "ext": "real-ext"}, spec.Volumes)
+}
+
+func TestCompactValues(t *testing.T) {
+	assert.Equal(t, "8080:80, 443:443", compact([]any{"8080:80", "443:443"}))
+	assert.Equal(t, "back: {aliases: [api]}, front", compact(map[string]any{"front": nil, "back": map[string]any{"aliases": []any{"api"}}}))
+	long := compact(strings.Repeat("é", 200))
+	assert.Equal(t, strings.Repeat("é", 120)+"…", long, "cut on a character, not a byte")
 }
