@@ -34,8 +34,7 @@ func Check(pod Limits, components map[string]container.Resources) error {
 
 	var errs []error
 	over := func(name, key, asked, what, has string) {
-		errs = append(errs, fmt.Errorf("component %s asks for %s %s but the pod's %s is %s; lower %s or raise the controller's %s",
-			name, key, asked, what, has, key, what))
+		errs = append(errs, &Over{Component: name, Key: key, Asked: asked, What: what, Has: has})
 	}
 	var reserved int64
 	var reservations []string
@@ -71,6 +70,26 @@ func Check(pod Limits, components map[string]container.Resources) error {
 			Bytes(reserved), strings.Join(reservations, ", "), Bytes(pod.Memory)))
 	}
 	return errors.Join(errs...)
+}
+
+// Over is one component's limit above the pod's.
+type Over struct {
+	Component string
+	Key       string // the Compose key: mem_limit, cpus, …
+	Asked     string // the component's value, in human units
+	What      string // the pod's limit: "memory limit", …
+	Has       string // the pod's value
+}
+
+func (o *Over) Error() string {
+	return fmt.Sprintf("component %s asks for %s %s but the pod's %s is %s; lower %s or raise the controller's %s",
+		o.Component, o.Key, o.Asked, o.What, o.Has, o.Key, o.What)
+}
+
+// Msg says the same as Error for a message that names the component and
+// key already.
+func (o *Over) Msg() string {
+	return fmt.Sprintf("%s is more than the pod's %s, %s; lower it or raise the controller's %s", o.Asked, o.What, o.Has, o.What)
 }
 
 // componentCPU is the CPU limit a component asks for and the Compose key it

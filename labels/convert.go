@@ -22,7 +22,7 @@ import (
 // convert fills c.Config, c.Host, StopSignal, StopGrace, Restart and
 // DependsOn from a loaded service. raw is the service as written, to tell an
 // absent key from a zero value where the engine distinguishes them.
-func convert(s *types.ServiceConfig, at where, raw map[string]any, c *podspec.Component) []*Error {
+func convert(s *types.ServiceConfig, at where, raw map[string]any, c *podspec.Component, warns *[]*Error) []*Error {
 	var errs []*Error
 	fail := func(key, format string, args ...any) { errs = append(errs, at.errf(key, format, args...)) }
 	has := func(key string) bool { _, ok := raw[key]; return ok }
@@ -70,6 +70,17 @@ func convert(s *types.ServiceConfig, at where, raw map[string]any, c *podspec.Co
 		fail("restart", "%v", err)
 	} else {
 		c.Restart = r
+	}
+	if s.Deploy != nil && s.Deploy.RestartPolicy != nil {
+		if has("restart") {
+			fail("deploy.restart_policy", "cannot be combined with restart: set one of them")
+		} else {
+			r, warn := restartPolicy(s.Deploy.RestartPolicy)
+			c.Restart = r
+			if warn != "" {
+				*warns = append(*warns, at.errf("deploy.restart_policy", "%s", warn))
+			}
+		}
 	}
 
 	// Resources.
@@ -292,6 +303,43 @@ func restart(s string) (podspec.Restart, error) {
 	return r, nil
 }
 
+// restartPolicy reads deploy.restart_policy as Compose does for a container:
+// its condition and max_attempts. delay and window are not used; the
+// returned warning says so.
+func restartPolicy(p *types.RestartPolicy) (podspec.Restart, string) {
+	var r podspec.Restart
+	switch p.Condition {
+	case "none":
+		r.Mode = podspec.RestartNo
+	case "on-failure":
+		r.Mode = podspec.RestartOnFailure
+	default: // "any", and Swarm's default when unset
+		r.Mode = podspec.RestartAlways
+	}
+	if p.MaxAttempts != nil {
+		if r.Mode == podspec.RestartAlways {
+			// The pod bounds only on-failure restarts.
+			r.Mode = podspec.RestartOnFailure
+		}
+		r.MaxRetries = int(*p.MaxAttempts)
+	}
+	var ignored []string
+	if p.Delay != nil {
+		ignored = append(ignored, "delay "+time.Duration(*p.Delay).String())
+	}
+	if p.Window != nil {
+		ignored = append(ignored, "window "+time.Duration(*p.Window).String())
+	}
+	if len(ignored) == 0 {
+		return r, ""
+	}
+	verb := unused
+	if len(ignored) > 1 {
+		verb = unusedPhrase
+	}
+	return r, strings.Join(ignored, " and ") + " " + verb + "the pod restarts a component with its own backoff"
+}
+
 // nanoCPUs converts Compose's float32 CPU count without float32 noise
 // (0.1 as float32 is 0.10000000149).
 func nanoCPUs(cpus float32) int64 {
@@ -369,6 +417,9 @@ func volume(v types.ServiceVolumeConfig) (mount.Mount, error) {
 	}
 	switch v.Type {
 	case types.VolumeTypeBind:
+		if strings.HasPrefix(v.Source, "~") {
+			return m, fmt.Errorf("bind source %q: `~` is not expanded: the home of which user, on which host? give an absolute host path", v.Source)
+		}
 		if !path.IsAbs(v.Source) {
 			return m, fmt.Errorf("bind source %q is relative: podinit's working directory is inside the controller, not on the host; use an absolute host path or a named volume", v.Source)
 		}

@@ -9,10 +9,61 @@ import (
 	"github.com/podinit/podinit/podspec"
 )
 
+// podReading gathers what reading each service found, for the checks of the pod as
+// a whole.
+type podReading struct {
+	spec podspec.Spec
+	errs []*Error
+	refs []serviceRef
+	// leftOut maps the services left out for their profiles to them.
+	leftOut map[string][]string
+}
+
+func (p *podReading) add(r reading) {
+	p.errs = append(p.errs, r.errs...)
+	p.spec.Warnings = append(p.spec.Warnings, r.warns...)
+	if r.leftOut != nil {
+		if p.leftOut == nil {
+			p.leftOut = map[string][]string{}
+		}
+		p.leftOut[r.c.Name] = r.leftOut
+		return
+	}
+	p.refs = append(p.refs, r.refs...)
+	if r.c.Role == podspec.RoleInit {
+		p.spec.Init = append(p.spec.Init, r.c)
+	} else {
+		p.spec.Components = append(p.spec.Components, r.c)
+	}
+}
+
+// check runs checkPod, checks the components that service:<name> values
+// name, and gives each warning once.
+func (p *podReading) check() []*Error {
+	errs := checkPod(&p.spec, p.leftOut)
+	all := names(&p.spec)
+	for _, ref := range p.refs {
+		if !slices.Contains(all, ref.name) {
+			ref.at.Msg = fmt.Sprintf("service:%s: no component is named %q: the pod has %s", ref.name, ref.name, strings.Join(all, ", "))
+			errs = append(errs, ref.at)
+		}
+	}
+	seen := map[string]bool{}
+	warns := p.spec.Warnings[:0]
+	for _, w := range p.spec.Warnings {
+		if !seen[w.Error()] {
+			seen[w.Error()] = true
+			warns = append(warns, w)
+		}
+	}
+	p.spec.Warnings = warns
+	return errs
+}
+
 // checkPod checks what involves more than one component: unique names, and
 // depends_on naming components that exist, not init components, without
 // cycles.
-func checkPod(spec *podspec.Spec) []*Error {
+func checkPod(spec *podspec.Spec, leftOut map[string][]string) []*Error {
 	var errs []*Error
 	byName := map[string]*podspec.Component{}
 	isInit := map[string]bool{}
@@ -37,6 +88,8 @@ func checkPod(spec *podspec.Spec) []*Error {
 			switch {
 			case isInit[dep]:
 				e.Msg = "an init component: init components always finish before any other component starts; remove it"
+			case leftOut[dep] != nil:
+				e.Msg = fmt.Sprintf("%q is left out: none of its profiles (%s) is enabled; enable one in COMPOSE_PROFILES", dep, strings.Join(leftOut[dep], ", "))
 			case byName[dep] == nil:
 				e.Msg = fmt.Sprintf("no component is named %q: the pod has %s", dep, strings.Join(known, ", "))
 			default:
@@ -52,14 +105,9 @@ func checkPod(spec *podspec.Spec) []*Error {
 	return errs
 }
 
-// componentErr is an Error about component c: a component of a Compose
-// file names the file and its service, a label component its label.
+// componentErr is an Error about component c, at the key's line.
 func componentErr(c *podspec.Component, key, msg string) *Error {
-	e := &Error{Source: c.Source, Key: key, Msg: msg}
-	if src, svc, ok := strings.Cut(c.Source, ": services."); ok {
-		e.Source, e.Service = src, svc
-	}
-	return e
+	return c.Problem(key, msg)
 }
 
 // cycles returns each depends_on cycle once, as the names along it with the

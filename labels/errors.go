@@ -6,50 +6,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // Error is one problem in the pod's declaration. FromLabels and
 // FromComposeFile return every Error they find, joined with errors.Join; use
 // errors.As on each to read the fields.
-type Error struct {
-	// Source is where the component was declared: a label name
-	// ("pod.component.app", "pod.init.components") or a Compose file path.
-	Source string
-	// Service is the service's name when Source is a Compose file.
-	Service string
-	// Key is the dotted key inside the service ("ports",
-	// "healthcheck.test"); empty when the problem is the whole value.
-	Key string
-	// Line is the YAML line, counted in the label's value or the file; 0
-	// when unknown.
-	Line int
-	// Msg says what is wrong, with the value, and what would work.
-	Msg string
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.Service == "" {
-		b.WriteString("label ")
-	}
-	b.WriteString(e.Source)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, " (line %d)", e.Line)
-	}
-	b.WriteString(": ")
-	path := e.Key
-	if e.Service != "" {
-		path = "services." + e.Service
-		if e.Key != "" {
-			path += "." + e.Key
-		}
-	}
-	if path != "" {
-		b.WriteString(path + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
+type Error = podspec.Problem
 
 // where is the place a service was declared; it makes Errors for it.
 type where struct {
@@ -63,7 +27,7 @@ type where struct {
 }
 
 func (w where) errf(key, format string, args ...any) *Error {
-	e := &Error{Source: w.source, Service: w.service, Key: key, Msg: fmt.Sprintf(format, args...)}
+	e := &Error{Source: w.source, File: w.service != "", Service: w.service, Key: key, Msg: fmt.Sprintf(format, args...)}
 	top := key
 	if i := strings.IndexAny(key, ".["); i >= 0 {
 		top = key[:i]
@@ -87,15 +51,19 @@ var yamlLine = regexp.MustCompile(`\bline (\d+)`)
 
 // yamlErr turns a YAML parser error into an Error that carries the line
 // separately (the parser counts from 1 in the text it was given).
-func yamlErr(source, service string, err error) *Error {
+func yamlErr(source string, file bool, err error) *Error {
 	msg := err.Error()
-	e := &Error{Source: source, Service: service}
+	e := &Error{Source: source, File: file}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 	}
 	e.Msg = "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
 	return e
 }
+
+// Problems returns the Errors inside an error of FromLabels or
+// FromComposeFile, in order.
+func Problems(err error) []*podspec.Problem { return flatten(err) }
 
 // flatten returns the Errors inside err (joined or single) in order.
 func flatten(err error) []*Error {

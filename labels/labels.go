@@ -15,7 +15,9 @@
 package labels
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -41,7 +43,8 @@ func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 	environ := mapping(env)
 	wd, _ := os.Getwd()
 	var (
-		spec   podspec.Spec
+		p      podReading
+		spec   = &p.spec
 		errs   []*Error
 		copies = map[string][]podspec.Copy{}
 		// copyAt remembers each pod.copy label, to report unknown targets.
@@ -49,7 +52,7 @@ func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 		hasFile bool
 	)
 	if e := labelsTooLarge(l); e != nil {
-		return spec, e
+		return *spec, e
 	}
 	for _, key := range slices.Sorted(maps.Keys(l)) {
 		value := l[key]
@@ -64,22 +67,23 @@ func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 			}
 			node, err := parseYAML([]byte(value))
 			if err != nil {
-				errs = append(errs, yamlErr(key, "", err))
+				errs = append(errs, yamlErr(key, false, err))
 				continue
 			}
-			c, cerrs := service{name: name, at: at, node: node, baseDir: wd}.read(environ)
-			errs = append(errs, cerrs...)
-			spec.Components = append(spec.Components, c)
+			for _, d := range dropDuplicateKeys(node) {
+				errs = append(errs, &Error{Source: key, Line: d.line, Msg: d.msg()})
+			}
+			r := service{name: name, at: at, node: node, baseDir: wd}.read(environ)
+			p.add(r)
 		case key == ComposeFile:
 			hasFile = true
-			fs, err := FromComposeFile(value, env)
+			file, err := composeFile(value, env, true)
 			errs = append(errs, flatten(err)...)
-			spec.Components = append(spec.Components, fs.Components...)
-			spec.Volumes = fs.Volumes
+			spec.Components = append(spec.Components, file.Components...)
+			spec.Warnings = append(spec.Warnings, file.Warnings...)
+			spec.Volumes = file.Volumes
 		case key == InitComponents:
-			inits, ierrs := readInit(value, environ, wd)
-			errs = append(errs, ierrs...)
-			spec.Init = inits
+			errs = append(errs, readInit(value, environ, wd, &p)...)
 		case strings.HasPrefix(key, CopyPrefix):
 			name := strings.TrimPrefix(key, CopyPrefix)
 			cs, err := parseCopies(value)
@@ -111,16 +115,17 @@ func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 	if len(spec.Components) == 0 && len(spec.Init) == 0 && len(errs) == 0 {
 		errs = append(errs, &Error{Source: ComponentPrefix + "<name>", Msg: fmt.Sprintf("the controller declares no components: add a label %s<name> with a Compose service (e.g. `image: nginx:1.27`), or %s with the path of a Compose file", ComponentPrefix, ComposeFile)})
 	}
-	errs = append(errs, checkPod(&spec)...)
+	errs = append(errs, p.check()...)
+	errs = append(errs, p.errs...)
 	for _, name := range slices.Sorted(maps.Keys(copies)) {
-		c := find(&spec, name)
+		c := find(spec, name)
 		if c == nil {
-			errs = append(errs, &Error{Source: copyAt[name], Msg: fmt.Sprintf("no component is named %q: name one of %s", name, strings.Join(names(&spec), ", "))})
+			errs = append(errs, &Error{Source: copyAt[name], Msg: fmt.Sprintf("no component is named %q: name one of %s", name, strings.Join(names(spec), ", "))})
 			continue
 		}
 		c.Copies = copies[name]
 	}
-	return spec, join(errs)
+	return *spec, join(errs)
 }
 
 // FromComposeFile reads the pod whose components are the services of the
@@ -130,22 +135,39 @@ func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 // the key, as the real name); networks, configs and secrets declarations
 // are ignored: the controller's own mounts decide what a component can use.
 func FromComposeFile(path string, env []string) (podspec.Spec, error) {
-	var spec podspec.Spec
+	return composeFile(path, env, false)
+}
+
+// composeFile reads a Compose file; inController says that a label named
+// it, so that the path is one inside the controller.
+func composeFile(path string, env []string, inController bool) (podspec.Spec, error) {
+	var p podReading
+	spec := &p.spec
 	text, err := regularfile.Read(path, MaxComposeFileSize)
 	if err != nil {
-		return spec, &Error{Source: ComposeFile, Msg: fmt.Sprintf("%s: %v: the path is read inside the controller; mount the file there (a Swarm config works)", path, unwrapPathError(err))}
+		if inController {
+			return *spec, &Error{Source: ComposeFile, Msg: fmt.Sprintf("%s: %v: the path is read inside the controller; mount the file there (a Swarm config works)", path, unwrapPathError(err))}
+		}
+		abs, _ := filepath.Abs(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return *spec, &Error{Source: path, File: true, Msg: fmt.Sprintf("the file does not exist (looked for %s)", abs)}
+		}
+		return *spec, &Error{Source: path, File: true, Msg: fmt.Sprintf("cannot read the file %s: %v", abs, unwrapPathError(err))}
 	}
 	node, err := parseYAML(text)
 	if err != nil {
-		return spec, yamlErr(path, "", err)
+		return *spec, yamlErr(path, true, err)
 	}
 	fileErr := func(line int, format string, args ...any) *Error {
-		return &Error{Source: path, Line: line, Msg: fmt.Sprintf(format, args...)}
+		return &Error{Source: path, File: true, Line: line, Msg: fmt.Sprintf(format, args...)}
 	}
 	if node == nil || node.Kind != yaml.MappingNode {
-		return spec, fileErr(0, "a Compose file must be a mapping with services:")
+		return *spec, fileErr(0, "a Compose file must be a mapping with services:")
 	}
 	var errs []*Error
+	for _, d := range dropDuplicateKeys(node) {
+		errs = append(errs, fileErr(d.line, "%s", d.msg()))
+	}
 	lines := keyLines(node)
 	for _, k := range slices.Sorted(maps.Keys(lines)) {
 		switch {
@@ -157,11 +179,11 @@ func FromComposeFile(path string, env []string) (podspec.Spec, error) {
 			errs = append(errs, fileErr(lines[k], "unknown top-level key %q: a pod's Compose file has services: (and x-* extension fields)", k))
 		}
 	}
-	spec.Volumes = declaredVolumes(mappingValue(node, "volumes"))
+	spec.Volumes = p.declaredVolumes(path, mappingValue(node, "volumes"))
 	services := mappingValue(node, "services")
 	if services == nil || services.Kind != yaml.MappingNode || len(services.Content) == 0 {
 		errs = append(errs, fileErr(lines["services"], "no services: each service of the file is a component of the pod"))
-		return spec, join(errs)
+		return *spec, join(errs)
 	}
 	environ := mapping(env)
 	dir := filepath.Dir(path)
@@ -175,27 +197,42 @@ func FromComposeFile(path string, env []string) (podspec.Spec, error) {
 			errs = append(errs, fileErr(services.Content[i].Line, "services.%s: not a valid component name: use letters, digits, '_', '.' and '-', starting with a letter or digit", name))
 			continue
 		}
-		c, cerrs := service{name: name, at: at, node: services.Content[i+1], baseDir: dir}.read(environ)
-		errs = append(errs, cerrs...)
-		spec.Components = append(spec.Components, c)
+		p.add(service{name: name, at: at, node: services.Content[i+1], baseDir: dir}.read(environ))
 	}
 	sort.Slice(spec.Components, func(i, j int) bool { return spec.Components[i].Name < spec.Components[j].Name })
-	errs = append(errs, checkPod(&spec)...)
-	return spec, join(errs)
+	errs = append(errs, p.check()...)
+	errs = append(errs, p.errs...)
+	return *spec, join(errs)
 }
 
 // declaredVolumes reads a Compose file's top-level volumes: their keys, each
-// with its `name:` when it has one.
-func declaredVolumes(n *yaml.Node) map[string]string {
+// with its `name:` when it has one. What podinit does not apply to them
+// (driver, driver_opts, external) is warned about.
+func (p *podReading) declaredVolumes(path string, n *yaml.Node) map[string]string {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
 	out := map[string]string{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		key := n.Content[i].Value
+		key, decl := n.Content[i].Value, n.Content[i+1]
 		out[key] = key
-		if name := mappingValue(n.Content[i+1], "name"); name != nil && name.Kind == yaml.ScalarNode && name.Value != "" {
+		if name := mappingValue(decl, "name"); name != nil && name.Kind == yaml.ScalarNode && name.Value != "" {
 			out[key] = name.Value
+		}
+		if decl.Kind != yaml.MappingNode {
+			continue
+		}
+		for j := 0; j+1 < len(decl.Content); j += 2 {
+			k := decl.Content[j].Value
+			rule, ok := Keys["volumes.<name>."+k]
+			if !ok || rule.Treatment != Warned {
+				continue
+			}
+			var v any
+			_ = decl.Content[j+1].Decode(&v)
+			v, _ = stringKeys(v)
+			p.spec.Warnings = append(p.spec.Warnings, &Error{Source: path, File: true, Line: decl.Content[j].Line,
+				Msg: fmt.Sprintf("volumes.%s.%s: %s %s", key, k, compact(v), rule.Why)})
 		}
 	}
 	return out
@@ -203,40 +240,32 @@ func declaredVolumes(n *yaml.Node) map[string]string {
 
 // readInit reads pod.init.components: a list of services, named init-1,
 // init-2, … unless x-podinit.name names one.
-func readInit(value string, env types.Mapping, wd string) ([]podspec.Component, []*Error) {
+func readInit(value string, env types.Mapping, wd string, p *podReading) []*Error {
 	node, err := parseYAML([]byte(value))
 	if err != nil {
-		return nil, []*Error{yamlErr(InitComponents, "", err)}
+		return []*Error{yamlErr(InitComponents, false, err)}
 	}
 	if node == nil || node.Kind != yaml.SequenceNode {
 		got := "nothing"
 		if node != nil {
 			got = kindName(node)
 		}
-		return nil, []*Error{{Source: InitComponents, Msg: fmt.Sprintf("must be a YAML list of Compose services (- image: busybox), got %s", got)}}
+		return []*Error{{Source: InitComponents, Msg: fmt.Sprintf("must be a YAML list of Compose services (- image: busybox), got %s", got)}}
 	}
-	var (
-		out  []podspec.Component
-		errs []*Error
-	)
+	var errs []*Error
+	for _, d := range dropDuplicateKeys(node) {
+		errs = append(errs, &Error{Source: InitComponents, Line: d.line, Msg: d.msg()})
+	}
 	for i, item := range node.Content {
 		source := fmt.Sprintf("%s[%d]", InitComponents, i)
 		name := fmt.Sprintf("init-%d", i+1)
-		c, cerrs := service{name: name, at: where{source: source}, node: item, role: podspec.RoleInit, baseDir: wd}.read(env)
+		r := service{name: name, at: where{source: source, line: item.Line}, node: item, role: podspec.RoleInit, baseDir: wd}.read(env)
 		if x, ok := initName(item); ok {
-			c.Name = x
+			r.c.Name = x
 		}
-		// The service's key lines are relative to the item; the label's
-		// lines are what the user can find.
-		for _, e := range cerrs {
-			if e.Line == 0 && item.Line > 0 {
-				e.Line = item.Line
-			}
-		}
-		errs = append(errs, cerrs...)
-		out = append(out, c)
+		p.add(r)
 	}
-	return out, errs
+	return errs
 }
 
 // initName returns x-podinit.name of an init item when it is a valid name

@@ -67,21 +67,30 @@ func TestComposeFile(t *testing.T) {
 
 func TestComposeFileErrors(t *testing.T) {
 	path := filepath.Join("testdata", "bad.yml")
-	_, err := FromComposeFile(path, nil)
+	spec, err := FromComposeFile(path, nil)
 	errs := flatten(err)
-	require.Len(t, errs, 4, "%v", err)
+	require.Len(t, errs, 3, "%v", err)
 	assert.Equal(t, 6, findErr(t, errs, "image").Line, "a missing key points at its service")
-	ports := findErr(t, errs, "ports")
-	assert.Equal(t, path+" (line 4): services.app.ports: not supported in a pod: "+Unsupported["ports"], ports.Error())
-	host := findErr(t, errs, "hostname")
-	assert.Equal(t, "web", host.Service)
-	assert.Equal(t, 7, host.Line)
+	uts := findErr(t, errs, "uts")
+	assert.Equal(t, "web", uts.Service)
+	assert.Equal(t, path+" (line 8): services.web.uts: not supported in a pod: "+Keys["uts"].Why, uts.Error())
 	dep := findErr(t, errs, "depends_on.db")
-	assert.Contains(t, dep.Error(), path+": services.web.depends_on.db: no component is named \"db\"")
+	assert.Equal(t, path+" (line 9): services.web.depends_on.db: no component is named \"db\": the pod has app, web", dep.Error())
+	var warns []string
+	for _, w := range spec.Warnings {
+		warns = append(warns, w.Error())
+	}
+	assert.Equal(t, []string{
+		path + " (line 4): services.app.ports: 80:80 " + Keys["ports"].Why,
+		path + " (line 7): services.web.hostname: web " + Keys["hostname"].Why,
+	}, warns)
 
-	_, err = FromComposeFile(filepath.Join("testdata", "missing.yml"), nil)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "inside the controller")
+	missing := filepath.Join("testdata", "missing.yml")
+	_, err = FromComposeFile(missing, nil)
+	abs, _ := filepath.Abs(missing)
+	require.EqualError(t, err, missing+": the file does not exist (looked for "+abs+")", "outside a controller, the file is not said to be inside one")
+	_, err = FromLabels(map[string]string{ComposeFile: "/missing.yml"}, nil)
+	require.EqualError(t, err, "label pod.compose.file: /missing.yml: no such file or directory: the path is read inside the controller; mount the file there (a Swarm config works)")
 
 	dir := t.TempDir()
 	for name, text := range map[string]string{
@@ -147,8 +156,15 @@ func TestInitComponents(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, spec.Init, 1)
 
+	// podlike ignored depends_on on an init component, with a warning; its
+	// templates write one.
+	spec, err = FromLabels(map[string]string{InitComponents: "- image: a\n  depends_on: [app]", ComponentPrefix + "app": "image: app"}, nil)
+	require.NoError(t, err)
+	assert.Empty(t, spec.Init[0].DependsOn)
+	require.Len(t, spec.Warnings, 1)
+	assert.Equal(t, "label pod.init.components[0] (line 2): depends_on: app is ignored: init components run one after another, in the order of pod.init.components, before every other component starts", spec.Warnings[0].Error())
+
 	tests := []struct{ name, init, key, want string }{
-		{"depends_on", "- image: a\n  depends_on: [app]", "depends_on", "run one after another"},
 		{"role", "- image: a\n  x-podinit: {role: sidecar}", "x-podinit.role", "role init"},
 		{"on-unhealthy", "- image: a\n  x-podinit: {on-unhealthy: restart}", "x-podinit.on-unhealthy", "run to completion"},
 		{"not a list", "image: a", "", "must be a YAML list"},
@@ -174,7 +190,7 @@ func TestDependsOnGraph(t *testing.T) {
 	t.Run("unknown name", func(t *testing.T) {
 		errs := problems(t, map[string]string{ComponentPrefix + "app": "image: x\ndepends_on: [dbb]", ComponentPrefix + "db": "image: x"})
 		e := findErr(t, errs, "depends_on.dbb")
-		assert.Equal(t, `label pod.component.app: depends_on.dbb: no component is named "dbb": the pod has app, db`, e.Error())
+		assert.Equal(t, `label pod.component.app (line 2): depends_on.dbb: no component is named "dbb": the pod has app, db`, e.Error())
 	})
 	t.Run("init component", func(t *testing.T) {
 		errs := problems(t, map[string]string{ComponentPrefix + "app": "image: x\ndepends_on: [init-1]", InitComponents: "- image: x"})
@@ -197,8 +213,8 @@ func TestDependsOnGraph(t *testing.T) {
 			cycles = append(cycles, e.Error())
 		}
 		assert.ElementsMatch(t, []string{
-			"label pod.component.a: depends_on: dependency cycle a -> b -> c -> a: no component in it could ever start; remove one of these depends_on entries",
-			"label pod.component.d: depends_on: dependency cycle d -> e -> d: no component in it could ever start; remove one of these depends_on entries",
+			"label pod.component.a (line 2): depends_on: dependency cycle a -> b -> c -> a: no component in it could ever start; remove one of these depends_on entries",
+			"label pod.component.d (line 2): depends_on: dependency cycle d -> e -> d: no component in it could ever start; remove one of these depends_on entries",
 		}, cycles)
 	})
 	t.Run("diamond is fine", func(t *testing.T) {

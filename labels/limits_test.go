@@ -135,5 +135,5 @@ func TestComposeFileCycleNamesTheFile(t *testing.T) {
 	e := findErr(t, problems(t, map[string]string{ComposeFile: f}), "depends_on")
 	require.Equal(t, f, e.Source)
 	require.Equal(t, "b", e.Service)
-	require.Equal(t, f+": services.b.depends_on: dependency cycle b -> b: no component in it could ever start; remove one of these depends_on entries", e.Error())
+	require.Equal(t, f+" (line 4): services.b.depends_on: dependency cycle b -> b: no component in it could ever start; remove one of these depends_on entries", e.Error())
 }

@@ -4,48 +4,128 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/podspec"
 )
 
-// TestUnsupportedKeys: every key that cannot work in a pod is rejected with a
+// TestRefusedKeys: every key that cannot work in a pod is rejected with a
 // message naming the label, the key and the reason.
-func TestUnsupportedKeys(t *testing.T) {
-	for key, reason := range Unsupported {
+func TestRefusedKeys(t *testing.T) {
+	for key, k := range Keys {
+		if k.Treatment != Refused {
+			continue
+		}
 		t.Run(key, func(t *testing.T) {
 			errs := problems(t, map[string]string{ComponentPrefix + "app": "image: x\n" + key + ": whatever"})
 			e := findErr(t, errs, key)
 			assert.Equal(t, ComponentPrefix+"app", e.Source)
 			assert.Equal(t, 2, e.Line)
-			msg := e.Error()
-			assert.Contains(t, msg, "label pod.component.app")
-			assert.Contains(t, msg, key+": not supported in a pod: "+reason)
+			assert.Equal(t, "label pod.component.app (line 2): "+key+": not supported in a pod: "+k.Why, e.Error())
 		})
 	}
 }
 
-func TestUnsupportedDeployKeys(t *testing.T) {
+// TestWarnedKeys: every key that belongs to the Swarm service (or whose job
+// podinit does) is accepted, with one warning that gives its value and
+// where it belongs, and is not applied.
+func TestWarnedKeys(t *testing.T) {
+	for key, k := range Keys {
+		if k.Treatment != Warned || strings.Contains(key, ".") {
+			continue
+		}
+		t.Run(key, func(t *testing.T) {
+			spec, err := FromLabels(map[string]string{ComponentPrefix + "app": "image: x\n" + key + ": whatever"}, nil)
+			require.NoError(t, err)
+			require.Len(t, spec.Warnings, 1)
+			assert.Equal(t, "label pod.component.app (line 2): "+key+": whatever "+k.Why, spec.Warnings[0].Error())
+		})
+	}
+}
+
+func TestDeployKeys(t *testing.T) {
 	yml := `image: x
 deploy:
-  replicas: 2
-  restart_policy: {condition: on-failure}
+  replicas: 1
+  mode: replicated
+  labels: {a: b}
+  restart_policy: {condition: on-failure, max_attempts: 3, delay: 5s}
   placement: {constraints: [node.role==manager]}
+  update_config: {parallelism: 1}
   resources:
     limits: {memory: 1g}
     reservations: {cpus: '1', generic_resources: [{discrete_resource_spec: {kind: ssd, value: 1}}]}`
-	errs := problems(t, map[string]string{ComponentPrefix + "app": yml})
-	for _, key := range []string{"deploy.replicas", "deploy.restart_policy", "deploy.placement",
-		"deploy.resources.reservations.cpus", "deploy.resources.reservations.generic_resources"} {
-		e := findErr(t, errs, key)
-		assert.Contains(t, e.Msg, UnsupportedDeploy[key])
-		assert.Equal(t, 2, e.Line)
+	spec, err := FromLabels(map[string]string{ComponentPrefix + "app": yml}, nil)
+	require.NoError(t, err)
+	var got []string
+	for _, w := range spec.Warnings {
+		got = append(got, w.Error())
 	}
-	assert.Len(t, errs, 5, "deploy.resources.limits is accepted: %v", errs)
+	at := "label pod.component.app (line 2): "
+	assert.Equal(t, []string{
+		at + "deploy.labels: a: b " + Keys["deploy.labels"].Why,
+		at + "deploy.mode: replicated " + Keys["deploy.mode"].Why,
+		at + "deploy.placement: constraints: [node.role==manager] " + Keys["deploy.placement"].Why,
+		at + "deploy.update_config: parallelism: 1 " + Keys["deploy.update_config"].Why,
+		at + "deploy.resources.reservations.cpus: 1 " + Keys["deploy.resources.reservations.cpus"].Why,
+		at + "deploy.resources.reservations.generic_resources: {discrete_resource_spec: {kind: ssd, value: 1}} " + Keys["deploy.resources.reservations.generic_resources"].Why,
+		at + "deploy.replicas: 1 is not used in a pod: a pod runs one container per component",
+		at + "deploy.restart_policy: delay 5s is not used in a pod: the pod restarts a component with its own backoff",
+	}, got)
+	c := spec.Components[0]
+	assert.Equal(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 3}, c.Restart)
+	assert.Equal(t, int64(1<<30), c.Host.Memory)
+
+	for yml, want := range map[string]string{
+		"image: x\ndeploy: {replicas: 2}":                         "(line 2): deploy.replicas: 2: a pod runs one container per component: scale the controller's service instead",
+		"image: x\nscale: 3":                                      "(line 2): scale: 3: a pod runs one container per component: scale the controller's service instead",
+		"image: x\nrestart: always\ndeploy: {restart_policy: {}}": "(line 3): deploy.restart_policy: cannot be combined with restart: set one of them",
+		"image: x\nnetwork_mode: host":                            "(line 2): network_mode: host: not supported in a pod: every component joins the controller's network namespace (service:<a component of the pod> is accepted, with a warning)",
+		"image: x\npid: host":                                     "(line 2): pid: host: not supported in a pod: the pod decides the PID namespace: the controller's, unless it runs with -pids=false (service:<a component of the pod> is accepted, with a warning)",
+		"image: x\nipc: service:nope":                             `(line 2): ipc: service:nope: no component is named "nope": the pod has app, db`,
+		"build: .":                                                "(line 1): build: podinit builds nothing: build the image, push it to a registry the nodes pull from, and name it in image",
+		"image: x\ndepends_on: [db]\nprofiles: [debug]\n":         "", // left out: nothing depends on it
+		"image: x\ndepends_on: [dbg]":                             `(line 2): depends_on.dbg: "dbg" is left out: none of its profiles (debug) is enabled; enable one in COMPOSE_PROFILES`,
+		"image: x\nvolumes: ['~/data:/data']":                     "(line 2): volumes[0]: bind source \"~/data\": `~` is not expanded: the home of which user, on which host? give an absolute host path",
+	} {
+		l := map[string]string{ComponentPrefix + "app": yml, ComponentPrefix + "db": "image: y", ComponentPrefix + "dbg": "image: y\nprofiles: [debug]"}
+		_, err := FromLabels(l, nil)
+		if want == "" {
+			assert.NoError(t, err, yml)
+			continue
+		}
+		require.Error(t, err, yml)
+		assert.Equal(t, "label pod.component.app "+want, err.Error(), yml)
+	}
+}
+
+// TestProfiles: a component none of whose profiles COMPOSE_PROFILES enables
+// is left out, as Compose does; `*` enables every one.
+func TestProfiles(t *testing.T) {
+	l := map[string]string{ComponentPrefix + "app": "image: x", ComponentPrefix + "dbg": "image: y\nprofiles: [debug, tools]"}
+	for env, want := range map[string][]string{
+		"":                         {"app"},
+		"COMPOSE_PROFILES=other":   {"app"},
+		"COMPOSE_PROFILES=a,tools": {"app", "dbg"},
+		"COMPOSE_PROFILES=*":       {"app", "dbg"},
+	} {
+		spec, err := FromLabels(l, []string{env})
+		require.NoError(t, err)
+		var got []string
+		for _, c := range spec.Components {
+			got = append(got, c.Name)
+		}
+		assert.Equal(t, want, got, env)
+	}
+	// A left-out component is still checked.
+	l[ComponentPrefix+"dbg"] = "image: y\nprofiles: [debug]\nsecrets: [s]"
+	_, err := FromLabels(l, nil)
+	assert.ErrorContains(t, err, "label pod.component.dbg (line 3): secrets: not supported in a pod")
 }
 
 // TestRejections covers every other message: each names the label and key
@@ -80,7 +160,7 @@ func TestRejections(t *testing.T) {
 		{"bad stop signal", "image: x\nstop_signal: SIGNOPE", "stop_signal", []string{"SIGNOPE"}},
 		{"healthcheck test verb", "image: x\nhealthcheck: {test: [curl, x]}", "healthcheck.test", []string{`"curl"`, "CMD, CMD-SHELL or NONE"}},
 		{"relative bind", "image: x\nvolumes: ['./data:/data']", "volumes[0]", []string{`"./data" is relative`, "absolute host path"}},
-		{"home-relative bind", "image: x\nvolumes: ['~/data:/data']", "volumes[0]", []string{`"~/data" is relative`}},
+		{"home-relative bind", "image: x\nvolumes: ['~/data:/data']", "volumes[0]", []string{"`~` is not expanded", "absolute host path"}},
 		{"selinux relabel", "image: x\nvolumes: ['/srv:/srv:z']", "volumes[0]", []string{"SELinux"}},
 		{"npipe", "image: x\nvolumes: [{type: npipe, source: x, target: /x}]", "volumes[0]", []string{`"npipe"`}},
 		{"network sysctl", "image: x\nsysctls: {net.core.somaxconn: 1024}", "sysctls", []string{"net.core.somaxconn", "controller"}},
@@ -109,7 +189,7 @@ func TestRejections(t *testing.T) {
 // report everything in one go.
 func TestAllErrorsAtOnce(t *testing.T) {
 	errs := problems(t, map[string]string{
-		ComponentPrefix + "a": "image: x\nports: [80]\nhealthcheck: {tset: x}\nstop_grace_period: soon\nrestart: sometimes\nx-podinit: {role: boss}",
+		ComponentPrefix + "a": "image: x\nsecrets: [s]\nhealthcheck: {tset: x}\nstop_grace_period: soon\nrestart: sometimes\nx-podinit: {role: boss}",
 		ComponentPrefix + "b": "command: [x]",
 	})
 	var got []string
@@ -117,7 +197,7 @@ func TestAllErrorsAtOnce(t *testing.T) {
 		got = append(got, e.Source+" "+e.Key)
 	}
 	assert.ElementsMatch(t, []string{
-		"pod.component.a ports", "pod.component.a healthcheck", "pod.component.a stop_grace_period",
+		"pod.component.a secrets", "pod.component.a healthcheck", "pod.component.a stop_grace_period",
 		"pod.component.a restart", "pod.component.a x-podinit.role", "pod.component.b image",
 	}, got)
 }
@@ -133,9 +213,9 @@ func TestYAMLSyntaxLine(t *testing.T) {
 	assert.Contains(t, errs[0].Msg, "must be a YAML mapping")
 }
 
-// TestEveryComposeKeyClassified: each service key of compose-go's schema is
-// either supported or rejected with a reason, so a new Compose key cannot
-// slip through unexamined when compose-go is upgraded.
+// TestEveryComposeKeyClassified: each service key of compose-go's schema
+// has its treatment in Keys, so a new Compose key cannot slip through
+// unexamined when compose-go is upgraded.
 func TestEveryComposeKeyClassified(t *testing.T) {
 	var s struct {
 		Defs map[string]struct {
@@ -150,42 +230,50 @@ func TestEveryComposeKeyClassified(t *testing.T) {
 			keys[k] = true
 		}
 	}
-	for k := range keys {
-		_, rejected := Unsupported[k]
-		assert.True(t, rejected || slices.Contains(Supported, k), "Compose key %q is neither Supported nor Unsupported", k)
-		assert.False(t, rejected && slices.Contains(Supported, k), "Compose key %q is both", k)
+	for k := range s.Defs["deployment"].Properties {
+		keys["deploy."+k] = true
 	}
-	for _, k := range Supported {
-		assert.True(t, keys[k], "Supported key %q is not in the Compose schema", k)
+	for k := range keys {
+		assert.Contains(t, Keys, k, "Compose key %q has no treatment in Keys", k)
+	}
+	for k, v := range Keys {
+		if v.Treatment == Read && k != "deploy.resources" {
+			assert.True(t, keys[k], "Keys has %q, which is not in the Compose schema", k)
+		}
 	}
 }
 
-// TestREADMEListsUnsupported: the README's table of rejected keys is the
-// code's.
-func TestREADMEListsUnsupported(t *testing.T) {
+// TestREADMEListsKeys: the README's tables of keys accepted with a warning,
+// keys with a behaviour of their own, and refused keys are the code's.
+func TestREADMEListsKeys(t *testing.T) {
 	text, err := os.ReadFile(filepath.Join("..", "README.md"))
 	require.NoError(t, err)
 	_, block, ok := strings.Cut(string(text), "<!-- BEGIN labels -->")
 	require.True(t, ok)
 	block, _, ok = strings.Cut(block, "<!-- END labels -->")
 	require.True(t, ok)
-	_, table, ok := strings.Cut(block, "| rejected key | why, and what to do instead |")
-	require.True(t, ok, "README block has the rejected-keys table")
-	got := map[string]string{}
-	for _, line := range strings.Split(table, "\n")[2:] {
-		if !strings.HasPrefix(line, "| `") {
-			break
+	for header, treatment := range map[string]Treatment{
+		"| key accepted with a warning | the warning after the key's value: where the key belongs |": Warned,
+		"| key | what podinit does |":                   Own,
+		"| refused key | why, and what to do instead |": Refused,
+	} {
+		_, table, ok := strings.Cut(block, header)
+		require.True(t, ok, "README block has the table %s", header)
+		got := map[string]string{}
+		for _, line := range strings.Split(table, "\n")[2:] {
+			if !strings.HasPrefix(line, "| `") {
+				break
+			}
+			cells := strings.Split(strings.Trim(line, "| "), " | ")
+			require.Len(t, cells, 2, line)
+			got[strings.Trim(cells[0], "`")] = cells[1]
 		}
-		cells := strings.Split(strings.Trim(line, "| "), " | ")
-		require.Len(t, cells, 2, line)
-		got[strings.Trim(cells[0], "`")] = cells[1]
+		want := map[string]string{}
+		for k, v := range Keys {
+			if v.Treatment == treatment {
+				want[k] = v.Why
+			}
+		}
+		assert.Equal(t, want, got, header)
 	}
-	want := map[string]string{}
-	for k, v := range Unsupported {
-		want[k] = v
-	}
-	for k, v := range UnsupportedDeploy {
-		want[k] = v
-	}
-	assert.Equal(t, want, got)
 }

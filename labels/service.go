@@ -3,6 +3,7 @@ package labels
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"maps"
 	"path/filepath"
@@ -29,57 +30,184 @@ type service struct {
 	baseDir string
 }
 
-// read turns the service into a component, or returns every problem found.
+// reading is what reading one service found.
+type reading struct {
+	c     podspec.Component
+	errs  []*Error
+	warns []*Error
+	// refs are the components that network_mode, ipc and pid name as
+	// service:<name>, for the pod to check that they are components.
+	refs []serviceRef
+	// leftOut holds the service's profiles when none of them is enabled:
+	// the service is not a component then.
+	leftOut []string
+}
+
+type serviceRef struct {
+	at   *Error // the key, placed; Msg is filled when the name is unknown
+	name string
+}
+
+// read turns the service into a component, and finds every problem in it.
 // Keys that cannot work in a pod are reported and left out, so that the rest
 // of the service is still checked and all problems come out at once.
-func (s service) read(env types.Mapping) (podspec.Component, []*Error) {
-	c := podspec.Component{Name: s.name, Source: s.at.componentSource()}
+func (s service) read(env types.Mapping) reading {
+	r := reading{c: podspec.Component{Name: s.name, Source: s.at.componentSource(), Line: s.at.line}}
+	if s.role == podspec.RoleInit {
+		r.c.Role = podspec.RoleInit
+	}
 	if s.node == nil || s.node.Kind != yaml.MappingNode {
 		got := "nothing"
 		if s.node != nil {
 			got = kindName(s.node)
 		}
-		return c, []*Error{s.at.errf("", "a component must be a YAML mapping of Compose service keys (for example `image: nginx:1.27`), got %s", got)}
+		r.errs = []*Error{s.at.errf("", "a component must be a YAML mapping of Compose service keys (for example `image: nginx:1.27`), got %s", got)}
+		return r
 	}
 	s.at.lines = keyLines(s.node)
+	if len(s.at.lines) > 0 {
+		r.c.Lines = s.at.lines
+	}
 	raw, err := decodeMap(s.node)
 	if err != nil {
-		return c, []*Error{s.at.errf("", "%v", err)}
+		r.errs = []*Error{s.at.errf("", "%v", err)}
+		return r
 	}
-	errs := checkKeys(raw, s.at)
-	if _, ok := raw["image"]; !ok {
-		errs = append(errs, s.at.errf("image", "missing: every component needs an image (podinit builds nothing)"))
+	r.errs, r.warns = checkKeys(raw, s.at)
+	_, hasImage := raw["image"]
+	_, building := raw["build"]
+	if !hasImage && !building {
+		r.errs = append(r.errs, s.at.errf("image", "missing: every component needs an image (podinit builds nothing)"))
 	}
+	delete(raw, "build")
 
 	// compose-go stops at its first error. To report every problem at
 	// once, leave out each key it complains about and load again.
 	var svc *types.ServiceConfig
-	for range 20 {
-		var loadErrs []*Error
-		svc, loadErrs = s.load(deepCopy(raw).(map[string]any), env)
-		errs = append(errs, loadErrs...)
-		if svc != nil || !dropKeys(raw, loadErrs) {
-			break
+	catchComposeLog(func(msg string) { r.warns = append(r.warns, s.composeWarning(raw, msg)) }, func() {
+		for range 20 {
+			var loadErrs []*Error
+			svc, loadErrs = s.load(deepCopy(raw).(map[string]any), env)
+			r.errs = append(r.errs, loadErrs...)
+			if svc != nil || !dropKeys(raw, loadErrs) {
+				break
+			}
 		}
-	}
+	})
 	if svc == nil {
-		return c, errs
+		return r
 	}
-	convErrs := convert(svc, s.at, raw, &c)
-	errs = append(errs, convErrs...)
-	c.Role = podspec.RoleMain
+	if !profileEnabled(svc.Profiles, env) {
+		r.leftOut = svc.Profiles
+		return r
+	}
+	s.own(svc, raw, &r)
+	r.errs = append(r.errs, convert(svc, s.at, raw, &r.c, &r.warns)...)
+	r.c.Role = podspec.RoleMain
 	x, xErrs := readExtension(svc.Extensions[Extension], s.at, s.role == podspec.RoleInit)
-	errs = append(errs, xErrs...)
+	r.errs = append(r.errs, xErrs...)
 	if s.role == podspec.RoleInit {
-		c.Role = podspec.RoleInit
+		r.c.Role = podspec.RoleInit
 		if len(svc.DependsOn) > 0 {
-			errs = append(errs, s.at.errf("depends_on", "init components run one after another in the order of %s: remove depends_on", InitComponents))
+			// podlike ignored it too; its templates write it.
+			r.warns = append(r.warns, s.at.errf("depends_on", "%s is ignored: init components run one after another, in the order of %s, before every other component starts", strings.Join(slices.Sorted(maps.Keys(svc.DependsOn)), ", "), InitComponents))
+			r.c.DependsOn = nil
 		}
 	} else if x.role != "" {
-		c.Role = x.role
+		r.c.Role = x.role
 	}
-	x.applyTo(&c)
-	return c, errs
+	x.applyTo(&r.c)
+	return r
+}
+
+// own reads the keys with a behaviour of their own (Keys' Own) that the
+// loaded service holds: build is read before loading and
+// deploy.restart_policy by convert.
+func (s service) own(svc *types.ServiceConfig, raw map[string]any, r *reading) {
+	for _, ns := range []struct{ key, value, why string }{
+		{"network_mode", svc.NetworkMode, "every component joins the controller's network namespace"},
+		{"ipc", svc.Ipc, "the pod decides the IPC namespace: one for every component, unless the controller runs with -ipc=false"},
+		{"pid", svc.Pid, "the pod decides the PID namespace: the controller's, unless it runs with -pids=false"},
+	} {
+		if ns.value == "" {
+			continue
+		}
+		name, ok := strings.CutPrefix(ns.value, "service:")
+		if !ok {
+			r.errs = append(r.errs, s.at.errf(ns.key, "%s: not supported in a pod: %s (service:<a component of the pod> is accepted, with a warning)", ns.value, ns.why))
+			continue
+		}
+		r.warns = append(r.warns, s.at.errf(ns.key, "%s %s%s", ns.value, unused, ns.why))
+		r.refs = append(r.refs, serviceRef{at: s.at.errf(ns.key, ""), name: name})
+		// compose-go adds a dependency, with restart, on the service whose
+		// namespace this one joins. The pod's namespaces are the
+		// controller's, there from the start: no order is needed.
+		if deps, _ := raw["depends_on"]; !mentions(deps, name) {
+			delete(svc.DependsOn, name)
+		}
+	}
+	one := func(key string, n *int) {
+		switch {
+		case n == nil:
+		case *n == 1:
+			r.warns = append(r.warns, s.at.errf(key, "1 %sa pod runs one container per component", unused))
+		default:
+			r.errs = append(r.errs, s.at.errf(key, "%d: a pod runs one container per component: scale the controller's service instead", *n))
+		}
+	}
+	one("scale", svc.Scale)
+	if svc.Deploy != nil {
+		one("deploy.replicas", svc.Deploy.Replicas)
+	}
+}
+
+// mentions reports whether depends_on as written (a list or a mapping)
+// names name.
+func mentions(deps any, name string) bool {
+	switch d := deps.(type) {
+	case []any:
+		return slices.Contains(d, any(name))
+	case map[string]any:
+		_, ok := d[name]
+		return ok
+	}
+	return false
+}
+
+// profileEnabled reports whether a service with these profiles runs:
+// Compose runs a service without profiles, or with one that
+// COMPOSE_PROFILES enables ("*" enables every one).
+func profileEnabled(profiles []string, env types.Mapping) bool {
+	if len(profiles) == 0 {
+		return true
+	}
+	for _, p := range strings.Split(env["COMPOSE_PROFILES"], ",") {
+		if p = strings.TrimSpace(p); p == "*" || slices.Contains(profiles, p) {
+			return true
+		}
+	}
+	return false
+}
+
+var unsetVariable = regexp.MustCompile(`^The "([^"]+)" variable is not set`)
+
+// composeWarning places one of compose-go's log lines about this service:
+// at the first key whose value uses the variable it names, if it names one.
+func (s service) composeWarning(raw map[string]any, msg string) *Error {
+	key := ""
+	if m := unsetVariable.FindStringSubmatch(msg); m != nil {
+		re := regexp.MustCompile(`\$\{?` + regexp.QuoteMeta(m[1]) + `\b`)
+		for _, k := range slices.Sorted(maps.Keys(raw)) {
+			if re.MatchString(compact(raw[k])) {
+				key = k
+				break
+			}
+		}
+	}
+	if m := unsetVariable.FindStringSubmatch(msg); m != nil {
+		return s.at.errf(key, "${%s} is not set: it becomes a blank string, as in Compose; set %s in podinit's environment (the controller's), or give a default (${%s:-value})", m[1], m[1], m[1])
+	}
+	return s.at.errf(key, "%s", strings.TrimSuffix(msg, "."))
 }
 
 // load runs compose-go's loader over the service alone, as the one service of
@@ -96,6 +224,9 @@ func (s service) load(raw map[string]any, env types.Mapping) (*types.ServiceConf
 	}
 	project, err := loader.LoadWithContext(context.Background(), details, func(o *loader.Options) {
 		o.SetProjectName("pod", true)
+		// Every service is loaded; read leaves out those whose profiles
+		// are not enabled, after checking them.
+		o.Profiles = []string{"*"}
 		// Relative bind sources must stay relative so that they can be
 		// rejected: the controller's directories are not on the host.
 		o.ResolvePaths = false
@@ -200,59 +331,117 @@ func (s service) composeErrors(err error) []*Error {
 }
 
 // checkKeys reports keys that are unknown or cannot work in a pod, and
-// deletes them from raw so that loading can check everything else.
-func checkKeys(raw map[string]any, at where) []*Error {
-	var errs []*Error
+// keys accepted with a warning, and deletes both from raw so that loading
+// reads only what the component gets.
+func checkKeys(raw map[string]any, at where) (errs, warns []*Error) {
 	for _, key := range slices.Sorted(maps.Keys(raw)) {
+		k, known := Keys[key]
 		switch {
 		case strings.HasPrefix(key, "x-"):
 		case key == "deploy":
-			errs = append(errs, checkDeploy(raw, at)...)
-		case Unsupported[key] != "":
-			errs = append(errs, at.errf(key, "not supported in a pod: %s", Unsupported[key]))
+			e, w := checkDeploy(raw, at)
+			errs, warns = append(errs, e...), append(warns, w...)
+		case key == "build":
+			if image, ok := raw["image"]; ok {
+				warns = append(warns, at.errf(key, "%s is not built: the image %v is used; podinit builds nothing", compact(raw[key]), image))
+			} else {
+				errs = append(errs, at.errf(key, "podinit builds nothing: build the image, push it to a registry the nodes pull from, and name it in image"))
+			}
+		case k.Treatment == Warned:
+			warns = append(warns, at.errf(key, "%s %s", compact(raw[key]), k.Why))
 			delete(raw, key)
-		case !slices.Contains(Supported, key):
+		case k.Treatment == Refused:
+			errs = append(errs, at.errf(key, "not supported in a pod: %s", k.Why))
+			delete(raw, key)
+		case !known:
 			msg := "unknown key"
-			if near := closest(key, Supported); near != "" {
+			if near := closest(key, serviceKeys); near != "" {
 				msg += ", did you mean " + near + "?"
 			}
 			errs = append(errs, at.errf(key, "%s (not a Compose service key; podinit's own settings go under %s)", msg, Extension))
 			delete(raw, key)
 		}
 	}
-	return errs
+	return errs, warns
 }
 
-// checkDeploy keeps deploy.resources and rejects the rest of deploy.
-func checkDeploy(raw map[string]any, at where) []*Error {
+// checkDeploy warns about deploy's keys that belong to the Swarm service
+// and deletes them; resources, replicas and restart_policy are read.
+func checkDeploy(raw map[string]any, at where) (errs, warns []*Error) {
 	deploy, ok := raw["deploy"].(map[string]any)
 	if !ok {
-		return nil // compose-go's schema reports the wrong type
+		return nil, nil // compose-go's schema reports the wrong type
 	}
-	var errs []*Error
 	for _, k := range slices.Sorted(maps.Keys(deploy)) {
-		if k == "resources" || strings.HasPrefix(k, "x-") {
-			continue
+		key := "deploy." + k
+		if Keys[key].Treatment == Warned {
+			warns = append(warns, at.errf(key, "%s %s", compact(deploy[k]), Keys[key].Why))
+			delete(deploy, k)
 		}
-		reason := UnsupportedDeploy["deploy."+k]
-		if reason == "" {
-			continue // unknown: compose-go's schema names it
-		}
-		errs = append(errs, at.errf("deploy."+k, "not supported in a pod: %s", reason))
-		delete(deploy, k)
 	}
 	res, _ := deploy["resources"].(map[string]any)
 	for _, part := range []string{"limits", "reservations"} {
 		m, _ := res[part].(map[string]any)
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			key := "deploy.resources." + part + "." + k
-			if reason := UnsupportedDeploy[key]; reason != "" {
-				errs = append(errs, at.errf(key, "not supported in a pod: %s", reason))
+			if Keys[key].Treatment == Warned {
+				warns = append(warns, at.errf(key, "%s %s", compact(m[k]), Keys[key].Why))
 				delete(m, k)
 			}
 		}
 	}
-	return errs
+	return errs, warns
+}
+
+// compact writes a key's value on one line for a message: a list as its
+// items, a mapping as key: value pairs, cut short when long.
+func compact(v any) string {
+	var b strings.Builder
+	var write func(v any, nested bool)
+	write = func(v any, nested bool) {
+		switch x := v.(type) {
+		case []any:
+			if nested {
+				b.WriteString("[")
+			}
+			for i, e := range x {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				write(e, true)
+			}
+			if nested {
+				b.WriteString("]")
+			}
+		case map[string]any:
+			if nested {
+				b.WriteString("{")
+			}
+			for i, k := range slices.Sorted(maps.Keys(x)) {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(k)
+				if x[k] != nil {
+					b.WriteString(": ")
+					write(x[k], true)
+				}
+			}
+			if nested {
+				b.WriteString("}")
+			}
+		case nil:
+			b.WriteString("null")
+		default:
+			fmt.Fprint(&b, x)
+		}
+	}
+	write(v, false)
+	const max = 120
+	if r := []rune(b.String()); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return b.String()
 }
 
 // closest returns the candidate nearest to s when it is a likely typo.

@@ -22,8 +22,8 @@ import (
 // checkCeiling lists every grant in the spec that goes past the controller's
 // own privileges and that opts.Allow does not open, and every mount that
 // could never be given.
-func checkCeiling(spec podspec.Spec, ctrl Controller, opts Options) []string {
-	var errs []string
+func checkCeiling(spec podspec.Spec, ctrl Controller, opts Options) []*podspec.Problem {
+	var errs []*podspec.Problem
 	for _, c := range append(append([]podspec.Component{}, spec.Init...), spec.Components...) {
 		ce := ceilingCheck{c: c, ctrl: ctrl, opts: opts, declared: spec.Volumes}
 		errs = append(errs, ce.run()...)
@@ -37,7 +37,7 @@ type ceilingCheck struct {
 	ctrl     Controller
 	opts     Options
 	declared map[string]string
-	errs     []string
+	errs     []*podspec.Problem
 }
 
 // refuse records a grant that needs class, unless the controller allows it.
@@ -45,15 +45,15 @@ func (ce *ceilingCheck) refuse(class Class, key, value, why string) {
 	if ce.opts.Allow[class] {
 		return
 	}
-	ce.errs = append(ce.errs, fmt.Sprintf("%s: %s: %s %s; the controller's -allow %s would permit it", ce.c.Source, key, value, why, class))
+	ce.errs = append(ce.errs, ce.c.Problem(key, fmt.Sprintf("%s %s; the controller's -allow %s would permit it", value, why, class)))
 }
 
 // never records a grant that no flag can open.
 func (ce *ceilingCheck) never(key, value, why string) {
-	ce.errs = append(ce.errs, fmt.Sprintf("%s: %s: %s %s; no -allow opens this", ce.c.Source, key, value, why))
+	ce.errs = append(ce.errs, ce.c.Problem(key, fmt.Sprintf("%s %s; no -allow opens this", value, why)))
 }
 
-func (ce *ceilingCheck) run() []string {
+func (ce *ceilingCheck) run() []*podspec.Problem {
 	h := ce.c.Host
 	if h.Privileged {
 		ce.refuse(AllowPrivileged, "privileged", "true", "gives the component every capability and device of the host")

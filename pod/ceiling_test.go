@@ -196,3 +196,26 @@ func TestVolumeThatBindsTheEngineIsNeverHandedOver(t *testing.T) {
 		require.NotEqual(t, "stack_run", m.Source, "-volumes skips a volume that binds the engine's folder")
 	}
 }
+
+// TestCeilingPlacesEveryRefusal: each refusal names the file and line, the
+// component, the key and the value, as package labels' problems do.
+func TestCeilingPlacesEveryRefusal(t *testing.T) {
+	c := podspec.Component{Name: "web", Role: podspec.RoleMain, Source: "/srv/compose.yml: services.web", Line: 2,
+		Lines: map[string]int{"image": 3, "privileged": 5, "volumes": 6}}
+	c.Config.Image = "img"
+	c.Host.Privileged = true
+	c.Host.CapAdd = []string{"SYS_ADMIN"}
+	c.Host.Mounts = []mount.Mount{{Type: mount.TypeBind, Source: "/etc", Target: "/host-etc"}}
+	_, err := NewPlan(podspec.Spec{Components: []podspec.Component{c}}, ceilingCtrl(), Options{})
+	var pe *PlanError
+	require.ErrorAs(t, err, &pe)
+	var got []string
+	for _, p := range pe.Problems {
+		got = append(got, p.Error())
+	}
+	require.Equal(t, []string{
+		"/srv/compose.yml (line 5): services.web.privileged: true gives the component every capability and device of the host; the controller's -allow privileged would permit it",
+		"/srv/compose.yml (line 2): services.web.cap_add: SYS_ADMIN is more than the controller's own effective capabilities (" + CapNames(ceilingCtrl().Caps.Set) + "; from " + ceilingCtrl().Caps.From + "; it lacks SYS_ADMIN); the controller's -allow capabilities would permit it",
+		"/srv/compose.yml (line 6): services.web.volumes[0]: /etc:/host-etc mounts a host path; the controller's -allow host-mounts would permit it",
+	}, got)
+}

@@ -1,6 +1,7 @@
 package pod
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"path"
@@ -169,22 +170,22 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 	ctrl.Private = privatePaths(ctrl, opts)
 	ctrl.EngineDirs = engineDirs(ctrl)
 	p := &Plan{Pod: podKey(ctrl), Controller: ctrl, Options: opts, Spec: spec}
-	var errs []string
+	var errs []*podspec.Problem
 	if w := engineReach(ctrl.EngineHost); w != "" {
 		if opts.StrictEngine {
-			errs = append(errs, w+" (-strict-engine refuses it)")
+			errs = append(errs, &podspec.Problem{Msg: w + " (-strict-engine refuses it)"})
 		} else {
 			p.Warnings = append(p.Warnings, w+"; -strict-engine refuses to start like this")
 		}
 	}
 
-	names := map[string]bool{}
+	names := map[string]*podspec.Component{}
 	for _, c := range append(append([]podspec.Component{}, spec.Init...), spec.Components...) {
-		names[c.Name] = true
+		names[c.Name] = &c
 	}
 	if opts.ShareIPC && IPCNeedsHolder(ctrl.IpcMode) {
-		if names[holderName] {
-			errs = append(errs, fmt.Sprintf("component name %q is reserved for the IPC holder; rename the component", holderName))
+		if c := names[holderName]; c != nil {
+			errs = append(errs, c.Problem("", fmt.Sprintf("component name %q is reserved for the IPC holder; rename the component", holderName)))
 		}
 		h := &Member{Component: podspec.Component{Name: holderName, Role: podspec.RoleSidecar, Source: "podinit (IPC holder)"}}
 		h.Component.Config = container.Config{
@@ -243,11 +244,11 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 		for dep := range m.DependsOn {
 			d, ok := members[dep]
 			if !ok {
-				errs = append(errs, fmt.Sprintf("%s: depends_on names %q, which is not a component of this pod (components: %s)", m.Source, dep, strings.Join(slices.Sorted(maps.Keys(members)), ", ")))
+				errs = append(errs, m.Component.Problem("depends_on."+dep, fmt.Sprintf("%q is not a component of this pod (components: %s)", dep, strings.Join(slices.Sorted(maps.Keys(members)), ", "))))
 				continue
 			}
 			if m.Role == podspec.RoleSidecar && d.Role == podspec.RoleMain {
-				errs = append(errs, fmt.Sprintf("%s: sidecar %q depends on main component %q, but sidecars start before main components; make %q a sidecar or drop the dependency", m.Source, m.Name, dep, dep))
+				errs = append(errs, m.Component.Problem("depends_on."+dep, fmt.Sprintf("sidecar %q depends on main component %q, but sidecars start before main components; make %q a sidecar or drop the dependency", m.Name, dep, dep)))
 			}
 		}
 	}
@@ -255,13 +256,11 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 		errs = append(errs, ipcSysctls(spec)...)
 	}
 	errs = append(errs, checkCeiling(spec, p.Controller, opts)...)
-	if err := checkLimits(ctrl.Limits, spec); err != nil {
-		errs = append(errs, strings.Split(err.Error(), "\n")...)
-	}
+	errs = append(errs, checkLimits(ctrl.Limits, spec)...)
 	if len(errs) == 0 {
 		levels, cycle := order(members)
 		if cycle != "" {
-			errs = append(errs, "depends_on has a cycle: "+cycle+"; remove one of these dependencies")
+			errs = append(errs, &podspec.Problem{Key: "depends_on", Msg: "depends_on has a cycle: " + cycle + "; remove one of these dependencies"})
 		}
 		p.Levels = levels
 	}
@@ -270,7 +269,7 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 	}
 	if w := p.checkBudget(); w != "" {
 		if opts.StrictBudget {
-			return nil, &PlanError{Problems: []string{w}}
+			return nil, &PlanError{Problems: []*podspec.Problem{{Msg: w + " (-strict-budget refuses it)"}}}
 		}
 		p.Warnings = append(p.Warnings, w)
 	}
@@ -305,12 +304,12 @@ func restartName(r podspec.Restart) string {
 
 // ipcSysctls finds sysctls of the IPC namespace on components that share
 // it: the runtime refuses them there, and the component would fail to start.
-func ipcSysctls(spec podspec.Spec) []string {
-	var errs []string
+func ipcSysctls(spec podspec.Spec) []*podspec.Problem {
+	var errs []*podspec.Problem
 	for _, c := range append(append([]podspec.Component{}, spec.Init...), spec.Components...) {
 		for _, k := range slices.Sorted(maps.Keys(c.Host.Sysctls)) {
 			if ipcSysctl(k) {
-				errs = append(errs, fmt.Sprintf("%s: sysctls.%s belongs to the IPC namespace, which the pod shares (-ipc): the runtime refuses it there; set it on the controller, or run the controller with -ipc=false", c.Source, k))
+				errs = append(errs, c.Problem("sysctls", fmt.Sprintf("%s=%s belongs to the IPC namespace, which the pod shares (-ipc): the runtime refuses it there; set it on the controller, or run the controller with -ipc=false", k, c.Host.Sysctls[k])))
 			}
 		}
 	}
@@ -318,26 +317,53 @@ func ipcSysctls(spec podspec.Spec) []string {
 }
 
 // checkLimits checks every component's limits against the pod's.
-func checkLimits(limits cgroup.Limits, spec podspec.Spec) error {
+func checkLimits(limits cgroup.Limits, spec podspec.Spec) []*podspec.Problem {
 	res := map[string]container.Resources{}
+	byName := map[string]*podspec.Component{}
 	for _, c := range append(append([]podspec.Component{}, spec.Init...), spec.Components...) {
 		res[c.Name] = c.Host.Resources
+		byName[c.Name] = &c
 	}
-	return cgroup.Check(limits, res)
+	var out []*podspec.Problem
+	for _, err := range unjoin(cgroup.Check(limits, res)) {
+		var over *cgroup.Over
+		if errors.As(err, &over) && byName[over.Component] != nil {
+			out = append(out, byName[over.Component].Problem(over.Key, over.Msg()))
+			continue
+		}
+		out = append(out, &podspec.Problem{Msg: err.Error()})
+	}
+	return out
+}
+
+// unjoin returns the errors inside an errors.Join, or err alone.
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // conditionReady is the implicit condition of a main component on a
 // sidecar: healthy when the sidecar has a healthcheck, started otherwise.
 const conditionReady podspec.Condition = "ready"
 
-// PlanError lists every problem found in the pod as a whole.
-type PlanError struct{ Problems []string }
+// PlanError lists every problem found in the pod as a whole, each placed
+// at its component and key where it has them.
+type PlanError struct{ Problems []*podspec.Problem }
 
 func (e *PlanError) Error() string {
-	if len(e.Problems) == 1 {
-		return e.Problems[0]
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.Error()
 	}
-	return "the pod has " + fmt.Sprint(len(e.Problems)) + " problems:\n  " + strings.Join(e.Problems, "\n  ")
+	if len(lines) == 1 {
+		return lines[0]
+	}
+	return "the pod has " + fmt.Sprint(len(lines)) + " problems:\n  " + strings.Join(lines, "\n  ")
 }
 
 // finish gives a member the configuration only the pod can decide:

@@ -12,7 +12,7 @@ import (
 )
 
 func comp(name string, role podspec.Role, deps ...string) podspec.Component {
-	c := podspec.Component{Name: name, Role: role, Source: "label pod.component." + name, Config: container.Config{Image: "img"}}
+	c := podspec.Component{Name: name, Role: role, Source: "pod.component." + name, Config: container.Config{Image: "img"}}
 	if len(deps) > 0 {
 		c.DependsOn = map[string]podspec.Dependency{}
 		for _, d := range deps {
@@ -67,7 +67,7 @@ func TestPlanErrorsListEveryProblem(t *testing.T) {
 	_, err := NewPlan(spec, ctrl, Options{})
 	require.Error(t, err)
 	msg := err.Error()
-	require.Contains(t, msg, `depends_on names "nope", which is not a component of this pod`)
+	require.Contains(t, msg, `label pod.component.c: depends_on.nope: "nope" is not a component of this pod`)
 	require.Contains(t, msg, `sidecar "s" depends on main component "a"`)
 
 	_, err = NewPlan(podspec.Spec{Components: []podspec.Component{comp("a", podspec.RoleMain, "b"), comp("b", podspec.RoleMain, "c"), comp("c", podspec.RoleMain, "a")}}, ctrl, Options{})
@@ -226,7 +226,7 @@ func TestIPCSysctlsAreRefusedWhenIPCIsShared(t *testing.T) {
 	c.Host.Sysctls = map[string]string{"kernel.shmmax": "1", "net.core.somaxconn": "1", "vm.swappiness": "1"}
 	spec := podspec.Spec{Components: []podspec.Component{c}}
 	_, err := NewPlan(spec, ctrl, Options{ShareIPC: true})
-	require.ErrorContains(t, err, "sysctls.kernel.shmmax belongs to the IPC namespace")
+	require.ErrorContains(t, err, "label pod.component.app: sysctls: kernel.shmmax=1 belongs to the IPC namespace")
 	_, err = NewPlan(spec, ctrl, Options{ShareIPC: false})
 	require.ErrorContains(t, err, "vm.swappiness=1 is not namespaced", "the ceiling refuses a host sysctl")
 	_, err = NewPlan(spec, ctrl, Options{ShareIPC: false, Allow: Allow{AllowSysctls: true}})

@@ -2,6 +2,7 @@ package podspec
 
 import (
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,6 +19,11 @@ type Spec struct {
 	Init []Component
 	// Components are the pod's main components and sidecars.
 	Components []Component
+	// Warnings are what the pod's declaration holds that podinit accepts
+	// but does not apply (keys that belong to the Swarm service, build
+	// beside image, …) and compose-go's own warnings (an unset variable).
+	// The controller's -strict-compose flag refuses them.
+	Warnings []*Problem `json:",omitempty"`
 	// Volumes are the named volumes the pod's Compose file declares
 	// (top-level volumes:), by the name components use, with their real
 	// name (the `name:` field, else the same). Components may mount them
@@ -170,6 +176,28 @@ type Component struct {
 	// Source says where the component was declared, for messages: the
 	// label name or "<file>: services.<name>".
 	Source string
+	// Line is where the component is named in a Compose file (0 for a
+	// label of its own), and Lines the lines of its top-level keys, for
+	// messages (see Problem).
+	Line  int            `json:",omitempty"`
+	Lines map[string]int `json:",omitempty"`
+}
+
+// Problem is a Problem about key of the component ("" for the whole
+// component), placed at the key's line.
+func (c *Component) Problem(key, msg string) *Problem {
+	p := &Problem{Source: c.Source, Key: key, Msg: msg}
+	if src, svc, ok := strings.Cut(c.Source, ": services."); ok {
+		p.Source, p.Service, p.File = src, svc, true
+	}
+	top := key
+	if i := strings.IndexAny(key, ".["); i >= 0 {
+		top = key[:i]
+	}
+	if p.Line = c.Lines[top]; p.Line == 0 {
+		p.Line = c.Line
+	}
+	return p
 }
 
 // HasHealthcheck reports whether the engine will run a healthcheck for the

@@ -16,12 +16,14 @@ type Request struct {
 	File string `json:",omitempty"`
 }
 
-// Response carries exactly one of its fields.
+// Response carries the Spec read, and every problem found in it (then the
+// Spec is what could be read, for the plan's own checks, and must not run),
+// or Internal alone.
 type Response struct {
 	Spec *Spec `json:",omitempty"`
-	// Invalid says what is wrong with the declaration: every problem, each
-	// naming its label or file and key.
-	Invalid string `json:",omitempty"`
+	// Problems say what is wrong with the declaration: every problem,
+	// each naming its label or file and key.
+	Problems []*Problem `json:",omitempty"`
 	// Internal is the one line a panic while reading left (a bug).
 	Internal string `json:",omitempty"`
 }

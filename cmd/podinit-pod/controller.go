@@ -35,6 +35,8 @@ type controllerFlags struct {
 	socket      string
 	startPeriod time.Duration
 	budgetSet   bool
+	// strictCompose makes the declaration's warnings errors.
+	strictCompose bool
 }
 
 func newControllerFlags(name string) (*flag.FlagSet, *controllerFlags) {
@@ -65,6 +67,7 @@ func newControllerFlags(name string) (*flag.FlagSet, *controllerFlags) {
 		return fmt.Errorf("%q is not a choice: use none or restart", v)
 	})
 	fs.BoolVar(&f.opts.StrictEngine, "strict-engine", false, "refuse to start when the controller reaches the engine over the network (DOCKER_HOST=tcp://…), which every component can reach too")
+	fs.BoolVar(&f.strictCompose, "strict-compose", false, "refuse to start when the pod's declaration has warnings: keys that belong to the Swarm service (ports, networks, …), build beside image, compose-go's own warnings (see Declaring a pod)")
 	return fs, f
 }
 
@@ -148,14 +151,11 @@ func runController(args []string) int {
 	}
 	var plan *pod.Plan
 	code := guard(func(line string) { logger.Print(line) }, "reading the pod", func() (code int) {
-		plan, code = planPod(ctrl, info, f.opts, logger)
+		plan, code = planPod(ctrl, info, f.opts, f.strictCompose, logger)
 		return code
 	})
 	if plan == nil {
 		return code
-	}
-	for _, w := range plan.Warnings {
-		logger.Printf("warning: %s", w)
 	}
 	afterPlan(logger)
 	// Up to here (package initialisation, the engine's first answers,
@@ -286,7 +286,7 @@ func connect(ctx context.Context) (*client.Client, error) {
 
 // planPod reads the pod from the controller's labels and plans it for the
 // engine it runs on. A nil plan comes with the exit code.
-func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, logger *log.Logger) (*pod.Plan, int) {
+func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, strict bool, logger *log.Logger) (*pod.Plan, int) {
 	read, err := readSpec(podspec.Request{Labels: ctrl.Labels})
 	if err != nil {
 		logger.Print(err)
@@ -297,11 +297,7 @@ func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, logg
 	case read.Internal != "":
 		logger.Print(read.Internal)
 		return nil, pod.ExitInvalid
-	case read.Invalid != "":
-		logger.Printf("the pod's labels are invalid:\n%s", read.Invalid)
-		return nil, pod.ExitInvalid
 	}
-	spec := *read.Spec
 	if ctrl.Limits, err = cgroup.Read(); err != nil {
 		logger.Printf("warning: cannot read the controller's cgroup limits (%v): component limits are not checked against them", err)
 	}
@@ -320,9 +316,12 @@ func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, logg
 		logger.Printf("Docker %s with live-restore kills auto-remove containers as it restarts (moby/moby#46308): podinit removes the pod's containers itself", res.info.ServerVersion)
 	}
 	ownPrivileges(&ctrl, res.info)
-	plan, err := pod.NewPlan(spec, ctrl, opts)
-	if err != nil {
-		logger.Printf("the pod cannot run:\n%v", err)
+	plan, problems, warnings := planRead(read, ctrl, opts, strict)
+	for _, w := range warnings {
+		logger.Printf("warning: %s", w.Error())
+	}
+	if plan == nil {
+		logger.Print(report(problems))
 		return nil, pod.ExitInvalid
 	}
 	return plan, 0

@@ -401,7 +401,7 @@ func TestBadLabelsFailClearlyAndLeaveNothing(t *testing.T) {
 	}{
 		"invalid yaml": {map[string]string{"pod.component.app": "image: [unclosed"}, []string{"pod.component.app"}},
 		"unknown key":  {map[string]string{"pod.component.app": "image: " + bbox + "\nfrobnicate: 1"}, []string{"pod.component.app", "frobnicate"}},
-		"unsupported":  {map[string]string{"pod.component.app": "image: " + bbox + "\nports: [\"80:80\"]"}, []string{"pod.component.app", "ports"}},
+		"refused":      {map[string]string{"pod.component.app": "image: " + bbox + "\nsecrets: [s]"}, []string{"pod.component.app", "secrets"}},
 		"no image":     {map[string]string{"pod.component.app": "command: sleep 1"}, []string{"pod.component.app", "image"}},
 		"cycle": {map[string]string{
 			"pod.component.a": "image: " + bbox + "\ndepends_on: [b]",

@@ -178,7 +178,7 @@ func TestAttackPrivileged(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		t.Parallel()
 		p := runPod(t, map[string]string{"pod.component.spy": spy("privileged: true")}, nil)
-		refused(t, p, "pod.component.spy: privileged: true", "-allow privileged")
+		refused(t, p, "pod.component.spy (line 3): privileged: true", "-allow privileged")
 	})
 	t.Run("allowed", func(t *testing.T) {
 		t.Parallel()
@@ -217,7 +217,7 @@ func TestAttackCapAddSysAdmin(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		t.Parallel()
 		p := runPod(t, map[string]string{"pod.component.spy": spy("cap_add: [SYS_ADMIN]")}, nil)
-		refused(t, p, "pod.component.spy: cap_add: SYS_ADMIN is more than the controller's own effective capabilities", "it lacks SYS_ADMIN", "-allow capabilities")
+		refused(t, p, "pod.component.spy (line 3): cap_add: SYS_ADMIN is more than the controller's own effective capabilities", "it lacks SYS_ADMIN", "-allow capabilities")
 	})
 	t.Run("allowed", func(t *testing.T) {
 		t.Parallel()
@@ -236,7 +236,7 @@ func TestAttackBindMountOfRootAndSocket(t *testing.T) {
 			t.Run(mount+" "+strings.Join(flags, " "), func(t *testing.T) {
 				t.Parallel()
 				p := runPod(t, map[string]string{"pod.component.spy": spy("volumes: [\"" + mount + "\"]")}, nil, flags...)
-				refused(t, p, "pod.component.spy: volumes[0]: "+mount+" would hand the component the engine's", "no -allow opens this")
+				refused(t, p, "pod.component.spy (line 3): volumes[0]: "+mount+" would hand the component the engine's", "no -allow opens this")
 			})
 		}
 	}
@@ -396,7 +396,7 @@ func TestDevicesOpenWithAllow(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		t.Parallel()
 		p := runPod(t, map[string]string{"pod.component.spy": label}, nil)
-		refused(t, p, "pod.component.spy: devices: /dev/kmsg:/dev/kmsg gives the component a host device", "-allow devices")
+		refused(t, p, "pod.component.spy (line 3): devices: /dev/kmsg:/dev/kmsg gives the component a host device", "-allow devices")
 	})
 	t.Run("allowed", func(t *testing.T) {
 		t.Parallel()

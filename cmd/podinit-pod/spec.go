@@ -91,7 +91,7 @@ func readSpec(req podspec.Request) (specRun, error) {
 	if err := json.Unmarshal(out.Bytes(), &run.Response); err != nil {
 		return run, fmt.Errorf("reading the answer of %s: %w", path, err)
 	}
-	if run.Spec == nil && run.Invalid == "" && run.Internal == "" {
+	if run.Spec == nil && len(run.Problems) == 0 && run.Internal == "" {
 		return run, fmt.Errorf("%s answered neither a spec nor an error", path)
 	}
 	return run, nil

@@ -43,10 +43,10 @@ func TestReadSpecNeedsAnAnswer(t *testing.T) {
 }
 
 func TestReadSpecReportsItsCost(t *testing.T) {
-	fakeSpec(t, `cat >/dev/null; echo '{"Invalid":"label pod.x: unknown pod label"}'`)
+	fakeSpec(t, `cat >/dev/null; echo '{"Problems":[{"Source":"pod.x","Msg":"unknown pod label"}]}'`)
 	run, err := readSpec(podspec.Request{})
 	require.NoError(t, err)
-	require.Equal(t, "label pod.x: unknown pod label", run.Invalid)
+	require.Equal(t, []*podspec.Problem{{Source: "pod.x", Msg: "unknown pod label"}}, run.Problems)
 	require.Positive(t, run.peakKiB)
 	require.Positive(t, run.ownPeakKiB)
 	require.Regexp(t, `^read the pod in \d+ ms \(podinit-spec: \d+ ms of CPU, peak RSS \d+\.\d MiB, while podinit-pod's peak was \d+\.\d MiB\)$`, run.String())

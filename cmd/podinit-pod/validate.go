@@ -73,22 +73,22 @@ func runValidate(args []string) int {
 	case read.Internal != "":
 		fmt.Fprintf(os.Stderr, "podinit validate: %s\n", read.Internal)
 		return pod.ExitInvalid
-	case read.Invalid != "":
-		fmt.Fprintf(os.Stderr, "podinit validate: the pod is invalid:\n%s\n", read.Invalid)
+	}
+	plan, problems, warnings := planRead(read, ctrl, f.opts, f.strictCompose)
+	if plan == nil {
+		for _, w := range warnings {
+			fmt.Fprintf(os.Stderr, "podinit validate: warning: %s\n", w.Error())
+		}
+		fmt.Fprintf(os.Stderr, "podinit validate: %s\n", report(problems))
 		return pod.ExitInvalid
 	}
-	plan, err := pod.NewPlan(*read.Spec, ctrl, f.opts)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "podinit validate: the pod cannot run:\n%v\n", err)
-		return pod.ExitInvalid
-	}
-	printPlan(os.Stdout, plan)
+	printPlan(os.Stdout, plan, warnings)
 	return 0
 }
 
 // printPlan writes the plan for a human: what starts when, what stops when,
 // what each component shares and is limited to.
-func printPlan(w io.Writer, p *pod.Plan) {
+func printPlan(w io.Writer, p *pod.Plan, warnings []*podspec.Problem) {
 	fmt.Fprintf(w, "pod %s (controller %s)\n", p.Pod, p.Controller.Name)
 	o := p.Options
 	ipc := "no"
@@ -131,8 +131,8 @@ func printPlan(w io.Writer, p *pod.Plan) {
 	}
 	fmt.Fprintf(w, "stop budget: %s (%s kept for the last kills)\n", o.StopBudget, o.StopMargin)
 	fmt.Fprint(w, describeCeiling(p))
-	for _, warn := range p.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
+	for _, warn := range warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn.Error())
 	}
 }
 

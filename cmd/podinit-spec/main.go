@@ -54,11 +54,8 @@ func run(in io.Reader, out io.Writer, env []string) int {
 	// response, and podinit-pod exits as for an invalid pod.
 	panicguard.Run(func(line string) { resp.Internal = line }, "reading the pod", 2, panicHook, func() int {
 		spec, err := read(req, env)
-		if err != nil {
-			resp.Invalid = err.Error()
-			return 0
-		}
 		resp.Spec = &spec
+		resp.Problems = labels.Problems(err)
 		return 0
 	})
 	if err := json.NewEncoder(out).Encode(resp); err != nil {

@@ -40,7 +40,7 @@ func TestSpecArrivesAsRead(t *testing.T) {
 	want, err := labels.FromComposeFile(file, []string{"GREETING=hi"})
 	require.NoError(t, err)
 	resp := answer(t, podspec.Request{File: file})
-	require.Empty(t, resp.Invalid)
+	require.Empty(t, resp.Problems)
 	require.NotNil(t, resp.Spec)
 	require.Equal(t, want, *resp.Spec)
 
@@ -58,17 +58,23 @@ func TestSpecArrivesAsRead(t *testing.T) {
 	require.Equal(t, want, *resp.Spec)
 }
 
-// TestInvalidDeclarationIsAnAnswer: the errors podinit-pod prints are the
-// ones labels gives, every one.
+// TestInvalidDeclarationIsAnAnswer: the problems podinit-pod prints are the
+// ones labels gives, every one, with what could be read of the spec, for
+// the plan's checks.
 func TestInvalidDeclarationIsAnAnswer(t *testing.T) {
-	l := map[string]string{"pod.component.app": "imag: busybox", "pod.bogus": "x"}
-	_, err := labels.FromLabels(l, []string{"GREETING=hi"})
+	l := map[string]string{"pod.component.app": "imag: busybox\nprivileged: true", "pod.bogus": "x"}
+	spec, err := labels.FromLabels(l, []string{"GREETING=hi"})
 	require.Error(t, err)
 	resp := answer(t, podspec.Request{Labels: l})
-	require.Nil(t, resp.Spec)
-	require.Equal(t, err.Error(), resp.Invalid)
-	require.Contains(t, resp.Invalid, "label pod.component.app (line 1): imag: unknown key, did you mean image?")
-	require.Contains(t, resp.Invalid, "label pod.bogus: unknown pod label")
+	require.Equal(t, labels.Problems(err), resp.Problems)
+	require.Equal(t, &spec, resp.Spec)
+	require.True(t, resp.Spec.Components[0].Host.Privileged)
+	var got []string
+	for _, p := range resp.Problems {
+		got = append(got, p.Error())
+	}
+	require.Contains(t, got, "label pod.component.app (line 1): imag: unknown key, did you mean image? (not a Compose service key; podinit's own settings go under x-podinit)")
+	require.Contains(t, got, "label pod.bogus: unknown pod label (podinit reads pod.component.<name>, pod.compose.file, pod.init.components and pod.copy.<name>)")
 }
 
 // TestUnreadableRequest: podinit-spec run by hand says what it expects.
