@@ -65,6 +65,9 @@ func (s service) read(env types.Mapping) (podspec.Component, []*Error) {
 	if svc == nil {
 		return c, errs
 	}
+	var netErrs []*Error
+	c.Network, netErrs = readNetwork(svc, s.at, raw) // before convert: see linkDependencies
+	errs = append(errs, netErrs...)
 	convErrs := convert(svc, s.at, raw, &c)
 	errs = append(errs, convErrs...)
 	c.Role = podspec.RoleMain
@@ -208,6 +211,7 @@ func checkKeys(raw map[string]any, at where) []*Error {
 		case strings.HasPrefix(key, "x-"):
 		case key == "deploy":
 			errs = append(errs, checkDeploy(raw, at)...)
+		case namesKeys[key]: // read by readNetwork (hostnames.go)
 		case Unsupported[key] != "":
 			errs = append(errs, at.errf(key, "not supported in a pod: %s", Unsupported[key]))
 			delete(raw, key)
