@@ -10,6 +10,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/podinit/podinit/hostsfile"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -41,8 +42,8 @@ func readNetwork(s *types.ServiceConfig, at where, raw map[string]any) (podspec.
 	)
 	linkDependencies(s, raw)
 	alias := func(name, link, key string) {
-		if !ValidHostname(name) {
-			errs = append(errs, at.errf(key, "%q is not a valid host name: %s", name, hostnameRule))
+		if !hostsfile.ValidName(name) {
+			errs = append(errs, at.errf(key, "%q is not a valid host name: %s", name, hostsfile.NameRule))
 			return
 		}
 		n.Aliases = append(n.Aliases, podspec.Alias{Name: name, Link: link, Key: key})
@@ -74,8 +75,8 @@ func readNetwork(s *types.ServiceConfig, at where, raw map[string]any) (podspec.
 	}
 	for _, name := range slices.Sorted(maps.Keys(s.ExtraHosts)) {
 		for _, ip := range s.ExtraHosts[name] {
-			if !ValidHostname(name) {
-				errs = append(errs, at.errf("extra_hosts", "%s=%s: %q is not a valid host name: %s", name, ip, name, hostnameRule))
+			if !hostsfile.ValidName(name) {
+				errs = append(errs, at.errf("extra_hosts", "%s=%s: %q is not a valid host name: %s", name, ip, name, hostsfile.NameRule))
 				break
 			}
 			if ip != podspec.HostGateway {
@@ -163,31 +164,6 @@ func exposed(s string) (podspec.Port, error) {
 		return podspec.Port{}, fmt.Errorf("not a port or a range of ports: write 8080, 8080/udp or 8000-8010")
 	}
 	return podspec.Port{First: uint16(f), Last: uint16(l), Protocol: proto}, nil
-}
-
-const hostnameRule = "use letters, digits, '-' and '_', in labels of up to 63 characters separated by dots, neither starting nor ending with '-'"
-
-// ValidHostname reports whether name can be written into /etc/hosts and
-// looked up there: RFC 1123 host names, with '_' as Docker's DNS allows (a
-// Compose service my_db is reached as my_db), and never an IP address.
-func ValidHostname(name string) bool {
-	if name == "" || len(name) > 253 {
-		return false
-	}
-	if _, err := netip.ParseAddr(name); err == nil {
-		return false
-	}
-	for _, label := range strings.Split(name, ".") {
-		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
-			return false
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // checkNames checks the names across the pod: a name has one meaning for the

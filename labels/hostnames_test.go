@@ -109,19 +109,6 @@ extra_hosts: ["ok.name:not-an-ip", "bad_:10.0.0.1x"]
 	require.Len(t, errs, 5, "%v", errs)
 }
 
-func TestValidHostname(t *testing.T) {
-	for _, ok := range []string{"db", "my_db", "api-1", "a.b.c", "Web", "x1", "1x"} {
-		require.True(t, ValidHostname(ok), ok)
-	}
-	long := ""
-	for range 64 {
-		long += "a"
-	}
-	for _, bad := range []string{"", "-a", "a-", "a..b", ".a", "a.", "a b", "a#b", "10.0.0.1", "::1", long} {
-		require.False(t, ValidHostname(bad), bad)
-	}
-}
-
 func TestNameClashes(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "compose.yaml")
