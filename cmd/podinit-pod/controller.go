@@ -148,6 +148,7 @@ func runController(args []string) int {
 	for _, w := range plan.Warnings {
 		logger.Printf("warning: %s", w)
 	}
+	addPodNames(plan, logger)
 	afterPlan(logger)
 	// Up to here (package initialisation, the engine's first answers,
 	// podinit-spec's answer) a 10-component pod allocates about 1 MB and
