@@ -98,6 +98,7 @@ func checkPod(spec *podspec.Spec, leftOut map[string][]string) []*Error {
 			errs = append(errs, e)
 		}
 	}
+	errs = append(errs, checkNames(spec)...)
 	for _, cycle := range cycles(spec.Components) {
 		errs = append(errs, componentErr(byName[cycle[0]], "depends_on",
 			fmt.Sprintf("dependency cycle %s: no component in it could ever start; remove one of these depends_on entries", strings.Join(cycle, " -> "))))

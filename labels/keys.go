@@ -64,17 +64,15 @@ var Keys = map[string]Key{
 	// podinit does their job.
 	"ports":          {Warned, serviceOnly + "publish it on the controller's service"},
 	"expose":         {Warned, serviceOnly + "components reach the port on localhost, other containers through the controller's service"},
-	"networks":       {Warned, serviceOnly + "attach the networks to the controller's service, whose network namespace the components share"},
-	"container_name": {Warned, unused + "the pod names the component's container <controller name>.<component>"},
+	"networks":       {Warned, serviceOnly + "attach the networks to the controller's service, whose network namespace the components share (a network's aliases resolve to localhost in the pod)"},
+	"container_name": {Warned, unused + "the pod names the component's container <controller name>.<component> (the name resolves to localhost in the pod)"},
 	"hostname":       {Warned, serviceOnly + "set hostname on the controller's service, whose UTS namespace the components share"},
 	"domainname":     {Warned, serviceOnly + "set domainname on the controller's service, whose UTS namespace the components share"},
 	"dns":            {Warned, serviceOnly + "set dns on the controller's service, whose network settings the components share"},
 	"dns_opt":        {Warned, serviceOnly + "set dns_opt on the controller's service, whose network settings the components share"},
 	"dns_search":     {Warned, serviceOnly + "set dns_search on the controller's service, whose network settings the components share"},
 	"mac_address":    {Warned, serviceOnly + "the components share the controller's network interfaces"},
-	"links":          {Warned, unused + "components reach each other on localhost"},
 	"external_links": {Warned, serviceOnly + "attach the controller's service to the other containers' network"},
-	"extra_hosts":    {Warned, serviceOnly + "set extra_hosts on the controller's service, whose /etc/hosts the components share"},
 	"platform":       {Warned, unused + "images are pulled for the engine's own platform; pick the image by tag or digest"},
 	"develop":        {Warned, unused + "nothing watches a pod's files"},
 	"attach":         {Warned, unused + "the controller's -logs flag streams every component's output"},
@@ -105,6 +103,8 @@ var Keys = map[string]Key{
 	"pid":                   {Own, "service:<a component of the pod>: a warning (the pod shares the controller's PID namespace, podinit's -pids flag; no start order follows from it); any other value is refused: the pod decides the PID namespace"},
 	"scale":                 {Own, "1: a warning; anything else is refused: a pod runs one container per component, scale the controller's service instead"},
 	"deploy.replicas":       {Own, "1: a warning; anything else is refused: a pod runs one container per component, scale the controller's service instead"},
+	"links":                 {Own, "SERVICE:ALIAS: the alias resolves to localhost in the pod, as every component's name does; a link orders the start as in Compose (service_started)"},
+	"extra_hosts":           {Own, "written into the pod's /etc/hosts, which every component shares (host-gateway entries are left out, with a warning: give them to the controller's service)"},
 	"deploy.restart_policy": {Own, "read as the component's restart, as Compose does: condition none, on-failure and any are restart no, on-failure[:max_attempts] and always; delay and window get a warning (the pod restarts with its own backoff); setting restart too is an error"},
 
 	// Refused.

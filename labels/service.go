@@ -102,6 +102,9 @@ func (s service) read(env types.Mapping) reading {
 		return r
 	}
 	s.own(svc, raw, &r)
+	var netErrs []*Error
+	r.c.Network, netErrs = readNetwork(svc, s.at, raw) // before convert: see linkDependencies
+	r.errs = append(r.errs, netErrs...)
 	r.errs = append(r.errs, convert(svc, s.at, raw, &r.c, &r.warns)...)
 	r.c.Role = podspec.RoleMain
 	x, xErrs := readExtension(svc.Extensions[Extension], s.at, s.role == podspec.RoleInit)
@@ -347,6 +350,9 @@ func checkKeys(raw map[string]any, at where) (errs, warns []*Error) {
 			} else {
 				errs = append(errs, at.errf(key, "podinit builds nothing: build the image, push it to a registry the nodes pull from, and name it in image"))
 			}
+		case k.Treatment == Warned && namesKeys[key]:
+			// Read all the same, for the pod's names and ports (readNetwork).
+			warns = append(warns, at.errf(key, "%s %s", compact(raw[key]), k.Why))
 		case k.Treatment == Warned:
 			warns = append(warns, at.errf(key, "%s %s", compact(raw[key]), k.Why))
 			delete(raw, key)

@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/api/types/mount"
 
 	"github.com/podinit/podinit/cgroup"
+	"github.com/podinit/podinit/hostsfile"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -146,6 +147,9 @@ type Plan struct {
 	Levels [][]*Member
 	// Warnings are things the user should know that do not stop the pod.
 	Warnings []string
+	// Hosts are the pod's names, for the controller's /etc/hosts, which
+	// every component shares (names.go).
+	Hosts []hostsfile.Entry
 }
 
 // Members returns every non-init component in start order.
@@ -267,6 +271,9 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 	if len(errs) > 0 {
 		return nil, &PlanError{Problems: errs}
 	}
+	var nameWarnings []string
+	p.Hosts, nameWarnings = podHosts(spec)
+	p.Warnings = append(append(p.Warnings, nameWarnings...), sharedPorts(spec)...)
 	if w := p.checkBudget(); w != "" {
 		if opts.StrictBudget {
 			return nil, &PlanError{Problems: []*podspec.Problem{{Msg: w + " (-strict-budget refuses it)"}}}

@@ -173,6 +173,10 @@ type Component struct {
 
 	Copies []Copy
 
+	// Network holds the names and ports the component declares: links and
+	// network aliases, extra_hosts, ports, expose (see Network).
+	Network Network
+
 	// Source says where the component was declared, for messages: the
 	// label name or "<file>: services.<name>".
 	Source string

@@ -157,6 +157,7 @@ func runController(args []string) int {
 	if plan == nil {
 		return code
 	}
+	addPodNames(plan, logger)
 	afterPlan(logger)
 	// Up to here (package initialisation, the engine's first answers,
 	// podinit-spec's answer) a 10-component pod allocates about 1 MB and

@@ -131,6 +131,7 @@ func printPlan(w io.Writer, p *pod.Plan, warnings []*podspec.Problem) {
 	}
 	fmt.Fprintf(w, "stop budget: %s (%s kept for the last kills)\n", o.StopBudget, o.StopMargin)
 	fmt.Fprint(w, describeCeiling(p))
+	fmt.Fprint(w, describeNames(p))
 	for _, warn := range warnings {
 		fmt.Fprintf(w, "warning: %s\n", warn.Error())
 	}
