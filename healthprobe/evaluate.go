@@ -147,25 +147,13 @@ func inPlace(c Component) string {
 func notes(s Status) []string {
 	var out []string
 	for _, c := range s.Components {
-		what := inPlace(c)
-		if what == "" {
-			continue
+		if what := inPlace(c); what != "" {
+			var last string
+			if c.LastReason != "" {
+				last = "last run ended: " + c.LastReason
+			}
+			out = append(out, c.Name+": "+what+restartsAnd(c.Restarts, last))
 		}
-		var parts []string
-		switch c.Restarts {
-		case 0:
-		case 1:
-			parts = append(parts, "1 restart")
-		default:
-			parts = append(parts, fmt.Sprintf("%d restarts", c.Restarts))
-		}
-		if c.LastReason != "" {
-			parts = append(parts, "last run ended: "+c.LastReason)
-		}
-		if len(parts) > 0 {
-			what += " (" + strings.Join(parts, ", ") + ")"
-		}
-		out = append(out, c.Name+": "+what)
 	}
 	return out
 }
@@ -173,16 +161,26 @@ func notes(s Status) []string {
 // runs describes restarts and the last exit code, as " (3 restarts, last
 // exit 1)", or "" when there is neither.
 func runs(c Component) string {
+	var last string
+	if c.LastExit != nil {
+		last = fmt.Sprintf("last exit %d", *c.LastExit)
+	}
+	return restartsAnd(c.Restarts, last)
+}
+
+// restartsAnd is " (N restarts, last)", leaving out what is zero or empty,
+// or "" when both are.
+func restartsAnd(restarts int, last string) string {
 	var parts []string
-	switch c.Restarts {
+	switch restarts {
 	case 0:
 	case 1:
 		parts = append(parts, "1 restart")
 	default:
-		parts = append(parts, fmt.Sprintf("%d restarts", c.Restarts))
+		parts = append(parts, fmt.Sprintf("%d restarts", restarts))
 	}
-	if c.LastExit != nil {
-		parts = append(parts, fmt.Sprintf("last exit %d", *c.LastExit))
+	if last != "" {
+		parts = append(parts, last)
 	}
 	if len(parts) == 0 {
 		return ""
