@@ -30,10 +30,10 @@ func TestServiceLevelKeysWarnAndRun(t *testing.T) {
 		"the checker reaches web on localhost")
 	logs := p.logs()
 	for _, w := range []string{
-		"warning: label pod.component.check (line 3): container_name: checker is not used in a pod: the pod names the component's container <controller name>.<component>\n",
+		"warning: label pod.component.check (line 3): container_name: checker is not used in a pod: the pod names the component's container <controller name>.<component> (the name resolves to localhost in the pod)\n",
 		"warning: label pod.component.web (line 3): ports: 8080:8080 is the Swarm service's, not a component's: publish it on the controller's service\n",
-		"warning: label pod.component.web (line 4): container_name: web is not used in a pod: the pod names the component's container <controller name>.<component>\n",
-		"warning: label pod.component.web (line 5): networks: front is the Swarm service's, not a component's: attach the networks to the controller's service, whose network namespace the components share\n",
+		"warning: label pod.component.web (line 4): container_name: web is not used in a pod: the pod names the component's container <controller name>.<component> (the name resolves to localhost in the pod)\n",
+		"warning: label pod.component.web (line 5): networks: front is the Swarm service's, not a component's: attach the networks to the controller's service, whose network namespace the components share (a network's aliases resolve to localhost in the pod)\n",
 	} {
 		require.Equal(t, 1, strings.Count(logs, w), "once in the controller's log: %s", w)
 	}
@@ -53,10 +53,10 @@ func TestStrictComposeRefusesServiceLevelKeys(t *testing.T) {
 	require.Equal(t, 2, p.exitCode(60*time.Second))
 	logs := p.logs()
 	require.Contains(t, logs, "the pod is invalid (4 problems):\n"+
-		"  label pod.component.check (line 3): container_name: checker is not used in a pod: the pod names the component's container <controller name>.<component> (-strict-compose refuses it)\n"+
+		"  label pod.component.check (line 3): container_name: checker is not used in a pod: the pod names the component's container <controller name>.<component> (the name resolves to localhost in the pod) (-strict-compose refuses it)\n"+
 		"  label pod.component.web (line 3): ports: 8080:8080 is the Swarm service's, not a component's: publish it on the controller's service (-strict-compose refuses it)\n"+
-		"  label pod.component.web (line 4): container_name: web is not used in a pod: the pod names the component's container <controller name>.<component> (-strict-compose refuses it)\n"+
-		"  label pod.component.web (line 5): networks: front is the Swarm service's, not a component's: attach the networks to the controller's service, whose network namespace the components share (-strict-compose refuses it)")
+		"  label pod.component.web (line 4): container_name: web is not used in a pod: the pod names the component's container <controller name>.<component> (the name resolves to localhost in the pod) (-strict-compose refuses it)\n"+
+		"  label pod.component.web (line 5): networks: front is the Swarm service's, not a component's: attach the networks to the controller's service, whose network namespace the components share (a network's aliases resolve to localhost in the pod) (-strict-compose refuses it)")
 	require.NotContains(t, logs, "warning: label")
 	p.noneLeft()
 }
