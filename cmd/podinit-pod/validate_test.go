@@ -82,8 +82,8 @@ volumes:
 `)
 	require.Equal(t, 2, code, stderr)
 	require.Empty(t, stdout)
-	require.Equal(t, `podinit validate: warning: compose.yml (line 4): services.web.container_name: web is not used in a pod: the pod names the component's container <controller name>.<component>
-podinit validate: warning: compose.yml (line 5): services.web.networks: front is the Swarm service's, not a component's: attach the networks to the controller's service, whose network namespace the components share
+	require.Equal(t, `podinit validate: warning: compose.yml (line 4): services.web.container_name: web is not used in a pod: the pod names the component's container <controller name>.<component> (the name resolves to localhost in the pod)
+podinit validate: warning: compose.yml (line 5): services.web.networks: front is the Swarm service's, not a component's: attach the networks to the controller's service, whose network namespace the components share (a network's aliases resolve to localhost in the pod)
 podinit validate: warning: compose.yml (line 6): services.web.environment: ${UNSET} is not set: it becomes a blank string, as in Compose; set UNSET in podinit's environment (the controller's), or give a default (${UNSET:-value})
 podinit validate: warning: compose.yml (line 18): volumes.data.driver: local-persist is not applied: the engine creates the volume with its default driver when a component first mounts it; declare the volume with its driver on the controller's service and mount it on the controller (the pod then uses that volume)
 podinit validate: the pod is invalid (7 problems):
