@@ -109,6 +109,7 @@ func FuzzFromLabels(f *testing.F) {
 	}
 	f.Add("app", "image: x\nx-podinit: {role: sidecar, signals: [HUP, usr1, 12, SIGRTMIN+1]}", "- image: x\n  x-podinit: {name: migrate}", "/a:/b")
 	f.Add("app", "image: x\nrestart: on-failure:3\nstop_signal: SIGQUIT", "", "{/a: /b, /c: /d}")
+	f.Add("app", "image: x\nsecrets: [db, {source: api, target: t, mode: 0400, uid: \"1000\"}]\nconfigs: [{source: c, target: /etc/c, gid: \"2\"}]", "- image: x\n  secrets: [s]", "/a:/run/secrets/db")
 	f.Fuzz(func(t *testing.T, name, component, init, copy string) {
 		l := map[string]string{ComponentPrefix + name: component}
 		if init != "" {

@@ -1,6 +1,7 @@
 package labels
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -35,8 +36,8 @@ const (
 )
 
 // Keys says, for every key of a Compose service (and the keys of deploy,
-// and of a Compose file's top-level volumes, that are treated apart from
-// their parent), what a component gets from it. A key that is not here is
+// and of a Compose file's top-level volumes, secrets and configs, that are
+// treated apart from their parent), what a component gets from it. A key that is not here is
 // unknown and an error: a typo is not a service-level key. A test checks the
 // table against compose-go's schema, and the README's tables against it.
 var Keys = map[string]Key{
@@ -95,21 +96,39 @@ var Keys = map[string]Key{
 	"volumes.<name>.driver_opts": {Warned, "are not applied: the engine creates the volume with its default driver when a component first mounts it; declare the volume with its options on the controller's service and mount it on the controller (the pod then uses that volume)"},
 	"volumes.<name>.external":    {Warned, "is not checked: a missing volume is created by the engine when a component first mounts it; mount the volume on the controller to make sure the pod uses the one that exists"},
 
+	// Top-level secrets and configs of a pod's Compose file: the stack makes
+	// them and gives them to the controller's service; the pod copies what
+	// the controller has (name and external need nothing of the pod).
+	"secrets.<name>.file":            {Warned, stackOnly("secret", "from it")},
+	"secrets.<name>.environment":     {Warned, stackOnly("secret", "from it")},
+	"secrets.<name>.labels":          {Warned, stackOnly("secret", "with these labels")},
+	"secrets.<name>.driver":          {Warned, stackOnly("secret", "with it")},
+	"secrets.<name>.driver_opts":     {Warned, stackOnly("secret", "with them")},
+	"secrets.<name>.template_driver": {Warned, stackOnly("secret", "with it")},
+	"configs.<name>.file":            {Warned, stackOnly("config", "from it")},
+	"configs.<name>.environment":     {Warned, stackOnly("config", "from it")},
+	"configs.<name>.content":         {Warned, stackOnly("config", "from it")},
+	"configs.<name>.labels":          {Warned, stackOnly("config", "with these labels")},
+	"configs.<name>.template_driver": {Warned, stackOnly("config", "with it")},
+
 	// A behaviour of their own.
-	"build":                 {Own, "with image: the image is used, with a warning that it is not built; without image: an error (build and push the image, and name it in image)"},
-	"profiles":              {Own, "a component none of whose profiles is enabled (COMPOSE_PROFILES in podinit's environment, comma-separated, `*` for all) is left out, as Compose leaves it out"},
-	"network_mode":          {Own, "service:<a component of the pod>: a warning (every component joins the controller's network namespace; no start order follows from it); any other value is refused: the pod decides the network mode"},
-	"ipc":                   {Own, "service:<a component of the pod>: a warning (the pod shares one IPC namespace, podinit's -ipc flag; no start order follows from it); any other value is refused: the pod decides the IPC namespace"},
-	"pid":                   {Own, "service:<a component of the pod>: a warning (the pod shares the controller's PID namespace, podinit's -pids flag; no start order follows from it); any other value is refused: the pod decides the PID namespace"},
-	"scale":                 {Own, "1: a warning; anything else is refused: a pod runs one container per component, scale the controller's service instead"},
-	"deploy.replicas":       {Own, "1: a warning; anything else is refused: a pod runs one container per component, scale the controller's service instead"},
-	"links":                 {Own, "SERVICE:ALIAS: the alias resolves to localhost in the pod, as every component's name does; a link orders the start as in Compose (service_started)"},
-	"extra_hosts":           {Own, "written into the pod's /etc/hosts, which every component shares (host-gateway entries are left out, with a warning: give them to the controller's service)"},
-	"deploy.restart_policy": {Own, "read as the component's restart, as Compose does: condition none, on-failure and any are restart no, on-failure[:max_attempts] and always; delay and window get a warning (the pod restarts with its own backoff); setting restart too is an error"},
+	"build":                    {Own, "with image: the image is used, with a warning that it is not built; without image: an error (build and push the image, and name it in image)"},
+	"profiles":                 {Own, "a component none of whose profiles is enabled (COMPOSE_PROFILES in podinit's environment, comma-separated, `*` for all) is left out, as Compose leaves it out"},
+	"network_mode":             {Own, "service:<a component of the pod>: a warning (every component joins the controller's network namespace; no start order follows from it); any other value is refused: the pod decides the network mode"},
+	"ipc":                      {Own, "service:<a component of the pod>: a warning (the pod shares one IPC namespace, podinit's -ipc flag; no start order follows from it); any other value is refused: the pod decides the IPC namespace"},
+	"pid":                      {Own, "service:<a component of the pod>: a warning (the pod shares the controller's PID namespace, podinit's -pids flag; no start order follows from it); any other value is refused: the pod decides the PID namespace"},
+	"scale":                    {Own, "1: a warning; anything else is refused: a pod runs one container per component, scale the controller's service instead"},
+	"deploy.replicas":          {Own, "1: a warning; anything else is refused: a pod runs one container per component, scale the controller's service instead"},
+	"links":                    {Own, "SERVICE:ALIAS: the alias resolves to localhost in the pod, as every component's name does; a link orders the start as in Compose (service_started)"},
+	"extra_hosts":              {Own, "written into the pod's /etc/hosts, which every component shares (host-gateway entries are left out, with a warning: give them to the controller's service)"},
+	"secrets":                  {Own, "each secret is copied from the controller, where Swarm mounts it (/run/secrets/<source>), into the component before it starts, at its target (default /run/secrets/<source>; a relative target under /run/secrets/) with its mode (default 0444), uid and gid (default 0, numeric); the controller refuses to start (exit 2) without it: give the secret to the controller's service"},
+	"configs":                  {Own, "each config is copied from the controller, where Swarm mounts it (/<source>), into the component before it starts, at its target (default /<source>) with its mode (default 0444), uid and gid (default 0, numeric); the controller refuses to start (exit 2) without it: give the config to the controller's service"},
+	"secrets.<name>.x-podinit": {Own, "path: where the controller has the secret, when its service mounts it elsewhere than /run/secrets/<name>"},
+	"configs.<name>.x-podinit": {Own, "path: where the controller has the config, when its service mounts it elsewhere than /<name>"},
+	"deploy.restart_policy":    {Own, "read as the component's restart, as Compose does: condition none, on-failure and any are restart no, on-failure[:max_attempts] and always; delay and window get a warning (the pod restarts with its own backoff); setting restart too is an error"},
 
 	// Refused.
 	"cgroup_parent":   {Refused, "the pod decides the cgroup parent (the controller's cgroup where the engine allows it)"},
-	"configs":         {Refused, "Swarm configs are mounted on the controller: copy them into the component with pod.copy.<name>"},
 	"credential_spec": {Refused, "Windows gMSA credentials; podinit runs Linux pods"},
 	"extends":         {Refused, "a component is one self-contained service: write the keys out (YAML anchors work)"},
 	"models":          {Refused, "Compose AI models are not containers podinit can run"},
@@ -117,12 +136,17 @@ var Keys = map[string]Key{
 	"pre_start":       {Refused, "use pod.init.components for work that must finish before the pod starts"},
 	"pre_stop":        {Refused, "podinit runs no lifecycle hooks: handle the stop signal in the component (stop_signal, stop_grace_period)"},
 	"provider":        {Refused, "provider services are managed by Compose plugins, not containers podinit can run"},
-	"secrets":         {Refused, "Swarm secrets are mounted on the controller: copy them into the component with pod.copy.<name>"},
 	"umask":           {Refused, "the Engine API has no umask for a container: set it in the component's entrypoint"},
 	"use_api_socket":  {Refused, "podinit never gives a component the Docker socket"},
 	"uts":             {Refused, "the component shares the controller's UTS settings (the engine requires it with a container: network mode)"},
 	"volume_driver":   {Refused, "volumes belong to the controller: declare the volume with its driver on the controller (the Swarm service)"},
 	"volumes_from":    {Refused, "the pod decides shared volumes (podinit's -volumes flag, or named volumes by the same name)"},
+}
+
+// stackOnly is the warning for a top-level secret's or config's key that
+// says how the stack makes it.
+func stackOnly(kind, how string) string {
+	return fmt.Sprintf("is the stack's, not the pod's: the stack makes the %s %s and gives it to the controller's service (template -pod moves it there); the pod copies the %s from the controller", kind, how, kind)
 }
 
 // serviceKeys are the keys a service may have at its top level, for

@@ -123,7 +123,9 @@ func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 			errs = append(errs, &Error{Source: copyAt[name], Msg: fmt.Sprintf("no component is named %q: name one of %s", name, strings.Join(names(spec), ", "))})
 			continue
 		}
-		c.Copies = copies[name]
+		// After the component's secrets and configs: a pod.copy entry to
+		// the same target is copied last, and wins.
+		c.Copies = append(c.Copies, copies[name]...)
 	}
 	return *spec, join(errs)
 }
@@ -132,8 +134,9 @@ func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 // Compose file at path (inside the controller). Relative env_file and
 // label_file paths start at the file's directory, as in Compose. Top-level
 // volumes are the pod's declared volumes (Spec.Volumes: their `name:`, else
-// the key, as the real name); networks, configs and secrets declarations
-// are ignored: the controller's own mounts decide what a component can use.
+// the key, as the real name); networks declarations are ignored: the
+// controller's own networks are the pod's. Top-level secrets and configs
+// say where the controller has them (declaredObjects).
 func FromComposeFile(path string, env []string) (podspec.Spec, error) {
 	return composeFile(path, env, false)
 }
@@ -180,6 +183,10 @@ func composeFile(path string, env []string, inController bool) (podspec.Spec, er
 		}
 	}
 	spec.Volumes = p.declaredVolumes(path, mappingValue(node, "volumes"))
+	objectPaths := map[string]map[string]string{
+		secretKind.kind: p.declaredObjects(path, secretKind, mappingValue(node, secretKind.key)),
+		configKind.kind: p.declaredObjects(path, configKind, mappingValue(node, configKind.key)),
+	}
 	services := mappingValue(node, "services")
 	if services == nil || services.Kind != yaml.MappingNode || len(services.Content) == 0 {
 		errs = append(errs, fileErr(lines["services"], "no services: each service of the file is a component of the pod"))
@@ -197,7 +204,7 @@ func composeFile(path string, env []string, inController bool) (podspec.Spec, er
 			errs = append(errs, fileErr(services.Content[i].Line, "services.%s: not a valid component name: use letters, digits, '_', '.' and '-', starting with a letter or digit", name))
 			continue
 		}
-		p.add(service{name: name, at: at, node: services.Content[i+1], baseDir: dir}.read(environ))
+		p.add(service{name: name, at: at, node: services.Content[i+1], baseDir: dir, objectPaths: objectPaths}.read(environ))
 	}
 	sort.Slice(spec.Components, func(i, j int) bool { return spec.Components[i].Name < spec.Components[j].Name })
 	errs = append(errs, p.check()...)

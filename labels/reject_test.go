@@ -130,9 +130,9 @@ func TestProfiles(t *testing.T) {
 		assert.Equal(t, want, got, env)
 	}
 	// A left-out component is still checked.
-	l[ComponentPrefix+"dbg"] = "image: y\nprofiles: [debug]\nsecrets: [s]"
+	l[ComponentPrefix+"dbg"] = "image: y\nprofiles: [debug]\nuts: host"
 	_, err := FromLabels(l, nil)
-	assert.ErrorContains(t, err, "label pod.component.dbg (line 3): secrets: not supported in a pod")
+	assert.ErrorContains(t, err, "label pod.component.dbg (line 3): uts: not supported in a pod")
 }
 
 // TestRejections covers every other message: each names the label and key
@@ -196,7 +196,7 @@ func TestRejections(t *testing.T) {
 // report everything in one go.
 func TestAllErrorsAtOnce(t *testing.T) {
 	errs := problems(t, map[string]string{
-		ComponentPrefix + "a": "image: x\nsecrets: [s]\nhealthcheck: {tset: x}\nstop_grace_period: soon\nrestart: sometimes\nx-podinit: {role: boss}",
+		ComponentPrefix + "a": "image: x\nuts: host\nhealthcheck: {tset: x}\nstop_grace_period: soon\nrestart: sometimes\nx-podinit: {role: boss}",
 		ComponentPrefix + "b": "command: [x]",
 	})
 	var got []string
@@ -204,7 +204,7 @@ func TestAllErrorsAtOnce(t *testing.T) {
 		got = append(got, e.Source+" "+e.Key)
 	}
 	assert.ElementsMatch(t, []string{
-		"pod.component.a secrets", "pod.component.a healthcheck", "pod.component.a stop_grace_period",
+		"pod.component.a uts", "pod.component.a healthcheck", "pod.component.a stop_grace_period",
 		"pod.component.a restart", "pod.component.a x-podinit.role", "pod.component.b image",
 	}, got)
 }

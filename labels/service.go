@@ -28,6 +28,10 @@ type service struct {
 	// baseDir is where relative env_file and label_file paths start: the
 	// Compose file's directory, or podinit's working directory for labels.
 	baseDir string
+	// objectPaths are where the controller has the secrets and configs
+	// that the Compose file's top-level declarations place (x-podinit.path),
+	// by kind and name.
+	objectPaths map[string]map[string]string
 }
 
 // reading is what reading one service found.
@@ -106,6 +110,9 @@ func (s service) read(env types.Mapping) reading {
 	r.c.Network, netErrs = readNetwork(svc, s.at, raw) // before convert: see linkDependencies
 	r.errs = append(r.errs, netErrs...)
 	r.errs = append(r.errs, convert(svc, s.at, raw, &r.c, &r.warns)...)
+	copies, objErrs := swarmObjects(svc, s.at, s.objectPaths)
+	r.c.Copies = copies
+	r.errs = append(r.errs, objErrs...)
 	r.c.Role = podspec.RoleMain
 	x, xErrs := readExtension(svc.Extensions[Extension], s.at, s.role == podspec.RoleInit)
 	r.errs = append(r.errs, xErrs...)

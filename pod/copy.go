@@ -26,8 +26,10 @@ const CopyLimit = 64 << 20
 // errCopyAbandoned ends the archive writer when the engine stops reading.
 var errCopyAbandoned = errors.New("the engine stopped reading the archive")
 
-// copyFiles streams the member's pod.copy entries into its created
-// container, before it starts, with their modes and owners.
+// copyFiles streams the member's copies (its secrets and configs, then its
+// pod.copy entries) into its created container, before it starts, with
+// their modes and owners: the source's own, or those a secret or config
+// asks for.
 //
 // A source is read without following any symbolic link: a component that
 // shares a volume with the controller could otherwise plant a link to the
@@ -42,7 +44,7 @@ func (r *runner) copyFiles(ctx context.Context, id string) error {
 	pr, pw := io.Pipe()
 	written := make(chan error, 1)
 	go func() {
-		err := writeCopies(pw, m.Copies, CopyLimit)
+		err := writeCopies(pw, m.Name, m.Copies, CopyLimit)
 		pw.CloseWithError(err) // nil: the engine reads EOF
 		written <- err
 	}()
@@ -51,20 +53,24 @@ func (r *runner) copyFiles(ctx context.Context, id string) error {
 	err := r.calls.eng.CopyToContainer(ctx, id, "/", pr, container.CopyToContainerOptions{})
 	pr.CloseWithError(errCopyAbandoned)
 	if werr := <-written; werr != nil && !errors.Is(werr, errCopyAbandoned) {
-		return fmt.Errorf("pod.copy.%s: %w", m.Name, werr)
+		return werr
 	}
 	if err != nil {
-		return fmt.Errorf("pod.copy.%s: copying into the container: %w", m.Name, err)
+		return fmt.Errorf("%s: copying files into the container: %w", m.Name, err)
 	}
 	return nil
 }
 
-// writeCopies writes every copy as one tar stream of at most limit bytes.
-func writeCopies(w io.Writer, copies []podspec.Copy, limit int64) error {
+// writeCopies writes every copy of component name as one tar stream of at
+// most limit bytes. An error names the copy's origin.
+func writeCopies(w io.Writer, name string, copies []podspec.Copy, limit int64) error {
 	tw := &tarBudget{tw: tar.NewWriter(w), left: limit, limit: limit}
 	for _, c := range copies {
-		if err := tw.addSource(c.Src, c.Dst); err != nil {
-			return err
+		if err := tw.addSource(c); err != nil {
+			if o := c.Object; o != nil {
+				return fmt.Errorf("%s: %s (%s %s): %w", name, o.Key, o.Kind, o.Name, err)
+			}
+			return fmt.Errorf("pod.copy.%s: %w", name, err)
 		}
 	}
 	return tw.tw.Close()
@@ -84,42 +90,71 @@ func (t *tarBudget) spend(n int64, at string) error {
 	return nil
 }
 
-// addSource adds src (a file or a directory tree in the controller) at dst.
-func (t *tarBudget) addSource(src, dst string) error {
+// addSource adds c's source (a file or a directory tree in the controller)
+// at its destination.
+func (t *tarBudget) addSource(c podspec.Copy) error {
+	src, dst := c.Src, c.Dst
 	if !path.IsAbs(dst) {
 		return fmt.Errorf("target %q must be an absolute path in the component", dst)
 	}
 	if !path.IsAbs(src) {
 		return fmt.Errorf("source %q must be an absolute path in the controller", src)
 	}
-	dir, base := path.Split(path.Clean(src))
-	parent, err := openNoLinks(dir)
+	parent, base, st, err := statSource(src)
 	if err != nil {
-		return fmt.Errorf("source %s: %w (the path is read inside the controller)", src, err)
+		return err
 	}
 	defer unix.Close(parent)
-	if base == "" { // src is "/"
-		return fmt.Errorf("source %s: copy a file or a folder, not the controller's root", src)
+	if (c.Mode != nil || c.UID != nil || c.GID != nil) && st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fmt.Errorf("source %s is not a regular file: a mode, uid or gid is given to a file only", src)
 	}
-	var st unix.Stat_t
+	return t.add(parent, base, src, strings.TrimPrefix(path.Clean(dst), "/"), &c)
+}
+
+// statSource opens the folder of src, an absolute path in the controller,
+// and reads what src is there, following no symbolic link on the way nor
+// at src. The caller closes the folder.
+func statSource(src string) (parent int, base string, st unix.Stat_t, err error) {
+	dir, base := path.Split(path.Clean(src))
+	if base == "" { // src is "/"
+		return -1, "", st, fmt.Errorf("source %s: copy a file or a folder, not the controller's root", src)
+	}
+	parent, err = openNoLinks(dir)
+	if err != nil {
+		return -1, "", st, fmt.Errorf("source %s: %w (the path is read inside the controller)", src, err)
+	}
 	if err := unix.Fstatat(parent, base, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return fmt.Errorf("source %s: %w (the path is read inside the controller)", src, err)
+		unix.Close(parent)
+		return -1, "", st, fmt.Errorf("source %s: %w (the path is read inside the controller)", src, err)
 	}
 	if st.Mode&unix.S_IFMT == unix.S_IFLNK {
 		target, _ := readlinkat(parent, base)
-		return fmt.Errorf("source %s is a symbolic link (to %s): pod.copy follows no link, as a component sharing the folder could have planted it; name the file itself", src, target)
+		unix.Close(parent)
+		return -1, "", st, fmt.Errorf("source %s is a symbolic link (to %s): pod.copy follows no link, as a component sharing the folder could have planted it; name the file itself", src, target)
 	}
-	return t.add(parent, base, src, strings.TrimPrefix(path.Clean(dst), "/"))
+	return parent, base, st, nil
 }
 
 // add adds the entry name of the open directory dirfd, shown as src in
-// messages, as the archive entry arc.
-func (t *tarBudget) add(dirfd int, name, src, arc string) error {
+// messages, as the archive entry arc, with the mode, uid and gid that
+// owner gives when it gives them (a copy's top entry).
+func (t *tarBudget) add(dirfd int, name, src, arc string, owner *podspec.Copy) error {
 	var st unix.Stat_t
 	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fmt.Errorf("%s: %w", src, err)
 	}
 	hdr := header(&st, arc)
+	if owner != nil {
+		if owner.Mode != nil {
+			hdr.Mode = int64(*owner.Mode)
+		}
+		if owner.UID != nil {
+			hdr.Uid = *owner.UID
+		}
+		if owner.GID != nil {
+			hdr.Gid = *owner.GID
+		}
+	}
 	if err := t.spend(512, src); err != nil {
 		return err
 	}
@@ -147,7 +182,7 @@ func (t *tarBudget) add(dirfd int, name, src, arc string) error {
 			return fmt.Errorf("%s: %w", src, err)
 		}
 		for _, n := range names {
-			if err := t.add(fd, n, path.Join(src, n), path.Join(arc, n)); err != nil {
+			if err := t.add(fd, n, path.Join(src, n), path.Join(arc, n), nil); err != nil {
 				return err
 			}
 		}
@@ -241,4 +276,42 @@ func header(st *unix.Stat_t, name string) *tar.Header {
 		ModTime: time.Unix(st.Mtim.Unix()),
 		Format:  tar.FormatPAX,
 	}
+}
+
+// checkObjects returns a problem for each secret or config of the spec
+// that the controller, which podinit runs in, does not have where the copy
+// will read it (a copy reads a source the same way, and fails the start
+// after its container is created: this fails the pod before anything is).
+// Without the controller's files at hand (here is false) it says, in one
+// warning, what the controller will check.
+func checkObjects(spec podspec.Spec, here bool) (problems []*podspec.Problem, warning string) {
+	var unchecked []string
+	for _, c := range append(append([]podspec.Component{}, spec.Init...), spec.Components...) {
+		for _, cp := range c.Copies {
+			o := cp.Object
+			if o == nil {
+				continue
+			}
+			if !here {
+				unchecked = append(unchecked, fmt.Sprintf("%s %s (%s)", o.Kind, o.Name, cp.Src))
+				continue
+			}
+			parent, _, st, err := statSource(cp.Src)
+			switch {
+			case errors.Is(err, unix.ENOENT):
+				problems = append(problems, c.Problem(o.Key, fmt.Sprintf("%s %s: the controller has no %s: give the %s to the controller's service (docker service create --%s %s, or %s: [%s] on the service in the stack)", o.Kind, o.Name, cp.Src, o.Kind, o.Kind, o.Name, o.Kind+"s", o.Name)))
+			case err != nil:
+				problems = append(problems, c.Problem(o.Key, fmt.Sprintf("%s %s: %v", o.Kind, o.Name, err)))
+			default:
+				unix.Close(parent)
+				if st.Mode&unix.S_IFMT != unix.S_IFREG {
+					problems = append(problems, c.Problem(o.Key, fmt.Sprintf("%s %s: %s in the controller is not a regular file: Swarm mounts a %s as a file", o.Kind, o.Name, cp.Src, o.Kind)))
+				}
+			}
+		}
+	}
+	if len(unchecked) > 0 {
+		warning = "secrets and configs are not checked here, as podinit does not run in the controller: the controller checks at start that it has " + strings.Join(unchecked, ", ")
+	}
+	return problems, warning
 }

@@ -110,6 +110,10 @@ type Controller struct {
 	// mount that holds them: the engine's socket and the health socket.
 	// NewPlan fills it from EngineHost and Options.HealthSocket.
 	Private []string
+	// FilesHere says that podinit runs inside the controller, so that the
+	// controller's files (the secrets and configs Swarm mounted on it) are
+	// podinit's own to check.
+	FilesHere bool
 	// RemoveOwn makes podinit remove the pod's containers once they end,
 	// instead of the engine's auto-remove, which an engine that restarts
 	// with live-restore may honour by killing them (RestoreKillsAutoRemove).
@@ -261,6 +265,11 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 	}
 	errs = append(errs, checkCeiling(spec, p.Controller, opts)...)
 	errs = append(errs, checkLimits(ctrl.Limits, spec)...)
+	objErrs, objWarning := checkObjects(spec, ctrl.FilesHere)
+	errs = append(errs, objErrs...)
+	if objWarning != "" {
+		p.Warnings = append(p.Warnings, objWarning)
+	}
 	if len(errs) == 0 {
 		levels, cycle := order(members)
 		if cycle != "" {

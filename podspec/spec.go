@@ -135,11 +135,30 @@ const (
 	UnhealthyRestart OnUnhealthy = "restart"
 )
 
-// Copy is one pod.copy entry: a file or directory in the controller copied
-// into the component before it starts.
+// Copy is one file or directory in the controller copied into the component
+// before it starts: a pod.copy entry, or one of the component's secrets and
+// configs.
 type Copy struct {
 	Src string // path inside the controller
 	Dst string // path inside the component
+	// Mode, UID and GID, when set, replace the source's own on the copy
+	// (a secret's or config's mode, uid and gid); a source that is not a
+	// regular file cannot take them.
+	Mode     *uint32 `json:",omitempty"`
+	UID, GID *int    `json:",omitempty"`
+	// Object is the Swarm secret or config the source is, for a
+	// component's secrets: and configs: (nil for pod.copy): the
+	// controller must have it when the pod starts.
+	Object *SwarmObject `json:",omitempty"`
+}
+
+// SwarmObject is a Swarm secret or config that Swarm mounts on the
+// controller, named by a component.
+type SwarmObject struct {
+	Kind string // "secret" or "config"
+	Name string // the name the component gives (its source)
+	// Key is the component's key that names it (secrets[0]), for messages.
+	Key string
 }
 
 // Component is one container of the pod.

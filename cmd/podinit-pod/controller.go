@@ -146,6 +146,7 @@ func runController(args []string) int {
 		logger.Print(err)
 		return pod.ExitCannotRun
 	}
+	ctrl.FilesHere = true
 	if !f.budgetSet && ctrl.StopTimeout != nil && *ctrl.StopTimeout > 0 {
 		f.opts.StopBudget = time.Duration(*ctrl.StopTimeout) * time.Second
 	}

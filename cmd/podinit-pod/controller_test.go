@@ -400,7 +400,7 @@ func TestBadLabelsFailClearlyAndLeaveNothing(t *testing.T) {
 	}{
 		"invalid yaml": {map[string]string{"pod.component.app": "image: [unclosed"}, []string{"pod.component.app"}},
 		"unknown key":  {map[string]string{"pod.component.app": "image: " + bbox + "\nfrobnicate: 1"}, []string{"pod.component.app", "frobnicate"}},
-		"refused":      {map[string]string{"pod.component.app": "image: " + bbox + "\nsecrets: [s]"}, []string{"pod.component.app", "secrets"}},
+		"refused":      {map[string]string{"pod.component.app": "image: " + bbox + "\nuts: host"}, []string{"pod.component.app", "uts"}},
 		"no image":     {map[string]string{"pod.component.app": "command: sleep 1"}, []string{"pod.component.app", "image"}},
 		"cycle": {map[string]string{
 			"pod.component.a": "image: " + bbox + "\ndepends_on: [b]",

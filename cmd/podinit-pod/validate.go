@@ -56,6 +56,9 @@ func runValidate(args []string) int {
 			fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
 			return pod.ExitCannotRun
 		}
+		// Run in the controller (docker exec), the controller's files
+		// are at hand; -container may name another container.
+		ctrl.FilesHere = *target == ""
 		// The engine's data root joins the host paths no component gets;
 		// without an answer in time the usual ones still count.
 		ictx, cancel := context.WithTimeout(ctx, 10*time.Second)

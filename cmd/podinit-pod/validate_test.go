@@ -69,7 +69,7 @@ func TestValidateReportsEverythingOnce(t *testing.T) {
     environment: ["A=${UNSET}"]
     mem_limit: lots
     cpus: many
-    secrets: [s]
+    uts: host
     volumes: ["~/x:/x"]
   web:
     image: other
@@ -89,7 +89,7 @@ podinit validate: warning: compose.yml (line 18): volumes.data.driver: local-per
 podinit validate: the pod is invalid (7 problems):
   compose.yml (line 7): services.web.mem_limit: invalid size: 'lots'
   compose.yml (line 8): services.web.cpus: failed to cast to expected type: strconv.ParseFloat: parsing "many": invalid syntax
-  compose.yml (line 9): services.web.secrets: not supported in a pod: Swarm secrets are mounted on the controller: copy them into the component with pod.copy.<name>
+  compose.yml (line 9): services.web.uts: not supported in a pod: the component shares the controller's UTS settings (the engine requires it with a container: network mode)
   compose.yml (line 10): services.web.volumes[0]: bind source "~/x": `+"`~`"+` is not expanded: the home of which user, on which host? give an absolute host path
   compose.yml (line 11): duplicate key "web" (first at line 2): a key may appear once in a mapping; remove one, or merge them
   compose.yml (line 15): services.db.cap_add: SYS_ADMIN is more than the controller's own effective capabilities (CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE NET_RAW SYS_CHROOT MKNOD AUDIT_WRITE SETFCAP; from Docker's default set, as -file has no controller; it lacks SYS_ADMIN); the controller's -allow capabilities would permit it
