@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/events"
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/healthprobe"
@@ -243,4 +244,32 @@ func TestRestartOnExitCodes(t *testing.T) {
 		require.Equal(t, 1, res.Code, "a code the rule does not name follows restart: no")
 		require.Equal(t, 0, h.component("app").Restarts)
 	})
+}
+
+// The engine's oom event makes the run's reason "OOM-killed", not its
+// exit code.
+func TestOOMKilledIsTheLastReason(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		spec := defaultPod(t)
+		spec.Components[1].Restart = podspec.Restart{Mode: podspec.RestartAlways}
+		h := newHarness(t, spec, testBudget)
+		h.start()
+		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
+		id := h.eng.idOf("side")
+		h.eng.publish(id, events.ActionOOM, nil)
+		h.eng.exit(mustGet(t, h.eng, id), 137)
+		h.waitFor(5*time.Second, func() bool { return h.component("side").Restarts == 1 }, "side's restart")
+		require.Equal(t, reasonOOM, h.component("side").LastReason)
+		h.eng.exit(mustGet(t, h.eng, h.eng.idOf("side")), 3)
+		h.waitFor(10*time.Second, func() bool { return h.component("side").Restarts == 2 }, "side's second restart")
+		require.Equal(t, "exit code 3", h.component("side").LastReason, "a new run is not OOM-killed")
+		h.stop()
+	})
+}
+
+func mustGet(t *testing.T, f *fakeEngine, id string) *fakeContainer {
+	t.Helper()
+	c, err := f.get(id)
+	require.NoError(t, err)
+	return c
 }

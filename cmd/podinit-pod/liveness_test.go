@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -146,4 +147,29 @@ func TestSwarmKeepsTheTaskOfAPodThatRestartsItsSidecar(t *testing.T) {
 	}, "the new sidecar to be healthy")
 	require.Equal(t, task, tasks(), "Swarm kept the task: no new one")
 	require.Equal(t, "healthy 0", inspect(t, "{{.State.Health.Status}} {{.State.Health.FailingStreak}}", controller))
+}
+
+// A component that the kernel kills for memory shows OOM-killed as the
+// reason its last run ended, from the engine's oom event.
+func TestOOMKilledComponentShowsWhy(t *testing.T) {
+	t.Parallel()
+	vol := volume(t)
+	p := runPod(t, map[string]string{
+		"pod.component.hog": "image: " + bbox + "\nmem_limit: 16m\nrestart: always\nvolumes: [\"" + vol + ":/shared\"]\n" +
+			`command: ["sh", "-c", "if [ -f /shared/once ]; then exec sleep 3600; fi; touch /shared/once; x=$(head -c 256m /dev/zero | tr '\\0' a); echo survived"]`,
+	}, ownVolume(vol))
+	var c healthprobe.Component
+	testenv.WaitFor(t, 60*time.Second, func() bool {
+		out, err := testenv.Docker("exec", p.name, "/podinit", "status")
+		if err != nil {
+			return false
+		}
+		var st healthprobe.Status
+		require.NoError(t, json.Unmarshal([]byte(out), &st), out)
+		c = component(st, "hog")
+		return c.Restarts == 1 && c.State == healthprobe.StateRunning
+	}, "hog to be killed for memory and restarted")
+	require.Equal(t, "OOM-killed", c.LastReason, "%+v", c)
+	require.Equal(t, 137, *c.LastExit)
+	require.Contains(t, p.logs(), "hog exited with 137; restarting in 1s")
 }
