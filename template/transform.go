@@ -21,8 +21,9 @@ const (
 	DockerSocket = "/var/run/docker.sock"
 	// volumeMountDir is where a controller holds the named volumes its
 	// components use, so that Swarm creates them for the task and the pod can
-	// map each component's volume onto the controller's (volume-ref).
-	volumeMountDir = "/podinit/volumes/"
+	// map each component's volume onto the controller's (volume-ref). Not
+	// under /podinit, which is the controller image's binary.
+	volumeMountDir = "/pod-volumes/"
 	// defaultApp names the main component when no transformer template does.
 	defaultApp = "app"
 )
