@@ -162,3 +162,22 @@ services:
 	require.Contains(t, string(out), "cpus: \"2\"")
 	require.Contains(t, string(out), "memory: 1G")
 }
+
+// The CLI prints the stack on standard output and the notes on standard
+// error; -cpus and -memory belong to -pod.
+func TestPodCLI(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("testdata", "pod", "shop"))
+	require.NoError(t, err)
+	var out, errb strings.Builder
+	code := Main([]string{"-pod", "shop", filepath.Join(dir, "compose.yaml")}, strings.NewReader(""), &out, &errb)
+	require.Equal(t, 0, code, errb.String())
+	require.True(t, strings.HasPrefix(out.String(), "networks:"), out.String())
+	require.NotContains(t, out.String(), "note:")
+	require.Contains(t, errb.String(), "podinit template: note: api: build and push its image")
+
+	out.Reset()
+	errb.Reset()
+	require.Equal(t, 2, Main([]string{"-cpus", "1", filepath.Join(dir, "compose.yaml")}, strings.NewReader(""), &out, &errb))
+	require.Contains(t, errb.String(), "-cpus and -memory are the limits of a -pod NAME")
+	require.Empty(t, out.String())
+}
