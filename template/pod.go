@@ -331,6 +331,14 @@ func (b *podBuilder) collectPorts(name string, ports, expose any) error {
 			return fmt.Errorf("services.%s.ports: must be a list, got %v", name, ports)
 		}
 		for _, e := range list {
+			if !slices.ContainsFunc(b.portList, func(x any) bool { return equalYAML(x, e) }) {
+				b.portList = append(b.portList, deepCopy(e))
+			}
+			if text, _ := marshalYAML(e); strings.Contains(string(text), "$") {
+				// docker stack deploy interpolates ${PORT} later, from the
+				// deploying shell: the clash cannot be known here.
+				continue
+			}
 			var cfgs []types.ServicePortConfig
 			switch t := e.(type) {
 			case map[string]any:
@@ -364,9 +372,6 @@ func (b *podBuilder) collectPorts(name string, ports, expose any) error {
 					return fmt.Errorf("services.%s.ports: %v publishes host port %s, which services.%s publishes too: the pod is one Swarm service with one set of ports; give one of them another host port", name, e, key, prev)
 				}
 				b.published[key] = name
-			}
-			if !slices.ContainsFunc(b.portList, func(x any) bool { return equalYAML(x, e) }) {
-				b.portList = append(b.portList, deepCopy(e))
 			}
 		}
 	}

@@ -135,6 +135,7 @@ services:
   a:
     image: reg/a:1
     build: .
+    ports: ["${PORT:-80}:80"]
     deploy: {resources: {limits: {cpus: "0.5", memory: 100M}}}
   b:
     build: .
@@ -146,6 +147,7 @@ services:
 	require.Contains(t, string(out), "image: proj-b", "build only: <folder>-<service>, as docker compose build names it")
 	require.NotContains(t, string(out), "build:")
 	require.Contains(t, string(out), `cpus: "1"`)
+	require.Contains(t, string(out), "- ${PORT:-80}:80", "an interpolated port is left to docker stack deploy")
 	var doc struct {
 		Services map[string]struct {
 			Deploy struct {
