@@ -33,7 +33,16 @@ type PodOptions struct {
 // namespace, so its ports, networks and names are the pod's.
 var podServiceKeys = map[string]bool{
 	"ports": true, "expose": true, "networks": true, "container_name": true,
+	"hostname": true, "domainname": true, "mac_address": true,
+	"dns": true, "dns_opt": true, "dns_search": true,
 }
+
+// podServiceSingles are podServiceKeys of one value: services that give one
+// must agree. podServiceLists add up.
+var (
+	podServiceSingles = []string{"hostname", "domainname", "mac_address"}
+	podServiceLists   = []string{"dns", "dns_opt", "dns_search"}
+)
 
 // serviceDeployKeys are the keys of deploy that go to the pod's Swarm
 // service. The component keeps resources (its share of the pod's budget,
@@ -109,7 +118,7 @@ func RenderPod(ctx context.Context, files []string, opts Options, po PodOptions)
 	if len(b.deploy) > 0 {
 		b.ctrl["deploy"] = b.deploy
 	}
-	for _, k := range []string{"networks", "secrets", "configs", "sysctls"} {
+	for _, k := range append([]string{"networks", "secrets", "configs", "sysctls"}, podServiceLists...) {
 		if v := b.keys[k]; v != nil {
 			b.ctrl[k] = v.value()
 		}
@@ -208,12 +217,25 @@ func (b *podBuilder) component(name string) (map[string]any, error) {
 	if err := b.deployKeys(name, svc["deploy"], c); err != nil {
 		return nil, err
 	}
-	for _, k := range []string{"networks", "secrets", "configs"} {
+	for _, k := range append([]string{"networks", "secrets", "configs"}, podServiceLists...) {
 		if v, ok := svc[k]; ok {
+			if str, isString := v.(string); isString {
+				v = []any{str} // dns: 1.1.1.1
+			}
 			if err := b.union(k).add(name, v); err != nil {
 				return nil, err
 			}
 		}
+	}
+	for _, k := range podServiceSingles {
+		v, ok := svc[k]
+		if !ok {
+			continue
+		}
+		if prev, ok := b.ctrl[k]; ok && !equalYAML(prev, v) {
+			return nil, fmt.Errorf("services.%s.%s: %v, but another service gives %v: the components share the pod's service's; give it once", name, k, v, prev)
+		}
+		b.ctrl[k] = deepCopy(v)
 	}
 	if net := splitSysctls(svc["sysctls"], true); len(net) > 0 {
 		if err := b.union("sysctls").add(name, net); err != nil {
@@ -450,10 +472,66 @@ func (b *podBuilder) limits(components map[string]map[string]any) error {
 			return fmt.Errorf("-memory %s: %v", b.po.Memory, err)
 		}
 	}
+	res := map[string]any{}
 	if len(out) > 0 {
-		b.deploy["resources"] = map[string]any{"limits": out}
+		res["limits"] = out
+	}
+	r, err := b.reservations(components)
+	if err != nil {
+		return err
+	}
+	if len(r) > 0 {
+		res["reservations"] = r
+	}
+	if len(res) > 0 {
+		b.deploy["resources"] = res
 	}
 	return nil
+}
+
+// reservations adds up what the components reserve, so that Swarm places
+// the pod where all of it fits: cpus and generic_resources, which only the
+// service can reserve, leave the components; memory stays on them too (it
+// is their mem_reservation).
+func (b *podBuilder) reservations(components map[string]map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	sums := map[string]float64{}
+	var generic []any
+	for _, name := range slices.Sorted(maps.Keys(components)) {
+		d, _ := components[name]["deploy"].(map[string]any)
+		r, _ := d["resources"].(map[string]any)
+		res, _ := r["reservations"].(map[string]any)
+		for _, key := range []string{"cpus", "memory"} {
+			if v, ok := res[key]; ok {
+				n, err := limitValue(key, v)
+				if err != nil {
+					return nil, fmt.Errorf("services.%s.deploy.resources.reservations.%s: %v", name, key, err)
+				}
+				sums[key] += n
+			}
+		}
+		if g, ok := res["generic_resources"].([]any); ok {
+			generic = append(generic, g...)
+		}
+		delete(res, "cpus")
+		delete(res, "generic_resources")
+		if len(res) == 0 && r != nil {
+			delete(r, "reservations")
+			if len(r) == 0 {
+				delete(d, "resources")
+			}
+			if len(d) == 0 {
+				delete(components[name], "deploy")
+			}
+		}
+	}
+	for key, n := range sums {
+		out[key] = formatLimit(key, n)
+	}
+	if len(generic) > 0 {
+		out["generic_resources"] = generic
+	}
+	return out, nil
 }
 
 func limitValue(key string, v any) (float64, error) {

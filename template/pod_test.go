@@ -102,6 +102,15 @@ services:
   a: {image: x, deploy: {update_config: {parallelism: 1}}}
   b: {image: x, deploy: {update_config: {parallelism: 2}}}
 `, `services.b.deploy.update_config differs from services.a's`},
+		"hostname differs": {`
+services:
+  a: {image: x, hostname: one}
+  b: {image: x, hostname: two}
+`, `services.b.hostname: two, but another service gives one`},
+		"bad reservation": {`
+services:
+  a: {image: x, deploy: {resources: {reservations: {cpus: lots}}}}
+`, `services.a.deploy.resources.reservations.cpus: "lots" is not a positive number`},
 		"templates": {`
 x-podinit: {a: {templates: [t.yml]}}
 services:
