@@ -68,6 +68,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err   error
 	)
 	if po.Name != "" {
+		po.Profiles = os.Getenv("COMPOSE_PROFILES")
 		out, notes, err = RenderPod(ctx, fs.Args(), opts, po)
 	} else {
 		out, err = Render(ctx, fs.Args(), opts)

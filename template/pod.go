@@ -22,6 +22,9 @@ import (
 type PodOptions struct {
 	// Name is the Swarm service the pod becomes.
 	Name string
+	// Profiles are the enabled Compose profiles, as in COMPOSE_PROFILES
+	// (comma-separated, "*" for all).
+	Profiles string
 	// CPUs and Memory are the pod's limits (Compose's forms: 1.5, 512M);
 	// when empty, each is the sum of the components' limits, if every
 	// component has one.
@@ -75,11 +78,28 @@ func RenderPod(ctx context.Context, files []string, opts Options, po PodOptions)
 	if len(services) == 0 {
 		return nil, nil, fmt.Errorf("%s: no services: -pod makes each service a component of the pod", project.File)
 	}
+	var leftOut []string
+	for _, name := range slices.Sorted(maps.Keys(services)) {
+		svc, _ := services[name].(map[string]any)
+		var profiles []string
+		list, _ := svc["profiles"].([]any)
+		for _, p := range list {
+			profiles = append(profiles, fmt.Sprint(p))
+		}
+		if !labels.ProfileEnabled(profiles, types.Mapping{"COMPOSE_PROFILES": po.Profiles}) {
+			delete(services, name)
+			leftOut = append(leftOut, fmt.Sprintf("%s is left out, as docker compose up leaves it out: none of its profiles (%s) is enabled in COMPOSE_PROFILES", name, strings.Join(profiles, ", ")))
+		}
+	}
+	if len(services) == 0 {
+		return nil, nil, fmt.Errorf("%s: every service is left out for its profiles: enable one in COMPOSE_PROFILES", project.File)
+	}
 	b := &podBuilder{
 		po: po, services: services, stacks: stacks,
 		ctrl:   map[string]any{},
 		deploy: map[string]any{},
 		p:      &podSpec{name: po.Name, dir: project.Dir},
+		notes:  leftOut,
 	}
 	// docker compose build names an image <project>-<service>: -project,
 	// else the file's name:, else the folder's name, normalized as Compose
@@ -192,7 +212,8 @@ func (b *podBuilder) component(name string) (map[string]any, error) {
 	dir := b.dir(name)
 	c := map[string]any{}
 	skip := func(k string) bool {
-		return podServiceKeys[k] || k == "deploy" || k == "build" || k == PodlikeExtension ||
+		// profiles are decided here: the ones left are enabled.
+		return podServiceKeys[k] || k == "deploy" || k == "build" || k == "profiles" || k == PodlikeExtension ||
 			(strings.HasPrefix(k, "x-") && k != Extension)
 	}
 	if err := componentFromService(c, svc, dir, skip); err != nil {

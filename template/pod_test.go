@@ -192,3 +192,23 @@ func TestPodCLI(t *testing.T) {
 	require.Contains(t, errb.String(), "-cpus and -memory are the limits of a -pod NAME")
 	require.Empty(t, out.String())
 }
+
+// A service none of whose profiles is enabled is left out, as docker compose
+// up leaves it out; an enabled one loses its profiles, decided here.
+func TestPodProfiles(t *testing.T) {
+	dir := writeProject(t, `
+services:
+  app: {image: x}
+  debug: {image: x, profiles: [debug], ports: ["9999:9999"]}
+  tools: {image: x, profiles: [tools, ops]}
+`)
+	out, notes, err := RenderPod(context.Background(), []string{"compose.yaml"}, Options{WorkDir: dir}, PodOptions{Name: "p", Profiles: "ops"})
+	require.NoError(t, err)
+	require.Contains(t, string(out), "pod.component.tools")
+	require.NotContains(t, string(out), "profiles")
+	require.NotContains(t, string(out), "debug")
+	require.Contains(t, notes, "debug is left out, as docker compose up leaves it out: none of its profiles (debug) is enabled in COMPOSE_PROFILES")
+
+	_, _, err = RenderPod(context.Background(), []string{"compose.yaml"}, Options{WorkDir: writeProject(t, "services: {a: {image: x, profiles: [x]}}")}, PodOptions{Name: "p"})
+	require.ErrorContains(t, err, "every service is left out for its profiles")
+}
