@@ -101,7 +101,7 @@ func (s service) read(env types.Mapping) reading {
 	if svc == nil {
 		return r
 	}
-	if !profileEnabled(svc.Profiles, env) {
+	if !ProfileEnabled(svc.Profiles, env) {
 		r.leftOut = svc.Profiles
 		return r
 	}
@@ -184,10 +184,10 @@ func mentions(deps any, name string) bool {
 	return false
 }
 
-// profileEnabled reports whether a service with these profiles runs:
+// ProfileEnabled reports whether a service with these profiles runs:
 // Compose runs a service without profiles, or with one that
 // COMPOSE_PROFILES enables ("*" enables every one).
-func profileEnabled(profiles []string, env types.Mapping) bool {
+func ProfileEnabled(profiles []string, env types.Mapping) bool {
 	if len(profiles) == 0 {
 		return true
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/podinit/podinit/podspec"
 )
 
 // budget owns the stop's arithmetic. The pod has Options.StopBudget from
@@ -120,9 +122,21 @@ func (p *Plan) checkBudget() string {
 	}
 	margin := stopMargin(p.Options)
 	available := p.Options.StopBudget - margin
+	total, parts := stopChain(p.StopWaves())
+	if total <= available {
+		return ""
+	}
+	return fmt.Sprintf("stop grace periods along the stop order add up to %s (%s), more than the pod's stop budget %s minus a %s margin; components still running at the budget's end get SIGKILL: lower their stop_grace_period, or raise -stop-budget together with the service's stop_grace_period",
+		total, strings.Join(parts, " + "), p.Options.StopBudget, margin)
+}
+
+// stopChain adds up, wave by wave, the slowest member's stop_grace_period,
+// and names each wave's slowest member with its grace. Members without one
+// take what is left and are not counted.
+func stopChain(waves [][]*Member) (time.Duration, []string) {
 	var total time.Duration
 	var parts []string
-	for _, wave := range p.StopWaves() {
+	for _, wave := range waves {
 		var slowest *Member
 		for _, m := range wave {
 			if m.StopGrace > 0 && (slowest == nil || m.StopGrace > slowest.StopGrace) {
@@ -135,9 +149,27 @@ func (p *Plan) checkBudget() string {
 		total += slowest.StopGrace
 		parts = append(parts, fmt.Sprintf("%s %s", slowest.Name, slowest.StopGrace))
 	}
-	if total <= available {
-		return ""
+	return total, parts
+}
+
+// DefaultStopMargin is -stop-margin's default.
+const DefaultStopMargin = time.Second
+
+// StopBudgetFor is the stop budget a pod of spec needs for its stop waves'
+// grace periods to fit with the given margin kept (the margin checkBudget
+// and the stop keep), and the chain that makes it ("web 10s + db 5s"). It is
+// 0 when no component has a stop_grace_period, and an error when the
+// components' dependencies cannot be ordered.
+func StopBudgetFor(spec podspec.Spec, margin time.Duration) (time.Duration, string, error) {
+	levels, cycle := order(newMembers(spec))
+	if cycle != "" {
+		return 0, "", fmt.Errorf("depends_on has a cycle: %s; remove one of these dependencies", cycle)
 	}
-	return fmt.Sprintf("stop grace periods along the stop order add up to %s (%s), more than the pod's stop budget %s minus a %s margin; components still running at the budget's end get SIGKILL: lower their stop_grace_period, or raise -stop-budget together with the service's stop_grace_period",
-		total, strings.Join(parts, " + "), p.Options.StopBudget, margin)
+	p := &Plan{Levels: levels}
+	chain, parts := stopChain(p.StopWaves())
+	if chain == 0 {
+		return 0, "", nil
+	}
+	// With the margin shorter than the budget, stopMargin keeps it as it is.
+	return chain + max(margin, 0), strings.Join(parts, " + "), nil
 }

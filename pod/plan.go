@@ -215,38 +215,16 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 		p.finish(m, false)
 	}
 
-	members := map[string]*Member{}
+	members := newMembers(spec)
 	for _, c := range spec.Components {
-		m := &Member{Component: c, Needs: map[string]podspec.Dependency{}}
-		if m.Role == "" {
-			m.Role = podspec.RoleMain
-		}
+		m := members[c.Name]
 		if m.OnUnhealthy == "" {
 			m.OnUnhealthy = opts.OnUnhealthy
 		}
 		if w := livenessWarning(m); w != "" {
 			p.Warnings = append(p.Warnings, w)
 		}
-		for dep, d := range c.DependsOn {
-			m.Needs[dep] = d
-		}
-		members[c.Name] = m
 		p.finish(m, false)
-	}
-	// Sidecars start before the main components and stop after them: every
-	// main component waits for every sidecar to be ready (healthy if it has
-	// a healthcheck, else started).
-	for _, m := range members {
-		if m.Role != podspec.RoleMain {
-			continue
-		}
-		for _, s := range members {
-			if s.Role == podspec.RoleSidecar {
-				if _, explicit := m.Needs[s.Name]; !explicit {
-					m.Needs[s.Name] = podspec.Dependency{Condition: conditionReady, Required: true}
-				}
-			}
-		}
 	}
 	for _, m := range members {
 		for dep := range m.DependsOn {
@@ -290,6 +268,37 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 		p.Warnings = append(p.Warnings, w)
 	}
 	return p, nil
+}
+
+// newMembers makes a member of every non-init component, with the
+// dependencies its start waits for. Sidecars start before the main
+// components and stop after them: every main component waits for every
+// sidecar to be ready (healthy if it has a healthcheck, else started).
+func newMembers(spec podspec.Spec) map[string]*Member {
+	members := map[string]*Member{}
+	for _, c := range spec.Components {
+		m := &Member{Component: c, Needs: map[string]podspec.Dependency{}}
+		if m.Role == "" {
+			m.Role = podspec.RoleMain
+		}
+		for dep, d := range c.DependsOn {
+			m.Needs[dep] = d
+		}
+		members[c.Name] = m
+	}
+	for _, m := range members {
+		if m.Role != podspec.RoleMain {
+			continue
+		}
+		for _, s := range members {
+			if s.Role == podspec.RoleSidecar {
+				if _, explicit := m.Needs[s.Name]; !explicit {
+					m.Needs[s.Name] = podspec.Dependency{Condition: conditionReady, Required: true}
+				}
+			}
+		}
+	}
+	return members
 }
 
 // livenessWarning explains a restart on unhealthy that may never happen:

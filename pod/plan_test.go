@@ -1,6 +1,7 @@
 package pod
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -284,4 +285,39 @@ func TestOnUnhealthyRestartWarnings(t *testing.T) {
 
 	c.OnUnhealthy = podspec.UnhealthyNone
 	require.Empty(t, check(c), "the component's own none overrides -on-unhealthy")
+}
+
+// A pod whose budget is StopBudgetFor its spec gets no budget warning, and
+// one a nanosecond shorter does: the template's budget and the controller's
+// check follow one rule.
+func TestStopBudgetForFitsCheckBudget(t *testing.T) {
+	withGrace := func(c podspec.Component, d time.Duration) podspec.Component { c.StopGrace = d; return c }
+	spec := podspec.Spec{Components: []podspec.Component{
+		withGrace(comp("web", podspec.RoleMain, "api"), 3*time.Second),
+		withGrace(comp("api", podspec.RoleMain, "db"), 5*time.Second),
+		withGrace(comp("cache", podspec.RoleMain, "db"), 7*time.Second),
+		withGrace(comp("db", podspec.RoleMain), 10*time.Second),
+		withGrace(comp("proxy", podspec.RoleSidecar), 2*time.Second),
+	}}
+	budget, chain, err := StopBudgetFor(spec, DefaultStopMargin)
+	require.NoError(t, err)
+	require.Equal(t, 23*time.Second, budget, "web 3s + cache 7s (its wave's slowest) + db 10s + proxy 2s + the 1s margin")
+	require.Equal(t, "web 3s + cache 7s + db 10s + proxy 2s", chain)
+
+	p, err := NewPlan(spec, ctrl, Options{StopBudget: budget, StopMargin: DefaultStopMargin})
+	require.NoError(t, err)
+	for _, w := range p.Warnings {
+		require.NotContains(t, w, "stop grace periods")
+	}
+	p, err = NewPlan(spec, ctrl, Options{StopBudget: budget - 1, StopMargin: DefaultStopMargin})
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(p.Warnings, "\n"), "stop grace periods along the stop order add up to 22s")
+
+	none, chain, err := StopBudgetFor(podspec.Spec{Components: []podspec.Component{comp("a", podspec.RoleMain)}}, DefaultStopMargin)
+	require.NoError(t, err)
+	require.Zero(t, none)
+	require.Empty(t, chain)
+
+	_, _, err = StopBudgetFor(podspec.Spec{Components: []podspec.Component{comp("a", podspec.RoleMain, "b"), comp("b", podspec.RoleMain, "a")}}, DefaultStopMargin)
+	require.ErrorContains(t, err, "depends_on has a cycle: a -> b -> a")
 }

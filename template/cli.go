@@ -14,10 +14,14 @@ import (
 
 // Usage is the `podinit template` help text.
 const Usage = `usage: podinit template [flags] STACK.yml... (or - for standard input)
+       podinit template -pod NAME [flags] COMPOSE.yml...
 
 Turns a stack file whose services carry an x-podinit (or x-podlike) field into
 a stack of pod controllers, printed on standard output:
   podinit template stack.yml | docker stack deploy -c - mystack
+With -pod, every service of the Compose files becomes a component of one pod,
+the stack's only service NAME:
+  podinit template -pod shop compose.yaml | docker stack deploy -c - shop
 
 flags:
 `
@@ -33,6 +37,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.Image, "image", DefaultImage, "the controllers' image, unless a pod template gives one")
 	fs.StringVar(&opts.Project, "project", "", "the stack's name for templates (.Project.Name); default: the first stack file's folder name")
 	fs.DurationVar(&opts.HTTPTimeout, "http-timeout", 10*time.Second, "how long fetching one http(s) template may take")
+	var po PodOptions
+	fs.StringVar(&po.Name, "pod", "", "render every service as a component of one pod, the Swarm service `NAME`")
+	fs.StringVar(&po.CPUs, "cpus", "", "with -pod: the pod's CPU limit (default: the sum of its components' deploy.resources.limits.cpus)")
+	fs.StringVar(&po.Memory, "memory", "", "with -pod: the pod's memory limit, such as 1G (default: the sum of its components' limits)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, Usage)
 		fs.PrintDefaults()
@@ -48,9 +56,26 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	if po.Name == "" && (po.CPUs != "" || po.Memory != "") {
+		fmt.Fprintln(stderr, "podinit template: -cpus and -memory are the limits of a -pod NAME: give -pod")
+		return 2
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	out, err := Render(ctx, fs.Args(), opts)
+	var (
+		out   []byte
+		notes []string
+		err   error
+	)
+	if po.Name != "" {
+		po.Profiles = os.Getenv("COMPOSE_PROFILES")
+		out, notes, err = RenderPod(ctx, fs.Args(), opts, po)
+	} else {
+		out, err = Render(ctx, fs.Args(), opts)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(stderr, "podinit template: note: %s\n", n)
+	}
 	if err != nil && ctx.Err() != nil {
 		fmt.Fprintln(stderr, "podinit template: interrupted")
 		return 130

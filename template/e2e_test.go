@@ -62,7 +62,7 @@ func TestSwarmEndToEnd(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	require.Contains(t, string(out), "pod.component.fetcher")
 
-	t.Cleanup(func() { removeStack(t, name) })
+	t.Cleanup(func() { removeStack(t, name, name+"_web.1") })
 	deploy := exec.Command(script, "deploy", "-c", "stack.yml", name)
 	deploy.Dir, deploy.Env = dir, env
 	out, err = deploy.CombinedOutput()
@@ -88,7 +88,7 @@ func TestSwarmEndToEnd(t *testing.T) {
 	}, 20*time.Second, 300*time.Millisecond, "the sidecar's command did not fetch the app: %s", got)
 	require.NotEmpty(t, app)
 
-	removeStack(t, name)
+	removeStack(t, name, pod)
 	require.Empty(t, containers(t, "label=podinit.pod="+pod), "components left behind")
 }
 
@@ -119,18 +119,18 @@ func containers(t *testing.T, filters ...string) []string {
 }
 
 // removeStack removes the stack and waits until none of its containers
-// (the controllers, and the components they own) remain.
-func removeStack(t *testing.T, name string) {
+// (the controllers, and the components of the pod they own) remain.
+func removeStack(t *testing.T, name, pod string) {
 	t.Helper()
 	exec.Command("docker", "stack", "rm", name).Run()
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		if len(containers(t, "label=com.docker.stack.namespace="+name)) == 0 &&
-			len(containers(t, "label=podinit.pod="+name+"_web.1")) == 0 {
+			len(containers(t, "label=podinit.pod="+pod)) == 0 {
 			return
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	t.Errorf("stack %s: containers remain 90s after docker stack rm: %v", name,
-		append(containers(t, "label=com.docker.stack.namespace="+name), containers(t, "label=podinit.pod="+name+"_web.1")...))
+		append(containers(t, "label=com.docker.stack.namespace="+name), containers(t, "label=podinit.pod="+pod)...))
 }

@@ -61,67 +61,13 @@ type stackFile struct {
 // top-level field of the same name) into a pod controller, and returns the
 // whole stack as YAML with sorted keys. The same input gives the same bytes.
 func Render(ctx context.Context, files []string, opts Options) ([]byte, error) {
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no stack file: give one or more STACK.yml, or - for standard input")
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if opts.Image == "" {
-		opts.Image = DefaultImage
-	}
-	if opts.Stdin == nil {
-		opts.Stdin = os.Stdin
-	}
-	if opts.WorkDir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return nil, err
-		}
-		opts.WorkDir = wd
-	}
-	if opts.HTTPTimeout == 0 {
-		opts.HTTPTimeout = 10 * time.Second
-	}
-	var stacks []*stackFile
-	stdinUsed := false
-	for _, f := range files {
-		var (
-			data []byte
-			err  error
-			dir  = opts.WorkDir
-		)
-		if f == "-" {
-			if stdinUsed {
-				return nil, fmt.Errorf("-: standard input can be given only once")
-			}
-			stdinUsed = true
-			data, err = cancellable(ctx, func() ([]byte, error) { return readBounded(opts.Stdin, MaxStackSize) })
-		} else {
-			p := f
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(opts.WorkDir, p)
-			}
-			dir = filepath.Dir(p)
-			data, err = readStackFile(ctx, p)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: cannot read the stack file: %w", f, err)
-		}
-		s, err := readStack(f, dir, data)
-		if err != nil {
-			return nil, err
-		}
-		stacks = append(stacks, s)
-	}
-	merged := stacks[0].data
-	for _, s := range stacks[1:] {
-		m, err := override.Merge(merged, s.data)
-		if err != nil {
-			return nil, fmt.Errorf("%s: merging it over %s: %w", s.name, stacks[0].name, err)
-		}
-		merged = m
-	}
-	project := Project{Dir: stacks[0].dir, File: files[0], Files: files, Name: opts.Project}
-	if project.Name == "" {
-		project.Name = filepath.Base(project.Dir)
+	stacks, merged, project, err := readStacks(ctx, files, opts, true)
+	if err != nil {
+		return nil, err
 	}
 	r := &renderer{opts: opts, project: project, loader: newLoader(opts.HTTPTimeout, opts.transport), stack: merged}
 	pods, err := collectPods(stacks, merged)
@@ -136,8 +82,82 @@ func Render(ctx context.Context, files []string, opts Options) ([]byte, error) {
 	return marshalYAML(merged)
 }
 
-// readStack parses one stack file and takes its extension fields out of it.
-func readStack(name, dir string, data []byte) (*stackFile, error) {
+// withDefaults fills in the options left zero.
+func (opts Options) withDefaults() (Options, error) {
+	if opts.Image == "" {
+		opts.Image = DefaultImage
+	}
+	if opts.Stdin == nil {
+		opts.Stdin = os.Stdin
+	}
+	if opts.WorkDir == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return opts, err
+		}
+		opts.WorkDir = wd
+	}
+	if opts.HTTPTimeout == 0 {
+		opts.HTTPTimeout = 10 * time.Second
+	}
+	return opts, nil
+}
+
+// readStacks reads the stack files and merges them as Compose does. With
+// templates, the x-podinit and x-podlike fields are taken out of them (see
+// readStack).
+func readStacks(ctx context.Context, files []string, opts Options, templates bool) (stacks []*stackFile, merged map[string]any, project Project, err error) {
+	if len(files) == 0 {
+		return nil, nil, Project{}, fmt.Errorf("no stack file: give one or more STACK.yml, or - for standard input")
+	}
+	stdinUsed := false
+	for _, f := range files {
+		var (
+			data []byte
+			err  error
+			dir  = opts.WorkDir
+		)
+		if f == "-" {
+			if stdinUsed {
+				return nil, nil, Project{}, fmt.Errorf("-: standard input can be given only once")
+			}
+			stdinUsed = true
+			data, err = cancellable(ctx, func() ([]byte, error) { return readBounded(opts.Stdin, MaxStackSize) })
+		} else {
+			p := f
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(opts.WorkDir, p)
+			}
+			dir = filepath.Dir(p)
+			data, err = readStackFile(ctx, p)
+		}
+		if err != nil {
+			return nil, nil, Project{}, fmt.Errorf("%s: cannot read the stack file: %w", f, err)
+		}
+		s, err := readStack(f, dir, data, templates)
+		if err != nil {
+			return nil, nil, Project{}, err
+		}
+		stacks = append(stacks, s)
+	}
+	merged = stacks[0].data
+	for _, s := range stacks[1:] {
+		m, err := override.Merge(merged, s.data)
+		if err != nil {
+			return nil, nil, Project{}, fmt.Errorf("%s: merging it over %s: %w", s.name, stacks[0].name, err)
+		}
+		merged = m
+	}
+	project = Project{Dir: stacks[0].dir, File: files[0], Files: files, Name: opts.Project}
+	if project.Name == "" {
+		project.Name = filepath.Base(project.Dir)
+	}
+	return stacks, merged, project, nil
+}
+
+// readStack parses one stack file and, with templates, takes its extension
+// fields out of it.
+func readStack(name, dir string, data []byte, templates bool) (*stackFile, error) {
 	s := &stackFile{
 		name: name, dir: dir,
 		topLevel: map[string]*config{}, svcLevel: map[string]*config{},
@@ -165,7 +185,13 @@ func readStack(name, dir string, data []byte) (*stackFile, error) {
 	}
 	s.data = v.(map[string]any)
 	absFiles(s.data, dir)
-	for _, ext := range []string{Extension, PodlikeExtension} {
+	var exts []string
+	if templates {
+		exts = []string{Extension, PodlikeExtension}
+	}
+	// Without templates, a service's x-podinit is its component's own (see
+	// RenderPod), and top-level fields are left for the caller.
+	for _, ext := range exts {
 		k, n := lookup(root, ext)
 		if k == nil {
 			continue
@@ -219,7 +245,7 @@ func readStack(name, dir string, data []byte) (*stackFile, error) {
 		for i := 0; i+1 < len(services.Content); i += 2 {
 			sk, sv := services.Content[i], services.Content[i+1]
 			s.serviceAt[sk.Value] = (&at{file: name, path: "services." + sk.Value}).errf(sk, "")
-			for _, ext := range []string{Extension, PodlikeExtension} {
+			for _, ext := range exts {
 				k, n := lookup(sv, ext)
 				if k == nil {
 					continue

@@ -244,7 +244,7 @@ volumes:
 	}
 	require.Equal(t, "my/podinit:1", web["image"])
 	require.Equal(t, []any{"-logs", "-stop-budget=1m30s"}, web["command"])
-	require.Equal(t, []any{"data:/podinit/volumes/data", "/var/run/docker.sock:/var/run/docker.sock:ro"}, web["volumes"], "named volumes held, socket not doubled")
+	require.Equal(t, []any{"data:/pod-volumes/data", "/var/run/docker.sock:/var/run/docker.sock:ro"}, web["volumes"], "named volumes held, socket not doubled")
 	require.Equal(t, "web", web["labels"].(map[string]any)["team"])
 	app := label(t, web, "pod.component.app").(map[string]any)
 	require.Equal(t, "example/app:1", app["image"])

@@ -21,8 +21,9 @@ const (
 	DockerSocket = "/var/run/docker.sock"
 	// volumeMountDir is where a controller holds the named volumes its
 	// components use, so that Swarm creates them for the task and the pod can
-	// map each component's volume onto the controller's (volume-ref).
-	volumeMountDir = "/podinit/volumes/"
+	// map each component's volume onto the controller's (volume-ref). Not
+	// under /podinit, which is the controller image's binary.
+	volumeMountDir = "/pod-volumes/"
 	// defaultApp names the main component when no transformer template does.
 	defaultApp = "app"
 )
@@ -85,6 +86,17 @@ func (r *renderer) transform(ctx context.Context, p *podSpec) error {
 		return err
 	}
 
+	if err := setPodLabels(p, ctrl, components, inits, copies); err != nil {
+		return err
+	}
+	r.stack["services"].(map[string]any)[p.name] = ctrl
+	return nil
+}
+
+// setPodLabels puts the pod on the controller's container labels:
+// pod.component.<name> for each component, pod.init.components and
+// pod.copy.<name>.
+func setPodLabels(p *podSpec, ctrl map[string]any, components map[string]map[string]any, inits []map[string]any, copies map[string]string) error {
 	labels, err := asMap(ctrl["labels"], "labels")
 	if err != nil {
 		return p.errf("%v", err)
@@ -124,7 +136,6 @@ func (r *renderer) transform(ctx context.Context, p *podSpec) error {
 		}
 	}
 	ctrl["labels"] = labels
-	r.stack["services"].(map[string]any)[p.name] = ctrl
 	return nil
 }
 
@@ -205,12 +216,23 @@ func (r *renderer) controller(ctx context.Context, p *podSpec, data *Data) (map[
 			ctrl["sysctls"] = net
 		}
 	}
+	if err := r.finishController(p, ctrl, p.svc["volumes"]); err != nil {
+		return nil, err
+	}
+	return ctrl, nil
+}
+
+// finishController gives the controller what every controller has: the
+// image, the named volumes of svcVolumes (its components' volumes) mounted
+// so that the pod may use them, the Docker socket, the command, and the stop
+// budget from its stop_grace_period.
+func (r *renderer) finishController(p *podSpec, ctrl map[string]any, svcVolumes any) error {
 	if !has(ctrl, "image") {
 		ctrl["image"] = r.opts.Image
 	}
 	vols, _ := ctrl["volumes"].([]any)
 	if ctrl["volumes"] != nil && vols == nil {
-		return nil, p.errf("the controller's volumes must be a list, got %v", ctrl["volumes"])
+		return p.errf("the controller's volumes must be a list, got %v", ctrl["volumes"])
 	}
 	held := map[string]bool{}
 	hasSocket := false
@@ -219,7 +241,7 @@ func (r *renderer) controller(ctx context.Context, p *podSpec, data *Data) (map[
 		held[src] = true
 		hasSocket = hasSocket || dst == DockerSocket
 	}
-	for _, name := range namedVolumes(p.svc["volumes"]) {
+	for _, name := range namedVolumes(svcVolumes) {
 		if !held[name] {
 			held[name] = true
 			vols = append(vols, name+":"+volumeMountDir+name)
@@ -228,7 +250,7 @@ func (r *renderer) controller(ctx context.Context, p *podSpec, data *Data) (map[
 	if !hasSocket {
 		// A podlike stack mounts the socket on the service for the
 		// controller: that mount stays there (and never reaches the app).
-		if own := socketMounts(p.svc["volumes"]); len(own) > 0 {
+		if own := socketMounts(svcVolumes); len(own) > 0 {
 			vols = append(vols, own...)
 		} else {
 			vols = append(vols, DockerSocket+":"+DockerSocket)
@@ -236,7 +258,7 @@ func (r *renderer) controller(ctx context.Context, p *podSpec, data *Data) (map[
 	}
 	ctrl["volumes"] = vols
 	if err := r.refVolumes(p, vols); err != nil {
-		return nil, err
+		return err
 	}
 
 	if !has(ctrl, "command") {
@@ -246,13 +268,13 @@ func (r *renderer) controller(ctx context.Context, p *podSpec, data *Data) (map[
 		s := fmt.Sprint(grace)
 		d, err := time.ParseDuration(s)
 		if err != nil {
-			return nil, p.errf("stop_grace_period %q is not a duration such as 30s or 1m30s", s)
+			return p.errf("stop_grace_period %q is not a duration such as 30s or 1m30s", s)
 		}
 		if err := addStopBudget(ctrl, d); err != nil {
-			return nil, p.errf("%v", err)
+			return p.errf("%v", err)
 		}
 	}
-	return ctrl, nil
+	return nil
 }
 
 // kvKeys are the service keys whose KEY=VALUE lists mean mappings.
@@ -373,39 +395,51 @@ func (r *renderer) app(ctx context.Context, p *podSpec, data *Data) (string, map
 		}
 		merge(app, def)
 	}
-	for _, k := range slices.Sorted(maps.Keys(p.svc)) {
-		if controllerKeys[k] || droppedKeys[k] || strings.HasPrefix(k, "x-") {
+	skip := func(k string) bool { return controllerKeys[k] || droppedKeys[k] || strings.HasPrefix(k, "x-") }
+	if err := componentFromService(app, p.svc, p.dir, skip); err != nil {
+		return "", nil, p.errf("%v", err)
+	}
+	return name, app, nil
+}
+
+// componentFromService adds a service's keys, but those skip names, to the
+// component c after its templates: relative bind sources made absolute
+// against dir, env_file read into environment, net.* sysctls left to the
+// controller.
+func componentFromService(c, svc map[string]any, dir string, skip func(string) bool) error {
+	for _, k := range slices.Sorted(maps.Keys(svc)) {
+		if skip(k) {
 			continue
 		}
-		if has(app, k) && k != "env_file" {
-			addServiceKey(app, k, p.svc[k])
+		if has(c, k) && k != "env_file" {
+			addServiceKey(c, k, svc[k])
 			continue
 		}
 		switch k {
 		case "volumes":
-			vols, err := appVolumes(p.svc[k], p.dir)
+			vols, err := appVolumes(svc[k], dir)
 			if err != nil {
-				return "", nil, p.errf("%v", err)
+				return err
 			}
-			app[k] = vols
+			c[k] = vols
 		case "env_file":
 			// Swarm reads env_file where the stack is deployed; podinit would
 			// read it inside the controller, where it does not exist. Read
 			// last: environment wins over it.
 		case "sysctls":
-			if rest := splitSysctls(p.svc[k], false); len(rest) > 0 {
-				app[k] = rest
+			if rest := splitSysctls(svc[k], false); len(rest) > 0 {
+				c[k] = rest
 			}
 		default:
-			app[k] = deepCopy(p.svc[k])
+			c[k] = deepCopy(svc[k])
 		}
 	}
-	if ef, ok := p.svc["env_file"]; ok {
-		if err := inlineEnvFiles(app, ef, p.dir); err != nil {
-			return "", nil, p.errf("%v", err)
+	if ef, ok := svc["env_file"]; ok {
+		if err := inlineEnvFiles(c, ef, dir); err != nil {
+			return err
 		}
 	}
-	return name, app, nil
+	return nil
 }
 
 // sidecars builds the components of the templates items: their rendered

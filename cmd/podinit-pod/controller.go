@@ -48,7 +48,7 @@ func newControllerFlags(name string) (*flag.FlagSet, *controllerFlags) {
 	fs.BoolVar(&f.opts.Logs, "logs", false, "stream the components' output into the controller's, each line prefixed with the component's name")
 	fs.BoolVar(&f.opts.Pull, "pull", false, "pull the components' images before every start, not only when missing")
 	fs.DurationVar(&f.opts.StopBudget, "stop-budget", 10*time.Second, "time the whole pod has to stop, from the stop request; keep it equal to the service's stop_grace_period (unset: the controller's own stop timeout when it has one)")
-	fs.DurationVar(&f.opts.StopMargin, "stop-margin", time.Second, "part of the stop budget kept for the last SIGKILLs, so podinit exits before Docker kills it")
+	fs.DurationVar(&f.opts.StopMargin, "stop-margin", pod.DefaultStopMargin, "part of the stop budget kept for the last SIGKILLs, so podinit exits before Docker kills it")
 	fs.BoolVar(&f.opts.StrictBudget, "strict-budget", false, "refuse to start when the components' stop grace periods cannot fit the stop budget")
 	fs.DurationVar(&f.opts.ReadyTimeout, "ready-timeout", 2*time.Minute, "how long a component waits for a dependency to become ready before the pod fails")
 	fs.DurationVar(&f.opts.PullTimeout, "pull-timeout", 5*time.Minute, "how long an image pull may take")

@@ -56,7 +56,7 @@ var commands = []command{
 	{"healthcheck", "[-socket PATH]", "exit 0 when the pod is healthy (the image's HEALTHCHECK)", runHealthcheck},
 	{"status", "[-socket PATH]", "print the pod's state as JSON", runStatus},
 	{"validate", "[-container NAME | -file COMPOSE.yml] [flags]", "print the plan for a controller's labels or a Compose file, or every error; creates nothing", podMode("validate")},
-	{"template", "[-image IMAGE] STACK.yml... | -", "turn a stack file with x-podinit (or x-podlike) fields into a deployable stack (in the template image)", templateMode},
+	{"template", "[-image IMAGE] [-pod NAME] FILE... | -", "turn a stack file with x-podinit (or x-podlike) fields, or with -pod a whole Compose project, into a deployable stack (in the template image)", templateMode},
 	{"version", "", "print version, commit and build time", runVersion},
 	{"pause", "", "hold a namespace open until SIGTERM (the IPC holder's process)", runPause},
 }
