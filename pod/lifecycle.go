@@ -7,9 +7,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/podinit/podinit/healthprobe"
-
 	"github.com/containerd/errdefs"
+	"golang.org/x/sys/unix"
+
+	"github.com/podinit/podinit/healthprobe"
 )
 
 // runner runs one member's life: its dependencies, its image, its
@@ -208,6 +209,7 @@ func (r *runner) runOnce() outcome {
 	for {
 		select {
 		case code := <-exit.code:
+			r.awaitOOMWord(id, code)
 			return r.exited(code)
 		case <-m.stopCh:
 			return r.stopRun(id, exit)
@@ -338,6 +340,20 @@ func (r *runner) exited(code int) outcome {
 		r.log.Printf("%s exited with %d", m.Name, code)
 	}
 	return outcome{code: code}
+}
+
+// oomWordWait bounds the wait for the event stream's word on a container
+// that exited as the kernel's OOM killer leaves it (SIGKILL).
+const oomWordWait = time.Second
+
+// awaitOOMWord waits, for a run that ended with SIGKILL's code, until the
+// event stream has brought the container's die event: the engine sends its
+// oom event before it, on the same stream, while the exit itself comes
+// through the wait, on another connection, and may overtake both.
+func (r *runner) awaitOOMWord(id string, code int) {
+	if code == 128+int(unix.SIGKILL) {
+		r.watch.awaitDie(r.calls.life, id, oomWordWait)
+	}
 }
 
 // codeUnknown stands for an exit code the engine did not report, as
