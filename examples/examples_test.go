@@ -69,11 +69,38 @@ func TestMain(m *testing.M) {
 // join with "error creating vxlan interface: file exists" on 28.5 in CI.
 var keeper string
 
-// keepIngress starts the keeper and waits until its task runs.
+// staleService names the services an earlier run of these tests left on
+// the engine when it was killed before its clean-up: its keeper and its
+// stacks' services. The 20.10 stage's engine keeps its data root between
+// runs, so they are still there, and the keeper still holds its port.
+var staleService = regexp.MustCompile(`^(podinit-examples-ingress-\d+|ex\d+-[a-z0-9-]+-\d+_[a-z0-9-]+)$`)
+
+// removeStaleRuns removes what staleService matches. One test process of
+// this package runs per engine at a time, so none of it is in use.
+func removeStaleRuns() {
+	names, _ := testenv.Docker("service", "ls", "--format", "{{.Name}}")
+	for _, name := range strings.Fields(names) {
+		if staleService.MatchString(name) {
+			testenv.Docker("service", "rm", name)
+		}
+	}
+}
+
+// keepIngress starts the keeper and waits until its task runs. A port that
+// a removed service held is free again once the manager has released it,
+// which it does a moment after the removal: creation is retried for 30 s.
 func keepIngress() error {
+	removeStaleRuns()
 	name := fmt.Sprintf("podinit-examples-ingress-%d", os.Getpid())
-	out, err := testenv.Docker("service", "create", "--detach", "--name", name,
-		"--publish", "published=28099,target=80", "--no-resolve-image", bbox, "sleep", "86400")
+	var out string
+	var err error
+	for try := time.Now(); ; time.Sleep(time.Second) {
+		out, err = testenv.Docker("service", "create", "--detach", "--name", name,
+			"--publish", "published=28099,target=80", "--no-resolve-image", bbox, "sleep", "86400")
+		if err == nil || !strings.Contains(out, "already in use") || time.Since(try) > 30*time.Second {
+			break
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("docker service create %s: %v: %s", name, err, out)
 	}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +60,12 @@ func TestPodSwarmEndToEnd(t *testing.T) {
 		testenv.Unavailable(t, "needs an active swarm (SWARM=1 scripts/engine.sh 28 -- ...)")
 	}
 	name := fmt.Sprintf("pp%d%d", os.Getpid(), time.Now().UnixNano()%100000)
-	port := "18089"
+	// A free port, not a fixed one: a stack that a killed earlier run left
+	// on the engine would still hold a fixed one, and the task would pend.
+	l, err := net.Listen("tcp", ":0")
+	require.NoError(t, err)
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	require.NoError(t, l.Close())
 	dir := filepath.Join(t.TempDir(), "shop")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(strings.ReplaceAll(podE2EProject, "{{PORT}}", port)), 0o644))
