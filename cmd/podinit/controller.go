@@ -11,11 +11,6 @@ import (
 	"github.com/podinit/podinit/init/signals"
 )
 
-// ReadyFDEnv names the file descriptor on which podinit-pod writes one byte
-// once it handles every signal itself (package main of podinit-pod reads
-// it too).
-const ReadyFDEnv = "PODINIT_READY_FD"
-
 // readyQueue bounds the signals held until podinit-pod is ready.
 const readyQueue = 64
 
@@ -53,7 +48,7 @@ func runPodController(args []string) int {
 	cmd := exec.Command(path, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.ExtraFiles = []*os.File{readW} // fd 3
-	cmd.Env = append(os.Environ(), ReadyFDEnv+"=3")
+	cmd.Env = append(os.Environ(), signals.ReadyFDEnv+"=3")
 	// Its own process group: a terminal's Ctrl-C reaches podinit-pod once,
 	// through podinit.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
