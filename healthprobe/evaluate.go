@@ -100,7 +100,7 @@ func judge(c Component) (verdict, string) {
 		}
 	case StateRestarting:
 		return failure, "restarting" + runs(c)
-	case StateExited, StateRemoved:
+	case StateExited:
 		// Init components must finish; a main component that finished with
 		// 0 and is not restarted (else it would be "restarting") did its job.
 		// A sidecar exists to serve, so its exit is a failure.

@@ -36,7 +36,6 @@ func TestEvaluate(t *testing.T) {
 		// Healthy.
 		{"every component as it should be", pod(PhaseRunning, initDone, web, plain, proxy), late, Healthy, nil},
 		{"healthy does not wait for the start period", pod(PhaseRunning, web), early, Healthy, nil},
-		{"removed init component that exited 0", pod(PhaseRunning, with(initDone, func(c *Component) { c.State = StateRemoved }), web), late, Healthy, nil},
 		{"main component that finished its job with 0", pod(PhaseRunning, with(plain, func(c *Component) { c.State, c.LastExit = StateExited, code(0) }), web), late, Healthy, nil},
 		{"restarted component running again counts", pod(PhaseRunning, with(web, func(c *Component) { c.Restarts, c.LastExit = 2, code(1) })), late, Healthy, nil},
 
@@ -62,7 +61,6 @@ func TestEvaluate(t *testing.T) {
 		{"init component failed", pod(PhaseStarting, with(initDone, func(c *Component) { c.LastExit = code(3) })), early, Unhealthy, []string{"migrate: exited (last exit 3)"}},
 		{"main component exited non-zero", pod(PhaseRunning, with(plain, func(c *Component) { c.State, c.LastExit = StateExited, code(137) }), web), late, Unhealthy, []string{"worker: exited (last exit 137)"}},
 		{"sidecar exited 0 while the pod runs", pod(PhaseRunning, web, with(proxy, func(c *Component) { c.State, c.LastExit = StateExited, code(0) })), late, Unhealthy, []string{"proxy: exited (last exit 0)"}},
-		{"removed without an exit code", pod(PhaseRunning, with(web, func(c *Component) { c.State = StateRemoved })), late, Unhealthy, []string{"web: removed"}},
 		{"component stopping in a running pod", pod(PhaseRunning, with(web, func(c *Component) { c.State = StateStopping })), late, Unhealthy, []string{"web: stopping"}},
 		{"unknown component state", pod(PhaseRunning, with(web, func(c *Component) { c.State = "paused" })), late, Unhealthy, []string{`web: unknown state "paused"`}},
 		{"unknown component health", pod(PhaseRunning, with(web, func(c *Component) { c.Health = "meh" })), late, Unhealthy, []string{`unknown health "meh"`}},

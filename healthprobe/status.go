@@ -38,7 +38,6 @@ const (
 	StateRestarting = "restarting" // it exited and waits for its restart backoff
 	StateExited     = "exited"     // it exited and will not be restarted
 	StateStopping   = "stopping"   // it was sent its stop signal
-	StateRemoved    = "removed"    // its container is gone
 )
 
 // Status is the pod as `podinit status` prints it. The supervisor builds it;
