@@ -38,28 +38,28 @@ const budgetEndSlack = 500 * time.Millisecond
 const killWait = 5 * time.Second
 
 func newBudget(opts Options) *budget {
-	b := &budget{total: opts.StopBudget, margin: stopMargin(opts)}
+	b := &budget{total: opts.StopBudget}
+	b.margin, _, _ = StopMargin(opts.StopBudget, opts.StopMargin, false)
 	b.slack = min(budgetEndSlack, b.margin/2)
 	return b
 }
 
-// stopMargin is the margin the stop keeps: -stop-margin, or a quarter of
-// the budget when -stop-margin leaves nothing of it. A controller whose
-// budget comes from `--stop-timeout 1` and the default 1s margin would
-// otherwise SIGKILL every component at once, with no grace at all.
-func stopMargin(opts Options) time.Duration {
-	if opts.StopMargin >= opts.StopBudget {
-		return opts.StopBudget / 4
+// StopMargin is the one rule for the part of the stop budget kept for the
+// last SIGKILLs; the controller's flags, validate, the stop itself and
+// template all use it. A margin shorter than the budget is kept as it is.
+// One that leaves nothing of the budget is an error when the user set it
+// (set), and otherwise a quarter of the budget, with a note that says so:
+// a controller whose budget comes from `--stop-timeout 1` would keep the
+// default 1s margin and SIGKILL every component at once, with no grace.
+func StopMargin(budget, margin time.Duration, set bool) (kept time.Duration, note string, err error) {
+	if margin < budget {
+		return margin, "", nil
 	}
-	return opts.StopMargin
-}
-
-// marginWarning explains a margin that stopMargin had to shrink.
-func marginWarning(opts Options) string {
-	if m := stopMargin(opts); m != opts.StopMargin {
-		return fmt.Sprintf("-stop-margin %s leaves nothing of the stop budget %s: keeping %s instead, so that components get a grace before SIGKILL", opts.StopMargin, opts.StopBudget, m)
+	if set {
+		return 0, "", fmt.Errorf("-stop-margin %s must be less than the stop budget %s", margin, budget)
 	}
-	return ""
+	kept = budget / 4
+	return kept, fmt.Sprintf("-stop-margin %s leaves nothing of the stop budget %s: keeping %s instead, so that components get a grace before SIGKILL", margin, budget, kept), nil
 }
 
 // begin records the stop request; only the first call counts.
@@ -120,7 +120,7 @@ func (p *Plan) checkBudget() string {
 	if p.Options.StopBudget <= 0 {
 		return ""
 	}
-	margin := stopMargin(p.Options)
+	margin, _, _ := StopMargin(p.Options.StopBudget, p.Options.StopMargin, false)
 	available := p.Options.StopBudget - margin
 	total, parts := stopChain(p.StopWaves())
 	if total <= available {
@@ -172,4 +172,38 @@ func StopBudgetFor(spec podspec.Spec, margin time.Duration) (time.Duration, stri
 	}
 	// With the margin shorter than the budget, stopMargin keeps it as it is.
 	return chain + max(margin, 0), strings.Join(parts, " + "), nil
+}
+
+// StopStep is one member's place on the stop's timeline, counted from the
+// stop request, at the latest: when its stop signal goes out and when
+// SIGKILL follows if it is still running.
+type StopStep struct {
+	Wave             int // from 1, in the order of StopWaves
+	Member           *Member
+	SignalBy, KillBy time.Duration
+	// ByDeadline says that the pod's deadline, not the member's own
+	// stop_grace_period, sets KillBy.
+	ByDeadline bool
+}
+
+// StopTimeline is the stop the runtime follows (stopper.stopAll), by the
+// same arithmetic (budget): a wave gets its stop signals once the wave
+// before it is gone, at the latest at that wave's last SIGKILL. It also
+// returns the pod's deadline and podinit's last moment.
+func (p *Plan) StopTimeline() (steps []StopStep, deadline, end time.Duration) {
+	b := newBudget(p.Options)
+	t0 := time.Unix(0, 0)
+	b.begin(t0)
+	var at time.Duration
+	for i, wave := range p.StopWaves() {
+		waveEnd := at
+		for _, m := range wave {
+			kill, byDeadline := b.killAt(m, t0.Add(at))
+			step := StopStep{Wave: i + 1, Member: m, SignalBy: min(at, b.deadline().Sub(t0)), KillBy: kill.Sub(t0), ByDeadline: byDeadline}
+			steps = append(steps, step)
+			waveEnd = max(waveEnd, step.KillBy)
+		}
+		at = waveEnd
+	}
+	return steps, b.deadline().Sub(t0), b.end().Sub(t0)
 }

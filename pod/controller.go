@@ -8,6 +8,8 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
+
+	"github.com/podinit/podinit/cgroup"
 )
 
 // Discover finds the controller's own container: the first candidate ID
@@ -41,6 +43,7 @@ func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse
 		Mounts: info.Mounts,
 	}
 	c.EngineHost = DefaultEngineHost
+	c.Command = append([]string{info.Path}, info.Args...)
 	if info.Config != nil {
 		c.Labels = info.Config.Labels
 		c.StopTimeout = info.Config.StopTimeout
@@ -57,6 +60,7 @@ func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse
 		c.IpcMode = info.HostConfig.IpcMode
 		c.PidMode = info.HostConfig.PidMode
 		c.OwnCgroupParent = info.HostConfig.CgroupParent
+		c.Configured = cgroup.Configured(info.HostConfig.Resources)
 	}
 	c.VolumeRefs = map[string]string{}
 	c.VolumeDevices = map[string]string{}

@@ -96,6 +96,12 @@ type Controller struct {
 	CgroupParent string
 	// Limits are the controller's own cgroup limits: the pod's budget.
 	Limits cgroup.Limits
+	// Configured are the limits the controller's engine configuration sets
+	// (cgroup.Configured): its Limits as seen from outside it.
+	Configured cgroup.Limits
+	// Command is the controller's command as the engine started it (path,
+	// then arguments): its flags, for validate.
+	Command []string
 	// Caps are the controller's own effective capabilities: the ceiling
 	// for the components' cap_add.
 	Caps Caps

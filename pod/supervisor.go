@@ -171,9 +171,6 @@ func (s *Supervisor) Run(ctx context.Context) Result {
 	s.mu.Lock()
 	s.started = time.Now()
 	s.mu.Unlock()
-	if w := marginWarning(s.plan.Options); w != "" {
-		s.log.Printf("warning: %s", w)
-	}
 
 	res := s.runPhases()
 	s.mu.Lock()

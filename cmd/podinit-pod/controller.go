@@ -18,7 +18,6 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/oklog/run"
 
-	"github.com/podinit/podinit/cgroup"
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/init/reap"
 	"github.com/podinit/podinit/init/signals"
@@ -35,6 +34,7 @@ type controllerFlags struct {
 	socket      string
 	startPeriod time.Duration
 	budgetSet   bool
+	marginSet   bool
 	// strictCompose makes the declaration's warnings errors.
 	strictCompose bool
 }
@@ -80,8 +80,11 @@ func (f *controllerFlags) parse(fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("unexpected argument %q: the controller takes flags only (see podinit help)", fs.Arg(0))
 	}
 	fs.Visit(func(fl *flag.Flag) {
-		if fl.Name == "stop-budget" {
+		switch fl.Name {
+		case "stop-budget":
 			f.budgetSet = true
+		case "stop-margin":
+			f.marginSet = true
 		}
 	})
 	for _, p := range strings.Split(f.authFiles, ",") {
@@ -92,9 +95,6 @@ func (f *controllerFlags) parse(fs *flag.FlagSet, args []string) error {
 	f.opts.HealthSocket = f.socket
 	if f.opts.EngineLostAfter < 0 {
 		return fmt.Errorf("-engine-lost-after %s must not be negative (0 keeps the pod running without its engine)", f.opts.EngineLostAfter)
-	}
-	if f.opts.StopMargin >= f.opts.StopBudget {
-		return fmt.Errorf("-stop-margin %s must be less than -stop-budget %s", f.opts.StopMargin, f.opts.StopBudget)
 	}
 	return nil
 }
@@ -141,14 +141,21 @@ func runController(args []string) int {
 	// start (hundreds of ms on a busy engine): ask it while the controller
 	// is found and its labels are read.
 	info := engineInfo(ctx, eng)
-	ctrl, err := pod.Discover(ctx, eng, selfid.Find(), podspec.VolumeRef)
+	ctrl, notes, err := describeController(ctx, eng, selfid.Find(), true)
 	if err != nil {
 		logger.Print(err)
 		return pod.ExitCannotRun
 	}
-	ctrl.FilesHere = true
-	if !f.budgetSet && ctrl.StopTimeout != nil && *ctrl.StopTimeout > 0 {
-		f.opts.StopBudget = time.Duration(*ctrl.StopTimeout) * time.Second
+	note, err := f.settle(ctrl)
+	if err != nil {
+		logger.Print(err)
+		return pod.ExitInvalid
+	}
+	if note != "" {
+		notes = append(notes, "warning: "+note)
+	}
+	for _, n := range notes {
+		logger.Print(n)
 	}
 	var plan *pod.Plan
 	code := guard(func(line string) { logger.Print(line) }, "reading the pod", func() (code int) {
@@ -212,21 +219,16 @@ func runController(args []string) int {
 // heapreport tag (heapreport.go, for bench/deps.sh).
 var afterPlan = func(*log.Logger) {}
 
-// readyFDEnv names the descriptor on which podinit, which runs the
-// controller as its child, waits for one byte before it forwards signals
-// (see podinit's runPodController).
-const readyFDEnv = "PODINIT_READY_FD"
-
 // tellReady tells podinit that the controller handles signals now.
 func tellReady(logger *log.Logger) {
-	v, ok := os.LookupEnv(readyFDEnv)
+	v, ok := os.LookupEnv(signals.ReadyFDEnv)
 	if !ok {
 		return // started by hand, not by podinit
 	}
-	os.Unsetenv(readyFDEnv)
+	os.Unsetenv(signals.ReadyFDEnv)
 	fd, err := strconv.Atoi(v)
 	if err != nil || fd < 3 {
-		logger.Printf("warning: %s=%q is not a file descriptor", readyFDEnv, v)
+		logger.Printf("warning: %s=%q is not a file descriptor", signals.ReadyFDEnv, v)
 		return
 	}
 	f := os.NewFile(uintptr(fd), "podinit-ready")
@@ -300,24 +302,14 @@ func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, stri
 		logger.Print(read.Internal)
 		return nil, pod.ExitInvalid
 	}
-	if ctrl.Limits, err = cgroup.Read(); err != nil {
-		logger.Printf("warning: cannot read the controller's cgroup limits (%v): component limits are not checked against them", err)
-	}
 	res := <-info
 	if res.err != nil {
 		logger.Printf("asking the engine for its cgroup driver: %v", res.err)
 		return nil, pod.ExitCannotRun
 	}
-	parent, nested, why := cgroup.Parent(res.info.CgroupDriver, res.info.CgroupVersion, cgroup.Own(), ctrl.OwnCgroupParent, ctrl.ID)
-	if nested {
-		ctrl.CgroupParent = parent
+	for _, n := range engineView(&ctrl, res.info, true) {
+		logger.Print(n)
 	}
-	logger.Print(why)
-	if res.info.LiveRestoreEnabled && pod.RestoreKillsAutoRemove(res.info.ServerVersion) {
-		ctrl.RemoveOwn = true
-		logger.Printf("Docker %s with live-restore kills auto-remove containers as it restarts (moby/moby#46308): podinit removes the pod's containers itself", res.info.ServerVersion)
-	}
-	ownPrivileges(&ctrl, res.info)
 	plan, problems, warnings := planRead(read, ctrl, opts, strict)
 	for _, w := range warnings {
 		logger.Printf("warning: %s", w.Error())

@@ -545,7 +545,24 @@ services:
 	require.Contains(t, plan, "1. proxy [sidecar]")
 	require.Contains(t, plan, "2. db [main] image my/db after proxy ready")
 	require.Contains(t, plan, "3. app [main] image my/app after db service_healthy, proxy ready")
-	require.Contains(t, plan, "1. app (SIGTERM, then SIGKILL after 4s)")
+	require.Contains(t, plan, "controller: "+standInNote+"\n")
+	// The stop as the runtime follows it, inside the default 10s budget.
+	require.Contains(t, plan, `stop, within the budget 10s from the stop request (the service's stop_grace_period should be the same):
+  1. by 0s:
+     app: SIGTERM (or its image's STOPSIGNAL), then SIGKILL by 4s (its stop_grace_period 4s)
+  2. by 4s:
+     db: SIGTERM (or its image's STOPSIGNAL), then SIGKILL by 9s (the pod's deadline)
+  3. by 9s:
+     proxy: SIGTERM (or its image's STOPSIGNAL), then SIGKILL by 9s (the pod's deadline)
+  the pod's deadline 9s keeps 1s for the last kills; podinit exits by 9.5s, before Docker's SIGKILL at 10s
+`)
+	// -stop-budget and -stop-margin move it.
+	out, err = exec.Command(bin, "validate", "-file", good, "-stop-budget", "3s", "-stop-margin", "500ms").CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), "     app: SIGTERM (or its image's STOPSIGNAL), then SIGKILL by 2.5s (the pod's deadline)\n")
+	out, err = exec.Command(bin, "validate", "-file", good, "-stop-budget", "1s", "-stop-margin", "2s").CombinedOutput()
+	require.Error(t, err)
+	require.Equal(t, "podinit validate: -stop-margin 2s must be less than the stop budget 1s\n", string(out))
 
 	bad := filepath.Join(dir, "bad.yml")
 	require.NoError(t, os.WriteFile(bad, []byte(`

@@ -2,10 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
-
-	"github.com/docker/docker/api/types/system"
 
 	"github.com/podinit/podinit/pod"
 )
@@ -17,31 +14,6 @@ func allowClasses() string {
 		names = append(names, string(c.Class))
 	}
 	return strings.Join(names, ", ")
-}
-
-// ownPrivileges fills in what the privilege ceiling compares against, as
-// the controller itself sees it: its own effective capabilities (a non-root
-// controller has none, whatever its engine configuration says), how it
-// reaches the engine, and the engine's data root on the host.
-func ownPrivileges(ctrl *pod.Controller, info system.Info) {
-	if status, err := os.ReadFile("/proc/self/status"); err == nil {
-		if set, err := pod.CapEff(string(status)); err == nil {
-			ctrl.Caps = pod.Caps{Set: set, From: "its /proc/self/status CapEff"}
-		}
-	}
-	ctrl.EngineHost = engineHost()
-	if info.DockerRootDir != "" {
-		ctrl.EngineDirs = append(ctrl.EngineDirs, info.DockerRootDir)
-	}
-}
-
-// engineHost is where this process's engine client connects (what
-// client.FromEnv reads).
-func engineHost() string {
-	if h := os.Getenv("DOCKER_HOST"); h != "" {
-		return h
-	}
-	return pod.DefaultEngineHost
 }
 
 // describeCeiling tells what the pod's components may get, for validate.

@@ -19,12 +19,11 @@ import (
 )
 
 // runValidate prints the plan for a pod, or every error in it, and creates
-// nothing.
+// nothing. It plans against the controller as the controller itself does
+// (describe.go), with that controller's own flags, so that a pod it passes
+// is one the controller runs.
 func runValidate(args []string) int {
-	fs, f := newControllerFlags("podinit validate")
-	file := fs.String("file", "", "a Compose file whose services are the components (instead of a container's labels)")
-	target := fs.String("container", "", "the controller container whose labels to read (default: the container podinit runs in)")
-	fs.SetOutput(os.Stderr)
+	fs, f, file, target := newValidateFlags()
 	if err := f.parse(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -32,40 +31,40 @@ func runValidate(args []string) int {
 		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
 		return pod.ExitInvalid
 	}
-	var req podspec.Request
-	var ctrl pod.Controller
-	if *file != "" {
-		req.File = *file
-		ctrl = pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private",
-			Caps:       pod.Caps{Set: pod.DockerDefaultCaps, From: "Docker's default set, as -file has no controller"},
-			EngineHost: engineHost()}
-	} else {
-		ctx := context.Background()
-		eng, cerr := connect(ctx)
-		if cerr != nil {
-			fmt.Fprintf(os.Stderr, "podinit validate: %v\n", cerr)
-			return pod.ExitCannotRun
+	ctrl, notes, code := validatedController(*file, *target)
+	if code != 0 {
+		return code
+	}
+	if ctrl.Command != nil {
+		// The controller's own flags, then the ones given here.
+		var given []string
+		fs.Visit(func(fl *flag.Flag) {
+			if fl.Name != "file" && fl.Name != "container" {
+				given = append(given, "-"+fl.Name+"="+fl.Value.String())
+			}
+		})
+		own, ok := controllerArgs(ctrl.Command)
+		if ok {
+			fs, f, _, _ = newValidateFlags()
+			if err := f.parse(fs, append(own, given...)); err != nil {
+				fmt.Fprintf(os.Stderr, "podinit validate: the controller's flags %q, then %q: %v\n", own, given, err)
+				return pod.ExitInvalid
+			}
+			notes = append(notes, fmt.Sprintf("flags: its own %s, then the ones given here %s", quoteArgs(own), quoteArgs(given)))
+		} else {
+			notes = append(notes, fmt.Sprintf("flags: its command %s is not podinit's controller mode: the ones given here %s", quoteArgs(ctrl.Command), quoteArgs(given)))
 		}
-		candidates := selfid.Find()
-		if *target != "" {
-			candidates = []string{*target}
-		}
-		var err error
-		ctrl, err = pod.Discover(ctx, eng, candidates, podspec.VolumeRef)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
-			return pod.ExitCannotRun
-		}
-		// Run in the controller (docker exec), the controller's files
-		// are at hand; -container may name another container.
-		ctrl.FilesHere = *target == ""
-		// The engine's data root joins the host paths no component gets;
-		// without an answer in time the usual ones still count.
-		ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if info, ierr := eng.Info(ictx); ierr == nil && info.DockerRootDir != "" {
-			ctrl.EngineDirs = append(ctrl.EngineDirs, info.DockerRootDir)
-		}
-		cancel()
+	}
+	note, err := f.settle(ctrl)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
+		return pod.ExitInvalid
+	}
+	if note != "" {
+		notes = append(notes, "warning: "+note)
+	}
+	req := podspec.Request{File: *file}
+	if *file == "" {
 		req.Labels = ctrl.Labels
 	}
 	read, err := readSpec(req)
@@ -79,20 +78,102 @@ func runValidate(args []string) int {
 	}
 	plan, problems, warnings := planRead(read, ctrl, f.opts, f.strictCompose)
 	if plan == nil {
+		for _, n := range notes {
+			if n == standInNote {
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "podinit validate: controller: %s\n", n)
+		}
 		for _, w := range warnings {
 			fmt.Fprintf(os.Stderr, "podinit validate: warning: %s\n", w.Error())
 		}
 		fmt.Fprintf(os.Stderr, "podinit validate: %s\n", report(problems))
 		return pod.ExitInvalid
 	}
-	printPlan(os.Stdout, plan, warnings)
+	printPlan(os.Stdout, plan, notes, warnings)
 	return 0
+}
+
+func newValidateFlags() (fs *flag.FlagSet, f *controllerFlags, file, target *string) {
+	fs, f = newControllerFlags("podinit validate")
+	file = fs.String("file", "", "a Compose file whose services are the components (instead of a container's labels)")
+	target = fs.String("container", "", "the controller container whose labels and flags to read (default: the container podinit runs in)")
+	fs.SetOutput(os.Stderr)
+	return fs, f, file, target
+}
+
+// standInNote names the controller validate -file plans against outside a
+// controller. Its problems name it where it matters (the capabilities).
+const standInNote = "a stand-in, as validate -file runs outside a controller: no limits, Docker's default capabilities, the flags given here"
+
+// validatedController is the controller validate plans against: the one
+// named by -container, the one podinit runs in, or, for -file outside a
+// controller, a stand-in that the notes name. A non-zero code ends
+// validate.
+func validatedController(file, target string) (pod.Controller, []string, int) {
+	standIn := pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private",
+		Caps:       pod.Caps{Set: pod.DockerDefaultCaps, From: "Docker's default set, as -file has no controller"},
+		EngineHost: engineHost()}
+	ctx := context.Background()
+	candidates, inside := selfid.Find(), true
+	if target != "" {
+		candidates, inside = []string{target}, false
+	}
+	eng, err := connect(ctx)
+	if err != nil {
+		if file != "" {
+			return standIn, []string{standInNote}, 0
+		}
+		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
+		return standIn, nil, pod.ExitCannotRun
+	}
+	ctrl, notes, err := describeController(ctx, eng, candidates, inside)
+	if err == nil && file != "" {
+		if _, ok := controllerArgs(ctrl.Command); !ok {
+			err = fmt.Errorf("%s does not run podinit's controller", ctrl.Name)
+		}
+	}
+	if err != nil {
+		if file != "" {
+			return standIn, []string{standInNote}, 0
+		}
+		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
+		return ctrl, nil, pod.ExitCannotRun
+	}
+	// The engine's /info, with the usual answers kept when it does not
+	// come in time.
+	ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if info, err := eng.Info(ictx); err == nil {
+		notes = append(notes, engineView(&ctrl, info, inside)...)
+	} else {
+		notes = append(notes, fmt.Sprintf("warning: the engine's /info did not answer (%v): its data root is not among the paths no component gets", err))
+	}
+	return ctrl, notes, 0
+}
+
+// quoteArgs shows arguments as a shell would take them back.
+func quoteArgs(args []string) string {
+	if len(args) == 0 {
+		return "(none)"
+	}
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = a
+		if a == "" || strings.ContainsAny(a, " \t'\"$\\") {
+			q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(q, " ")
 }
 
 // printPlan writes the plan for a human: what starts when, what stops when,
 // what each component shares and is limited to.
-func printPlan(w io.Writer, p *pod.Plan, warnings []*podspec.Problem) {
+func printPlan(w io.Writer, p *pod.Plan, notes []string, warnings []*podspec.Problem) {
 	fmt.Fprintf(w, "pod %s (controller %s)\n", p.Pod, p.Controller.Name)
+	for _, n := range notes {
+		fmt.Fprintf(w, "controller: %s\n", n)
+	}
 	o := p.Options
 	ipc := "no"
 	if o.ShareIPC {
@@ -116,23 +197,7 @@ func printPlan(w io.Writer, p *pod.Plan, warnings []*podspec.Problem) {
 		}
 		fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(parts, "\n     "))
 	}
-	fmt.Fprintln(w, "stop order:")
-	for i, wave := range p.StopWaves() {
-		var names []string
-		for _, m := range wave {
-			g := "10s (engine default)"
-			if m.StopGrace > 0 {
-				g = m.StopGrace.String()
-			}
-			sig := m.StopSignal
-			if sig == "" {
-				sig = "SIGTERM"
-			}
-			names = append(names, fmt.Sprintf("%s (%s, then SIGKILL after %s)", m.Name, sig, g))
-		}
-		fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(names, ", "))
-	}
-	fmt.Fprintf(w, "stop budget: %s (%s kept for the last kills)\n", o.StopBudget, o.StopMargin)
+	fmt.Fprint(w, describeStop(p))
 	fmt.Fprint(w, describeCeiling(p))
 	fmt.Fprint(w, describeNames(p))
 	for _, warn := range warnings {
@@ -179,4 +244,31 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// describeStop is the stop the runtime follows (pod.Plan.StopTimeline),
+// counted from the stop request, at the latest.
+func describeStop(p *pod.Plan) string {
+	var b strings.Builder
+	steps, deadline, end := p.StopTimeline()
+	o := p.Options
+	fmt.Fprintf(&b, "stop, within the budget %s from the stop request (the service's stop_grace_period should be the same):\n", o.StopBudget)
+	wave := 0
+	for _, s := range steps {
+		if s.Wave != wave {
+			wave = s.Wave
+			fmt.Fprintf(&b, "  %d. by %s:\n", wave, s.SignalBy)
+		}
+		sig := s.Member.StopSignal
+		if sig == "" {
+			sig = "SIGTERM (or its image's STOPSIGNAL)"
+		}
+		why := "its stop_grace_period " + s.Member.StopGrace.String()
+		if s.ByDeadline {
+			why = "the pod's deadline"
+		}
+		fmt.Fprintf(&b, "     %s: %s, then SIGKILL by %s (%s)\n", s.Member.Name, sig, s.KillBy, why)
+	}
+	fmt.Fprintf(&b, "  the pod's deadline %s keeps %s for the last kills; podinit exits by %s, before Docker's SIGKILL at %s\n", deadline, o.StopBudget-deadline, end, o.StopBudget)
+	return b.String()
 }
