@@ -339,12 +339,9 @@ func addStopBudget(ctrl map[string]any, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
+	// A budget of 1s or less leaves nothing for the default -stop-margin:
+	// the controller keeps a quarter of it instead (pod.StopMargin).
 	flags := []string{"-stop-budget=" + d.String()}
-	if d <= time.Second {
-		// podinit keeps -stop-margin (1s) of the budget for its last SIGKILLs
-		// and needs it shorter than the budget.
-		flags = append(flags, "-stop-margin="+(d/2).String())
-	}
 	switch c := ctrl["command"].(type) {
 	case string:
 		if strings.Contains(c, "stop-budget") {
