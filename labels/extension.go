@@ -53,7 +53,7 @@ func readExtension(v any, at where, isInit bool) (extension, []*Error) {
 			switch {
 			case !isInit:
 				fail(k, "only init components take a name here; a component's name is the one in its label or service key")
-			case !ok || !validName(s):
+			case !ok || !ValidName(s):
 				fail(k, "%v is not a valid name: use letters, digits, '_', '.' and '-', starting with a letter or digit", val)
 			default:
 				x.name = s

@@ -62,7 +62,7 @@ func checkDeclaration(t *testing.T, spec podspec.Spec, err error, sources ...str
 	all = append(all, spec.Init...)
 	all = append(all, spec.Components...)
 	for _, c := range all {
-		if !validName(c.Name) || c.Config.Image == "" || c.Source == "" {
+		if !ValidName(c.Name) || c.Config.Image == "" || c.Source == "" {
 			t.Fatalf("accepted a component without a valid name, image or source: %+v", c)
 		}
 	}
@@ -232,7 +232,7 @@ func FuzzExtension(f *testing.F) {
 		if x.role != "" && x.role != podspec.RoleMain && x.role != podspec.RoleSidecar || isInit && x.role != "" {
 			t.Fatalf("accepted role %q", x.role)
 		}
-		if x.name != "" && (!isInit || !validName(x.name)) {
+		if x.name != "" && (!isInit || !ValidName(x.name)) {
 			t.Fatalf("accepted name %q", x.name)
 		}
 		seen := map[syscall.Signal]bool{}

@@ -61,7 +61,7 @@ func readNetwork(s *types.ServiceConfig, at where, raw map[string]any) (podspec.
 		if !ok {
 			name = target
 		}
-		if !validName(target) {
+		if !ValidName(target) {
 			errs = append(errs, at.errf(key, "%q: %q is not a component name: write SERVICE or SERVICE:ALIAS", l, target))
 			continue
 		}

@@ -61,7 +61,7 @@ func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 		case strings.HasPrefix(key, ComponentPrefix):
 			name := strings.TrimPrefix(key, ComponentPrefix)
 			at := where{source: key}
-			if !validName(name) {
+			if !ValidName(name) {
 				errs = append(errs, at.errf("", "%q is not a valid component name: use letters, digits, '_', '.' and '-', starting with a letter or digit", name))
 				continue
 			}
@@ -200,7 +200,7 @@ func composeFile(path string, env []string, inController bool) (podspec.Spec, er
 	for i := 0; i+1 < len(services.Content); i += 2 {
 		name := services.Content[i].Value
 		at := where{source: path, service: name, line: services.Content[i].Line}
-		if !validName(name) {
+		if !ValidName(name) {
 			errs = append(errs, fileErr(services.Content[i].Line, "services.%s: not a valid component name: use letters, digits, '_', '.' and '-', starting with a letter or digit", name))
 			continue
 		}
@@ -279,7 +279,7 @@ func readInit(value string, env types.Mapping, wd string, p *podReading) []*Erro
 // (readExtension reports it otherwise).
 func initName(item *yaml.Node) (string, bool) {
 	n := mappingValue(mappingValue(item, Extension), "name")
-	if n == nil || n.Kind != yaml.ScalarNode || !validName(n.Value) {
+	if n == nil || n.Kind != yaml.ScalarNode || !ValidName(n.Value) {
 		return "", false
 	}
 	return n.Value, true
@@ -287,9 +287,10 @@ func initName(item *yaml.Node) (string, bool) {
 
 var nameRe = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
-// validName reports whether name can be a component's name: it becomes part
-// of a container name (<controller>.<name>).
-func validName(name string) bool { return nameRe.MatchString(name) }
+// ValidName reports whether name can be a component's name: it becomes part
+// of a container name (<controller>.<name>). Package template renders
+// components by the same rule.
+func ValidName(name string) bool { return nameRe.MatchString(name) }
 
 func mapping(env []string) types.Mapping {
 	m := types.Mapping{}

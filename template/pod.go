@@ -62,7 +62,7 @@ func RenderPod(ctx context.Context, files []string, opts Options, po PodOptions)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !validName(po.Name) {
+	if !labels.ValidName(po.Name) {
 		return nil, nil, fmt.Errorf("-pod %q: the service's name takes letters, digits, '_', '.' and '-', starting with a letter or digit", po.Name)
 	}
 	stacks, merged, project, err := readStacks(ctx, files, opts, false)
@@ -206,7 +206,7 @@ func (b *podBuilder) component(name string) (map[string]any, error) {
 	if !ok {
 		return nil, fmt.Errorf("services.%s: must be a mapping of Compose keys, got %v", name, b.services[name])
 	}
-	if !validName(name) {
+	if !labels.ValidName(name) {
 		return nil, fmt.Errorf("services.%s: %q is not a valid component name: use letters, digits, '_', '.' and '-', starting with a letter or digit", name, name)
 	}
 	dir := b.dir(name)
@@ -600,7 +600,7 @@ func (b *podBuilder) stopBudget() error {
 		l[k] = strings.ReplaceAll(s, "$$", "$")
 	}
 	for k, v := range l {
-		if !strings.HasPrefix(k, componentLabel) {
+		if !strings.HasPrefix(k, labels.ComponentPrefix) {
 			continue
 		}
 		// The components' secrets and configs come from the controller

@@ -6,17 +6,15 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/podinit/podinit/labels"
+	"github.com/podinit/podinit/podspec"
 )
 
-// Pod label names (see the labels package, which reads them).
 const (
-	componentLabel = "pod.component."
-	initLabel      = "pod.init.components"
-	copyLabel      = "pod.copy."
 	// DockerSocket is mounted into every controller that lacks it.
 	DockerSocket = "/var/run/docker.sock"
 	// volumeMountDir is where a controller holds the named volumes its
@@ -97,15 +95,15 @@ func (r *renderer) transform(ctx context.Context, p *podSpec) error {
 // pod.component.<name> for each component, pod.init.components and
 // pod.copy.<name>.
 func setPodLabels(p *podSpec, ctrl map[string]any, components map[string]map[string]any, inits []map[string]any, copies map[string]string) error {
-	labels, err := asMap(ctrl["labels"], "labels")
+	ls, err := asMap(ctrl["labels"], "labels")
 	if err != nil {
 		return p.errf("%v", err)
 	}
 	set := func(k string, v any) error {
-		if _, ok := labels[k]; ok {
+		if _, ok := ls[k]; ok {
 			return p.errf("the label %s is both in the service's labels and made by its templates: remove one", k)
 		}
-		labels[k] = v
+		ls[k] = v
 		return nil
 	}
 	for _, n := range slices.Sorted(maps.Keys(components)) {
@@ -113,7 +111,7 @@ func setPodLabels(p *podSpec, ctrl map[string]any, components map[string]map[str
 		if err != nil {
 			return p.errf("component %s: %v", n, err)
 		}
-		if err := set(componentLabel+n, text); err != nil {
+		if err := set(labels.ComponentPrefix+n, text); err != nil {
 			return err
 		}
 	}
@@ -126,16 +124,16 @@ func setPodLabels(p *podSpec, ctrl map[string]any, components map[string]map[str
 		if err != nil {
 			return p.errf("init components: %v", err)
 		}
-		if err := set(initLabel, string(text)); err != nil {
+		if err := set(labels.InitComponents, string(text)); err != nil {
 			return err
 		}
 	}
 	for _, n := range slices.Sorted(maps.Keys(copies)) {
-		if err := set(copyLabel+n, copies[n]); err != nil {
+		if err := set(labels.CopyPrefix+n, copies[n]); err != nil {
 			return err
 		}
 	}
-	ctrl["labels"] = labels
+	ctrl["labels"] = ls
 	return nil
 }
 
@@ -321,13 +319,13 @@ func (r *renderer) refVolumes(p *podSpec, vols []any) error {
 		if !ok || def["name"] == nil || def["external"] == true {
 			continue
 		}
-		labels, err := asMap(def["labels"], "volumes."+src+".labels")
+		ls, err := asMap(def["labels"], "volumes."+src+".labels")
 		if err != nil {
 			return p.errf("%v", err)
 		}
-		if labels["podinit.volume-ref"] == nil && labels["com.github.rycus86.podlike.volume-ref"] == nil {
-			labels["podinit.volume-ref"] = src
-			def["labels"] = labels
+		if ls[podspec.VolumeRefLabel] == nil && ls[podspec.PodlikeVolumeRefLabel] == nil {
+			ls[podspec.VolumeRefLabel] = src
+			def["labels"] = ls
 		}
 	}
 	return nil
@@ -386,7 +384,7 @@ func (r *renderer) app(ctx context.Context, p *podSpec, data *Data) (string, map
 		}
 		if i == 0 {
 			name = root
-			if !validName(name) {
+			if !labels.ValidName(name) {
 				return "", nil, &Error{File: src.name, Line: lineOf(src), Msg: fmt.Sprintf("%s names the main component %q: use letters, digits, '_', '.' and '-', starting with a letter or digit", src.label(), name)}
 			}
 		}
@@ -457,7 +455,7 @@ func (r *renderer) sidecars(ctx context.Context, p *podSpec, data *Data, appName
 				return nil, &Error{File: src.name, Line: lineOf(src), Msg: fmt.Sprintf(
 					"%s defines a component %q, the name of the main component: give the sidecar another name, or change the main component in a transformer template", src.label(), k)}
 			}
-			if !validName(k) {
+			if !labels.ValidName(k) {
 				return nil, &Error{File: src.name, Line: lineOf(src), Msg: fmt.Sprintf("%s: %q is not a valid component name: use letters, digits, '_', '.' and '-', starting with a letter or digit", src.label(), k)}
 			}
 		}
@@ -643,10 +641,6 @@ func escapeDollars(v any) any {
 	}
 	return v
 }
-
-var nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
-
-func validName(s string) bool { return nameRE.MatchString(s) }
 
 func has(m map[string]any, k string) bool {
 	_, ok := m[k]
