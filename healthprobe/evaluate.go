@@ -37,7 +37,7 @@ func diagnose(s Status, now time.Time, startPeriod time.Duration) (string, []str
 		progresses = append(progresses, "pod: starting")
 	case PhaseStopping, PhaseStopped, PhaseFailed:
 		// Components in their way down are no news; say only this.
-		return Unhealthy, []string{"pod: " + s.Phase}
+		return Unhealthy, []string{"pod: " + string(s.Phase)}
 	default:
 		return Unhealthy, []string{fmt.Sprintf("pod: unknown phase %q", s.Phase)}
 	}

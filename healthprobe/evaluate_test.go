@@ -22,7 +22,7 @@ func TestEvaluate(t *testing.T) {
 	plain := Component{Name: "worker", Role: RoleMain, State: StateRunning} // no healthcheck
 	proxy := Component{Name: "proxy", Role: RoleSidecar, State: StateRunning, Health: Healthy}
 	with := func(c Component, f func(*Component)) Component { f(&c); return c }
-	pod := func(phase string, cs ...Component) Status {
+	pod := func(phase Phase, cs ...Component) Status {
 		return Status{Phase: phase, StartedAt: t0, Components: cs}
 	}
 

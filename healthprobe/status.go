@@ -6,13 +6,17 @@ import (
 	"time"
 )
 
-// Pod phases (Status.Phase).
+// Phase is the pod's phase (Status.Phase). The supervisor moves it by its
+// table of moves (package pod, phase.go).
+type Phase string
+
+// Pod phases.
 const (
-	PhaseStarting = "starting" // init components, dependencies and starts are under way
-	PhaseRunning  = "running"  // every component has been started
-	PhaseStopping = "stopping" // a stop was requested or the pod's result is decided
-	PhaseStopped  = "stopped"  // every component is gone after a clean stop
-	PhaseFailed   = "failed"   // every component is gone and the pod failed
+	PhaseStarting Phase = "starting" // init components, dependencies and starts are under way
+	PhaseRunning  Phase = "running"  // every component has been started
+	PhaseStopping Phase = "stopping" // a stop was requested or the pod's result is decided
+	PhaseStopped  Phase = "stopped"  // every component is gone after a clean stop
+	PhaseFailed   Phase = "failed"   // every component is gone and the pod failed
 )
 
 // Health verdicts (Status.Health, and Component.Health besides "").
@@ -45,7 +49,7 @@ const (
 // command line contract: add fields, never rename them.
 type Status struct {
 	// Phase is one of the Phase* constants.
-	Phase string `json:"phase"`
+	Phase Phase `json:"phase"`
 	// Health is Evaluate's verdict: starting, healthy or unhealthy.
 	Health string `json:"health"`
 	// Reasons says why Health is not healthy, one line per component or pod

@@ -504,3 +504,18 @@ func TestTransitionsRefuseImpossibleChanges(t *testing.T) {
 	require.EqualValues(t, 2, h.sup.states.refused.Load())
 	require.Contains(t, h.logs.String(), "bug: app: refusing to go from waiting to running")
 }
+
+// TestPhaseMovesOnlyByTheTable: the pod's phase moves as phaseMoves says,
+// and a move it does not list leaves the phase where it is.
+func TestPhaseMovesOnlyByTheTable(t *testing.T) {
+	var logs strings.Builder
+	s := &Supervisor{phase: healthprobe.PhaseStarting, log: log.New(&logs, "", 0)}
+	s.setPhase(healthprobe.PhaseRunning)
+	require.Equal(t, healthprobe.PhaseRunning, s.phase)
+	s.setPhase(healthprobe.PhaseStarting)
+	require.Equal(t, healthprobe.PhaseRunning, s.phase)
+	require.Equal(t, "internal error: the pod cannot go from phase running to starting; it stays running\n", logs.String())
+	s.setPhase(healthprobe.PhaseStopping)
+	s.setPhase(healthprobe.PhaseFailed)
+	require.Equal(t, healthprobe.PhaseFailed, s.phase)
+}

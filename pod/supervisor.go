@@ -75,7 +75,7 @@ type Supervisor struct {
 	guard   *engineGuard
 
 	mu       sync.Mutex
-	phase    string
+	phase    healthprobe.Phase
 	started  time.Time
 	reason   string
 	stopCode int // the pod's exit code when its stop was asked for one (a lost engine)
@@ -151,10 +151,19 @@ func (s *Supervisor) requestStop(reason string, code int) (first bool) {
 	return first
 }
 
-func (s *Supervisor) setPhase(p string) {
+// setPhase moves the pod to phase to, if phaseMoves allows it from where it
+// is. A refused move is a bug: it is logged, and the phase stays.
+func (s *Supervisor) setPhase(to healthprobe.Phase) {
 	s.mu.Lock()
-	s.phase = p
+	from := s.phase
+	ok := phaseMoves[from][to]
+	if ok {
+		s.phase = to
+	}
 	s.mu.Unlock()
+	if !ok {
+		s.log.Printf("internal error: the pod cannot go from phase %s to %s; it stays %s", from, to, from)
+	}
 }
 
 // Panicked is for a panic recovered outside the supervisor (the signal
