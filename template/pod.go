@@ -138,6 +138,13 @@ func RenderPod(ctx context.Context, files []string, opts Options, po PodOptions)
 	if len(b.deploy) > 0 {
 		b.ctrl["deploy"] = b.deploy
 	}
+	if len(b.bound) > 0 {
+		// docker compose up binds host paths; a controller refuses them
+		// without -allow host-mounts (never the engine's socket or data
+		// root), so the pod of such a project says it allows them.
+		b.ctrl["command"] = []any{"-logs", "-allow=host-mounts"}
+		b.note("the pod's controller runs with -allow host-mounts, for the binds of %s (the engine's socket, data and run directories stay refused)", strings.Join(b.bound, ", "))
+	}
 	for _, k := range append([]string{"networks", "secrets", "configs", "sysctls"}, podServiceLists...) {
 		if v := b.keys[k]; v != nil {
 			b.ctrl[k] = v.value()
@@ -182,6 +189,8 @@ type podBuilder struct {
 	targets map[string][]string
 	keys    map[string]*union
 	notes   []string
+	// bound are the components with bind mounts.
+	bound []string
 }
 
 // dir is the folder of the file that declares the service: its relative
@@ -233,6 +242,9 @@ func (b *podBuilder) component(name string) (map[string]any, error) {
 		b.note("%s: build and push its image, then deploy: docker compose build %s && docker compose push %s (the pod runs %s; a registry every node can pull from must hold it)", name, name, name, img)
 	}
 	for _, v := range binds(c["volumes"]) {
+		if !slices.Contains(b.bound, name) {
+			b.bound = append(b.bound, name)
+		}
 		b.note("%s: bind %s: the path must exist on every node that can run the pod (pin the pod with deploy.placement, or use a named volume)", name, v)
 	}
 	if err := b.deployKeys(name, svc["deploy"], c); err != nil {

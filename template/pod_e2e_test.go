@@ -41,8 +41,8 @@ const podE2EProject = `services:
     stop_grace_period: 2s
   db:
     image: podinit-test/busybox:latest
-    command: ["sh", "-c", "mkdir -p /data && echo db-ok > /data/index.html && exec httpd -f -p 5432 -h /data"]
-    volumes: ["dbdata:/data"]
+    command: ["sh", "-c", "mkdir -p /data && cat /conf/greeting > /data/index.html && exec httpd -f -p 5432 -h /data"]
+    volumes: ["dbdata:/data", "./dbconf:/conf:ro"]
 volumes:
   dbdata: {}
 `
@@ -69,10 +69,15 @@ func TestPodSwarmEndToEnd(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "shop")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(strings.ReplaceAll(podE2EProject, "{{PORT}}", port)), 0o644))
+	// A relative bind, as docker compose up takes it: made absolute, and
+	// the pod's controller allows host mounts.
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "dbconf"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dbconf", "greeting"), []byte("db-ok\n"), 0o644))
 
 	stack, notes, err := RenderPod(context.Background(), []string{"compose.yaml"}, Options{WorkDir: dir}, PodOptions{Name: name})
 	require.NoError(t, err)
 	require.Contains(t, strings.Join(notes, "\n"), "stop_grace_period is 5s: web 2s + api 2s along the stop order")
+	require.Contains(t, strings.Join(notes, "\n"), "the pod's controller runs with -allow host-mounts, for the binds of db")
 
 	pod := name + "_" + name + ".1"
 	// Like docker compose down without -v, docker stack rm keeps the
