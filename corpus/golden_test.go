@@ -193,8 +193,12 @@ func stackConfig(t *testing.T, dir string, stack []byte) {
 			stackConfigErr = "no docker CLI on PATH"
 			return
 		}
-		if out, err := exec.Command("docker", "stack", "config", "--help").CombinedOutput(); err != nil {
-			stackConfigErr = fmt.Sprintf("this docker CLI has no `docker stack config` (%v: %s)", err, bytes.TrimSpace(out))
+		// A CLI without the command (20.10's) prints docker stack's usage
+		// for it, and exits 0.
+		out, err := exec.Command("docker", "stack", "config", "--help").CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("docker stack config")) {
+			v, _ := exec.Command("docker", "version", "--format", "{{.Client.Version}}").Output()
+			stackConfigErr = fmt.Sprintf("this docker CLI (%s) has no `docker stack config`, which came with 23.0", bytes.TrimSpace(v))
 		}
 	})
 	if stackConfigErr != "" {
