@@ -137,13 +137,18 @@ func (d *deployment) cleanup() {
 	}
 }
 
-// containers lists the stack's containers in any state: its controller
-// (Swarm's labels) and the components of its pod (podinit's).
+// containers lists the stack's containers in any state, as "name state":
+// its controller (Swarm's labels) and the components of its pod
+// (podinit's).
 func (d *deployment) containers() []string {
 	var all []string
 	for _, label := range []string{"com.docker.stack.namespace=" + d.stack, "podinit.swarm.service.name=" + d.service()} {
 		out, _ := testenv.Docker("ps", "-a", "--filter", "label="+label, "--format", "{{.Names}} {{.State}}")
-		all = append(all, strings.Fields(strings.ReplaceAll(out, " ", "/"))...)
+		for _, line := range strings.Split(out, "\n") {
+			if line != "" {
+				all = append(all, line)
+			}
+		}
 	}
 	return all
 }
@@ -314,5 +319,23 @@ func TestHealthcheckGated(t *testing.T) {
 	t.Parallel()
 	d := deploy(t, "healthcheck-gated")
 	d.waitExec("api", regexp.MustCompile(`^api: started after\ndb: ready$`), "wget", "-qO-", "http://localhost:8080/")
+	d.rm()
+}
+
+// monitoring: prometheus reaches every target its config (a Swarm config,
+// copied to its target in the component) names, by service name, and the
+// pod's service has the sum of the services' deploy.resources.limits.
+func TestMonitoring(t *testing.T) {
+	t.Parallel()
+	d := deploy(t, "monitoring")
+	for _, c := range []string{"node-exporter", "cadvisor", "alertmanager", "grafana"} {
+		d.component(c)
+	}
+	scrape := `for t in $(sed -n 's/.*targets: \["\(.*\)"\].*/\1/p' /etc/prometheus/prometheus.yml); do
+		echo | nc "${t%:*}" "${t#*:}" >/dev/null && echo "$t up"
+	done`
+	d.waitExec("prometheus", regexp.MustCompile(`^node-exporter:9100 up\ncadvisor:8081 up\nalertmanager:9093 up$`), "sh", "-c", scrape)
+	limits := testenv.MustDocker(t, "service", "inspect", "--format", "{{.Spec.TaskTemplate.Resources.Limits.NanoCPUs}} {{.Spec.TaskTemplate.Resources.Limits.MemoryBytes}}", d.service())
+	require.Equal(t, fmt.Sprintf("%d %d", 1150000000, 512<<20), limits, "the pod's limits: cpus 0.5+0.1+0.2+0.1+0.25, memory 256M+32M+64M+32M+128M")
 	d.rm()
 }
