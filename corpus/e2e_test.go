@@ -339,3 +339,13 @@ func TestMonitoring(t *testing.T) {
 	require.Equal(t, fmt.Sprintf("%d %d", 1150000000, 512<<20), limits, "the pod's limits: cpus 0.5+0.1+0.2+0.1+0.25, memory 256M+32M+64M+32M+128M")
 	d.rm()
 }
+
+// static-site: web serves the project's ./site through a relative bind,
+// which template -pod made absolute and allowed on the pod's controller.
+func TestStaticSite(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	d := deploy(t, "static-site", "WEB_PORT="+port)
+	waitHTTP(t, port, regexp.MustCompile(`^served from a relative bind\n$`))
+	d.rm()
+}
