@@ -105,14 +105,14 @@ func printPlan(w io.Writer, p *pod.Plan, warnings []*podspec.Problem) {
 	if len(p.Init) > 0 {
 		fmt.Fprintln(w, "init (one after another, each must exit 0):")
 		for i, m := range p.Init {
-			fmt.Fprintf(w, "  %d. %s\n", i+1, describeMember(m))
+			fmt.Fprintf(w, "  %d. %s\n", i+1, describeMember(m)+postStarts(m))
 		}
 	}
 	fmt.Fprintln(w, "start order:")
 	for i, level := range p.Levels {
 		var parts []string
 		for _, m := range level {
-			parts = append(parts, describeMember(m)+needs(m))
+			parts = append(parts, describeMember(m)+needs(m)+postStarts(m))
 		}
 		fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(parts, "\n     "))
 	}
@@ -128,7 +128,7 @@ func printPlan(w io.Writer, p *pod.Plan, warnings []*podspec.Problem) {
 			if sig == "" {
 				sig = "SIGTERM"
 			}
-			names = append(names, fmt.Sprintf("%s (%s, then SIGKILL after %s)", m.Name, sig, g))
+			names = append(names, fmt.Sprintf("%s (%s%s, then SIGKILL after %s)", m.Name, preStops(m), sig, g))
 		}
 		fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(names, ", "))
 	}
