@@ -151,8 +151,15 @@ func (r *runner) postStart(id string, exit *exitWatch) (out outcome, ended bool)
 			m.update(func(m *member) { m.message, m.postStarting = "", false })
 			return outcome{}, false
 		}
-		if m.stopping() || r.stopRequested() {
-			return r.stopRun(id, exit), true
+		if r.stopRequested() {
+			// The pod stops: the component waits for its stop wave, as
+			// any other (the hook may have been cut by the stop itself).
+			select {
+			case code := <-exit.code:
+				return r.exitedDuringPostStart(id, code), true
+			case <-m.stopCh:
+				return r.stopRun(id, exit), true
+			}
 		}
 		if alive, _, ierr := r.watch.aliveOrExit(r.calls.untilDeadline, id); ierr == nil && !alive {
 			// The hook failed because the container ended: its exit,
