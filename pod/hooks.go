@@ -256,7 +256,9 @@ func (s *stopper) preStop(m *member, id string, killAt time.Time, cut <-chan str
 			}
 		}()
 	}
-	m.update(func(m *member) { m.message = "running its pre_stop hooks" })
+	var was string
+	m.update(func(m *member) { was, m.message = m.message, "running its pre_stop hooks" })
+	defer m.update(func(m *member) { m.message = was })
 	for i, h := range m.PreStop {
 		name := hookName("pre_stop", i, h)
 		began := time.Now()
