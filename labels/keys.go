@@ -125,6 +125,8 @@ var Keys = map[string]Key{
 	"configs":                  {Own, "each config is copied from the controller, where Swarm mounts it (/<source>), into the component before it starts, at its target (default /<source>) with its mode (default 0444), uid and gid (default 0, numeric); the controller refuses to start (exit 2) without it: give the config to the controller's service"},
 	"secrets.<name>.x-podinit": {Own, "path: where the controller has the secret, when its service mounts it elsewhere than /run/secrets/<name>"},
 	"configs.<name>.x-podinit": {Own, "path: where the controller has the config, when its service mounts it elsewhere than /<name>"},
+	"post_start":               {Own, "each hook runs as an exec in the component (its command, user, privileged, environment, working_dir, as docker compose runs it) once the container has started, one after another, each to exit 0; dependents count the component as started only then; a hook that fails fails that start (restart applies); privileged: true needs -allow privileged, as the component's own"},
+	"pre_stop":                 {Own, "each hook runs as an exec in the component before its stop signal, whenever the pod stops it (the pod's stop, on-unhealthy restart, a failed post_start), within its stop time (stop_grace_period, never past the pod's stop deadline) less a reserve for the signal; a hook that fails or runs out of time is logged and the stop goes on; privileged: true needs -allow privileged"},
 	"deploy.restart_policy":    {Own, "read as the component's restart, as Compose does: condition none, on-failure and any are restart no, on-failure[:max_attempts] and always; delay and window get a warning (the pod restarts with its own backoff); setting restart too is an error"},
 
 	// Refused.
@@ -132,9 +134,7 @@ var Keys = map[string]Key{
 	"credential_spec": {Refused, "Windows gMSA credentials; podinit runs Linux pods"},
 	"extends":         {Refused, "a component is one self-contained service: write the keys out (YAML anchors work)"},
 	"models":          {Refused, "Compose AI models are not containers podinit can run"},
-	"post_start":      {Refused, "podinit runs no lifecycle hooks: do the work in the component's entrypoint"},
 	"pre_start":       {Refused, "use pod.init.components for work that must finish before the pod starts"},
-	"pre_stop":        {Refused, "podinit runs no lifecycle hooks: handle the stop signal in the component (stop_signal, stop_grace_period)"},
 	"provider":        {Refused, "provider services are managed by Compose plugins, not containers podinit can run"},
 	"umask":           {Refused, "the Engine API has no umask for a container: set it in the component's entrypoint"},
 	"use_api_socket":  {Refused, "podinit never gives a component the Docker socket"},

@@ -110,6 +110,7 @@ func (s service) read(env types.Mapping) reading {
 	r.c.Network, netErrs = readNetwork(svc, s.at, raw) // before convert: see linkDependencies
 	r.errs = append(r.errs, netErrs...)
 	r.errs = append(r.errs, convert(svc, s.at, raw, &r.c, &r.warns)...)
+	r.errs = append(r.errs, hooks(svc, s.at, &r.c)...)
 	copies, objErrs := swarmObjects(svc, s.at, s.objectPaths)
 	r.c.Copies = copies
 	r.errs = append(r.errs, objErrs...)

@@ -34,6 +34,11 @@ import (
 //     and only while the engine answers. A stop abandons both at the stop
 //     deadline, and what they did not remove waits for the next sweep of
 //     any controller on the node.
+//   - Lifecycle hooks' execs (hooks.go): post_start's are calls that make
+//     a container run (untilDeadline), and also end with the run (its
+//     exit, the pod's stop); pre_stop's end a container (life), and also
+//     end at the hooks' own end: the member's SIGKILL time less a reserve
+//     for the stop signal, never past the pod's deadline.
 //   - Each unary call also gets callTimeout (a pull: -pull-timeout; a kill:
 //     its own deadline), so that an engine that never answers is retried or
 //     reported, and never waited for without end.

@@ -59,6 +59,7 @@ func (ce *ceilingCheck) run() []*podspec.Problem {
 		ce.refuse(AllowPrivileged, "privileged", "true", "gives the component every capability and device of the host")
 	}
 	ce.capabilities()
+	ce.hooks()
 	for _, d := range h.Devices {
 		ce.refuse(AllowDevices, "devices", d.PathOnHost+":"+d.PathInContainer, "gives the component a host device")
 	}

@@ -34,6 +34,11 @@ type Engine interface {
 	ImageInspect(ctx context.Context, imageID string, opts ...client.ImageInspectOption) (image.InspectResponse, error)
 	ImagePull(ctx context.Context, ref string, options image.PullOptions) (io.ReadCloser, error)
 	VolumeInspect(ctx context.Context, volumeID string) (volume.Volume, error)
+	// Lifecycle hooks (hooks.go): an exec, started detached and asked
+	// until it ends (the Engine API has no wait for an exec).
+	ContainerExecCreate(ctx context.Context, id string, options container.ExecOptions) (container.ExecCreateResponse, error)
+	ContainerExecStart(ctx context.Context, execID string, options container.ExecStartOptions) error
+	ContainerExecInspect(ctx context.Context, execID string) (container.ExecInspect, error)
 }
 
 var _ Engine = (*client.Client)(nil)

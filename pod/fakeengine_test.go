@@ -66,7 +66,12 @@ type fakeEngine struct {
 	subSeq     int
 	calls      map[string]int
 	kills      []string // "component SIGNAL", in order
-	shut       chan struct{}
+	// trail is what happened to the containers, in order: "component
+	// start", "component SIGTERM", "component exec <cmd>", "component
+	// exec-done <cmd> <code>" (fakeexec_test.go).
+	trail []string
+	execs map[string]*fakeExec
+	shut  chan struct{}
 	// onCreate runs at each create, before it answers.
 	onCreate func(n int)
 	// onStart runs at each start of the named container, before it
@@ -98,6 +103,7 @@ func newFakeEngine() *fakeEngine {
 		subs:       map[int]chan events.Message{},
 		calls:      map[string]int{},
 		shut:       make(chan struct{}),
+		execs:      map[string]*fakeExec{},
 	}
 }
 
@@ -279,6 +285,7 @@ func (t *fakeTarget) signal(sig syscall.Signal) error {
 	t.f.mu.Lock()
 	cmd := c.cfg.Cmd
 	t.f.kills = append(t.f.kills, c.cfg.Labels[LabelComponent]+" "+signalName(sig)+" (pidfd)")
+	t.f.trail = append(t.f.trail, c.cfg.Labels[LabelComponent]+" "+signalName(sig))
 	t.f.mu.Unlock()
 	switch {
 	case sig == unix.SIGKILL:
@@ -406,6 +413,7 @@ func (f *fakeEngine) ContainerStart(ctx context.Context, id string, _ container.
 	}
 	f.mu.Lock()
 	c.status, c.started = "running", time.Now()
+	f.trail = append(f.trail, c.cfg.Labels[LabelComponent]+" start")
 	cmd := c.cfg.Cmd
 	hc := c.cfg.Healthcheck
 	f.mu.Unlock()
@@ -487,6 +495,7 @@ func (f *fakeEngine) ContainerKill(ctx context.Context, id, signal string) error
 	f.mu.Lock()
 	cmd := c.cfg.Cmd
 	f.kills = append(f.kills, c.cfg.Labels[LabelComponent]+" "+signal)
+	f.trail = append(f.trail, c.cfg.Labels[LabelComponent]+" "+signal)
 	f.mu.Unlock()
 	switch {
 	case signal == "SIGKILL":

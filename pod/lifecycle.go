@@ -205,6 +205,9 @@ func (r *runner) runOnce() outcome {
 	}
 	r.running(id)
 	defer r.removeOwn(id)
+	if out, ended := r.postStart(id, exit); ended {
+		return out
+	}
 
 	for {
 		select {
@@ -300,6 +303,7 @@ func (r *runner) running(id string) {
 			}
 		}
 		m.ready = !hasHealth || m.health == healthprobe.Healthy
+		m.postStarting = len(m.PostStart) > 0
 		m.signalPid = target
 		m.stopSignal = stopSig
 		for _, sig := range m.pending {

@@ -41,8 +41,15 @@ type member struct {
 	oomKilled   bool
 	nextRestart time.Time
 	// sick is poked when the engine reports its container unhealthy.
-	sick       chan struct{}
-	ready      bool // started, and healthy if it has a healthcheck
+	sick  chan struct{}
+	ready bool // started, and healthy if it has a healthcheck
+	// postStarting is true while the current run's post_start hooks run:
+	// no dependent counts it started or ready until they are done.
+	postStarting bool
+	// preStopFor is the container whose pre_stop hooks have run: a stop
+	// that takes over another (the pod's, during an on-unhealthy stop)
+	// does not run them again.
+	preStopFor string
 	changed    chan struct{}
 	signalPid  procTarget     // direct signal delivery in a shared PID namespace
 	stopSignal syscall.Signal // the container's, the image's STOPSIGNAL included

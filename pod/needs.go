@@ -72,9 +72,11 @@ func (m *member) meets(c podspec.Condition) (met bool, failed string, changed <-
 		exited := m.state.final()
 		switch c {
 		case podspec.ConditionStarted:
-			met = !m.startedAt.IsZero()
+			// Started once its post_start hooks are done, as docker
+			// compose starts dependents after them.
+			met = !m.startedAt.IsZero() && !m.postStarting
 		case podspec.ConditionHealthy, conditionReady:
-			met = m.ready
+			met = m.ready && !m.postStarting
 			if !met && m.hasHealth && m.health == "unhealthy" {
 				failed = "is unhealthy"
 			}

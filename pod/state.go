@@ -20,7 +20,7 @@ const (
 	stateRestarting              // between two runs, in its backoff
 	stateStopping                // its stop signal is on its way
 	stateExited                  // final: it ran and ended, or stopped before it ran
-	stateFailed                  // final: it could not run (dependency, create, start)
+	stateFailed                  // final: it could not run (dependency, create, start, post_start)
 )
 
 // transitions is every change a member's state may make. The engine's
@@ -31,7 +31,7 @@ var transitions = map[state][]state{
 	stateWaiting:    {stateCreating, stateExited, stateFailed},
 	stateCreating:   {stateStarting, stateRestarting, stateExited, stateFailed},
 	stateStarting:   {stateRunning, stateRestarting, stateExited, stateFailed},
-	stateRunning:    {stateStopping, stateRestarting, stateExited},
+	stateRunning:    {stateStopping, stateRestarting, stateExited, stateFailed},
 	stateRestarting: {stateCreating, stateExited, stateFailed},
 	stateStopping:   {stateExited},
 }

@@ -21,6 +21,7 @@ type stopper struct {
 	states  *transitioner
 	signals *signaller
 	engine  *engineGuard
+	calls   *engineCalls // for pre_stop hooks (hooks.go)
 	// fenced reports whether the engine's loss started this stop (rather
 	// than a stop request that came while the engine answered).
 	fenced func() bool
@@ -97,6 +98,7 @@ func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 		s.log.Printf("%s: left running: the engine is lost and podinit cannot reach it without the engine (no PID sharing); it runs on until the engine returns, and the next sweep of a controller on this node removes it", m.Name)
 		return codeUnknown
 	}
+	s.preStop(m, id, killAt, nil)
 	s.signals.deliver(signalRequest{m, id, target, sig}, killAt)
 	killed := false
 	code, ended := s.awaitExit(m, exit, target, timer.C)

@@ -116,7 +116,7 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 	s.watch.suspect = s.guard.suspect
 	s.states = &transitioner{log: logger}
 	s.signals = &signaller{calls: s.calls, log: logger, life: life, spawn: s.crew.spawn}
-	s.stopper = &stopper{plan: plan, log: logger, budget: s.budget, roster: s.roster, states: s.states, signals: s.signals, engine: s.guard,
+	s.stopper = &stopper{plan: plan, log: logger, budget: s.budget, roster: s.roster, states: s.states, signals: s.signals, engine: s.guard, calls: s.calls,
 		fenced: func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.stopCode == ExitEngineLost }}
 	s.runEnv = &runEnv{
 		opts: &plan.Options, log: logger,

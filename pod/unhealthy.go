@@ -24,7 +24,7 @@ const (
 
 // Restart on unhealthy (x-podinit.on-unhealthy: restart, or the
 // controller's -on-unhealthy), as Kubernetes treats a failed liveness
-// probe: Docker never restarts an unhealthy container, so the pod stops it,
+// probe: Docker never restarts an unhealthy container, so the pod stops it (its pre_stop hooks first, as Kubernetes runs preStop before a liveness kill),
 // and its restart policy decides, as for a failed run, whether it starts
 // again: the same backoff as a crash, counted by on-failure:N. With restart:
 // no, or its restarts used up, it stays stopped, and the pod goes on as
@@ -57,9 +57,9 @@ func (m *member) unhealthyNow(id string) bool {
 
 // onUnhealthy handles the engine's report that the member's running
 // container id turned unhealthy. When the member opted in, the container is
-// stopped with its stop signal and SIGKILL after its grace, and the run
-// ends as failed (ended true); otherwise it runs on, and the pod reports
-// it. The pod's stop, if it comes meanwhile, takes the stop over, within
+// stopped with its pre_stop hooks, its stop signal and SIGKILL after its
+// grace (stopOwn), and the run ends as failed (ended true); otherwise it
+// runs on, and the pod reports it. The pod's stop, if it comes meanwhile, takes the stop over, within
 // the pod's budget.
 func (r *runner) onUnhealthy(id string, exit *exitWatch) (out outcome, ended bool) {
 	m := r.m
@@ -68,6 +68,25 @@ func (r *runner) onUnhealthy(id string, exit *exitWatch) (out outcome, ended boo
 	if m.OnUnhealthy != podspec.UnhealthyRestart || !m.unhealthyNow(id) || m.stopping() || r.stopRequested() {
 		return outcome{}, false
 	}
+	code, takenOver := r.stopOwn(id, exit, "unhealthy: stopping it", func(sig string) string {
+		return fmt.Sprintf("%s is unhealthy: stopping it with %s (on-unhealthy: restart); %s", m.Name, sig, m.restartWhy())
+	}, "stopping it as unhealthy")
+	if takenOver {
+		return r.stopRun(id, exit), true
+	}
+	return r.unhealthyEnded(code), true
+}
+
+// stopOwn stops the run's container outside the pod's stop (unhealthy, a
+// failed post_start), as docker stop would, with its pre_stop hooks first:
+// pre_stop, its stop signal, SIGKILL at its stop_grace_period (the
+// engine's default when it has none) from the moment the stop began. The
+// pod's stop, if it comes meanwhile, takes over (takenOver: the caller
+// ends the run with stopRun, within the pod's budget). message is the
+// member's while it stops, announce the log line for the signal's name, as
+// what it is doing for the SIGKILL's line. It returns the exit code.
+func (r *runner) stopOwn(id string, exit *exitWatch, message string, announce func(sig string) string, as string) (code int, takenOver bool) {
+	m := r.m
 	grace := m.StopGrace
 	if grace <= 0 {
 		grace = engineStopGrace
@@ -79,31 +98,33 @@ func (r *runner) onUnhealthy(id string, exit *exitWatch) (out outcome, ended boo
 			sig = m.stopSignal
 		}
 		target = m.signalPid
-		m.message = "unhealthy: stopping it"
+		m.message = message
 	})
-	r.log.Printf("%s is unhealthy: stopping it with %s (on-unhealthy: restart); %s", m.Name, signalName(sig), m.restartWhy())
+	r.log.Print(announce(signalName(sig)))
 	began := time.Now()
-	r.signals.deliver(signalRequest{m, id, target, sig}, began.Add(grace))
-	code, ended, stopped := r.awaitUnhealthyExit(id, exit, grace)
+	killAt := began.Add(grace)
+	r.stop.preStop(m, id, killAt, m.stopCh)
+	r.signals.deliver(signalRequest{m, id, target, sig}, killAt)
+	code, ended, stopped := r.awaitUnhealthyExit(id, exit, time.Until(killAt))
 	switch {
 	case ended:
-		return r.unhealthyEnded(code), true
+		return code, false
 	case stopped:
-		return r.stopRun(id, exit), true
+		return 0, true
 	}
-	r.log.Printf("%s: SIGKILL after %s (its stop grace, stopping it as unhealthy)", m.Name, time.Since(began).Round(time.Millisecond))
+	r.log.Printf("%s: SIGKILL after %s (its stop grace, %s)", m.Name, time.Since(began).Round(time.Millisecond), as)
 	r.signals.deliver(signalRequest{m, id, target, unix.SIGKILL}, time.Now().Add(killWait))
 	code, ended, stopped = r.awaitUnhealthyExit(id, exit, killWait)
 	switch {
 	case ended:
-		return r.unhealthyEnded(code), true
+		return code, false
 	case stopped:
-		return r.stopRun(id, exit), true
+		return 0, true
 	}
 	// Killed, and the engine has not said so: the next create waits for
 	// the name to be free (create's conflict handling).
 	r.log.Printf("warning: %s: the engine has not reported its exit %s after SIGKILL; going on as if it had", m.Name, killWait)
-	return r.unhealthyEnded(128 + int(unix.SIGKILL)), true
+	return 128 + int(unix.SIGKILL), false
 }
 
 // awaitUnhealthyExit waits up to d for the container's exit, or for the

@@ -192,6 +192,12 @@ type Component struct {
 
 	Copies []Copy
 
+	// PostStart hooks run, one after another, each to exit 0, once the
+	// container has started, before the component counts as started;
+	// PreStop hooks run before its stop signal, within its stop time.
+	PostStart []Hook `json:",omitempty"`
+	PreStop   []Hook `json:",omitempty"`
+
 	// Network holds the names and ports the component declares: links and
 	// network aliases, extra_hosts, ports, expose (see Network).
 	Network Network

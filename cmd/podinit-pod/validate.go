@@ -186,14 +186,14 @@ func printPlan(w io.Writer, p *pod.Plan, notes []string, warnings []*podspec.Pro
 	if len(p.Init) > 0 {
 		fmt.Fprintln(w, "init (one after another, each must exit 0):")
 		for i, m := range p.Init {
-			fmt.Fprintf(w, "  %d. %s\n", i+1, describeMember(m))
+			fmt.Fprintf(w, "  %d. %s\n", i+1, describeMember(m)+postStarts(m))
 		}
 	}
 	fmt.Fprintln(w, "start order:")
 	for i, level := range p.Levels {
 		var parts []string
 		for _, m := range level {
-			parts = append(parts, describeMember(m)+needs(m))
+			parts = append(parts, describeMember(m)+needs(m)+postStarts(m))
 		}
 		fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(parts, "\n     "))
 	}
@@ -267,7 +267,7 @@ func describeStop(p *pod.Plan) string {
 		if s.ByDeadline {
 			why = "the pod's deadline"
 		}
-		fmt.Fprintf(&b, "     %s: %s, then SIGKILL by %s (%s)\n", s.Member.Name, sig, s.KillBy, why)
+		fmt.Fprintf(&b, "     %s: %s%s, then SIGKILL by %s (%s)\n", s.Member.Name, preStops(s.Member), sig, s.KillBy, why)
 	}
 	fmt.Fprintf(&b, "  the pod's deadline %s keeps %s for the last kills; podinit exits by %s, before Docker's SIGKILL at %s\n", deadline, o.StopBudget-deadline, end, o.StopBudget)
 	return b.String()
