@@ -349,3 +349,19 @@ func TestStaticSite(t *testing.T) {
 	waitHTTP(t, port, regexp.MustCompile(`^served from a relative bind\n$`))
 	d.rm()
 }
+
+// pre-stop-drain: as the pod stops (its service scaled to 0), the worker's
+// pre_stop hook runs before its stop signal (the worker's TERM trap finds
+// the file the hook made), and the worker ends on that signal, within its
+// stop time: no SIGKILL.
+func TestPreStopDrain(t *testing.T) {
+	t.Parallel()
+	d := deploy(t, "pre-stop-drain")
+	d.component("worker")
+	testenv.MustDocker(t, "service", "scale", "--detach", d.service()+"=0")
+	d.waitLogs(`worker: stopped after the drain`, `ended: .*exit 0`)
+	logs, _ := testenv.Docker("service", "logs", "--raw", d.service())
+	require.NotContains(t, logs, "without the drain")
+	require.NotContains(t, logs, "SIGKILL")
+	d.rm()
+}
