@@ -99,6 +99,10 @@ type Controller struct {
 	// Configured are the limits the controller's engine configuration sets
 	// (cgroup.Configured): its Limits as seen from outside it.
 	Configured cgroup.Limits
+	// APIVersion is the Engine API version podinit and the engine agreed
+	// on: a component's field that needs a newer one is left out or
+	// refused (fitAPI). "" leaves every field as it is.
+	APIVersion string
 	// Command is the controller's command as the engine started it (path,
 	// then arguments): its flags, for validate.
 	Command []string
@@ -243,6 +247,15 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 				errs = append(errs, m.Component.Problem("depends_on."+dep, fmt.Sprintf("sidecar %q depends on main component %q, but sidecars start before main components; make %q a sidecar or drop the dependency", m.Name, dep, dep)))
 			}
 		}
+	}
+	fit := append([]*Member{}, p.Init...)
+	for _, c := range spec.Components {
+		fit = append(fit, members[c.Name])
+	}
+	for _, m := range fit {
+		w, e := fitAPI(m, ctrl.APIVersion)
+		p.Warnings = append(p.Warnings, w...)
+		errs = append(errs, e...)
 	}
 	if opts.ShareIPC {
 		errs = append(errs, ipcSysctls(spec)...)

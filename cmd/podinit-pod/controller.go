@@ -159,7 +159,7 @@ func runController(args []string) int {
 	}
 	var plan *pod.Plan
 	code := guard(func(line string) { logger.Print(line) }, "reading the pod", func() (code int) {
-		plan, code = planPod(ctrl, info, f.opts, f.strictCompose, logger)
+		plan, code = planPod(ctrl, info, eng.ClientVersion(), f.opts, f.strictCompose, logger)
 		return code
 	})
 	if plan == nil {
@@ -290,7 +290,7 @@ func connect(ctx context.Context) (*client.Client, error) {
 
 // planPod reads the pod from the controller's labels and plans it for the
 // engine it runs on. A nil plan comes with the exit code.
-func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, strict bool, logger *log.Logger) (*pod.Plan, int) {
+func planPod(ctrl pod.Controller, info <-chan infoResult, apiVersion string, opts pod.Options, strict bool, logger *log.Logger) (*pod.Plan, int) {
 	read, err := readSpec(podspec.Request{Labels: ctrl.Labels})
 	if err != nil {
 		logger.Print(err)
@@ -307,7 +307,7 @@ func planPod(ctrl pod.Controller, info <-chan infoResult, opts pod.Options, stri
 		logger.Printf("asking the engine for its cgroup driver: %v", res.err)
 		return nil, pod.ExitCannotRun
 	}
-	for _, n := range engineView(&ctrl, res.info, true) {
+	for _, n := range engineView(&ctrl, res.info, apiVersion, true) {
 		logger.Print(n)
 	}
 	plan, problems, warnings := planRead(read, ctrl, opts, strict)

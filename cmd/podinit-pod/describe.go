@@ -53,11 +53,13 @@ func describeController(ctx context.Context, eng pod.Engine, candidates []string
 	return ctrl, notes, nil
 }
 
-// engineView adds what the engine's /info decides: whether components nest
+// engineView adds the API version podinit and the engine agreed on, and
+// what the engine's /info decides: whether components nest
 // under the controller's cgroup, whether podinit removes the pod's
 // containers itself, and the engine's data root, which no component gets.
-func engineView(ctrl *pod.Controller, info system.Info, inside bool) []string {
+func engineView(ctrl *pod.Controller, info system.Info, apiVersion string, inside bool) []string {
 	var notes []string
+	ctrl.APIVersion = apiVersion
 	if inside {
 		parent, nested, why := cgroup.Parent(info.CgroupDriver, info.CgroupVersion, cgroup.Own(), ctrl.OwnCgroupParent, ctrl.ID)
 		if nested {

@@ -145,7 +145,7 @@ func validatedController(file, target string) (pod.Controller, []string, int) {
 	ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if info, err := eng.Info(ictx); err == nil {
-		notes = append(notes, engineView(&ctrl, info, inside)...)
+		notes = append(notes, engineView(&ctrl, info, eng.ClientVersion(), inside)...)
 	} else {
 		notes = append(notes, fmt.Sprintf("warning: the engine's /info did not answer (%v): its data root is not among the paths no component gets", err))
 	}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/docker/docker/api/types/versions"
+	"github.com/stretchr/testify/require"
+
+	"github.com/podinit/podinit/internal/testenv"
+)
+
+// TestStartIntervalFollowsTheEnginesAPI: a healthcheck's start_interval
+// reaches the component on an engine whose API has it (1.44, Docker 25),
+// and is left out with a warning on an older one (Debian's 20.10 speaks
+// 1.41, where the engine client refuses such a create): the pod runs
+// either way.
+func TestStartIntervalFollowsTheEnginesAPI(t *testing.T) {
+	t.Parallel()
+	p := runPod(t, map[string]string{
+		"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600\nhealthcheck: {test: [\"CMD\", \"true\"], interval: 30s, start_period: 1m, start_interval: 1s}",
+	}, nil)
+	p.running("app")
+	api := testenv.MustDocker(t, "version", "--format", "{{.Server.APIVersion}}")
+	health := testenv.MustDocker(t, "inspect", "-f", "{{json .Config.Healthcheck}}", p.name+".app")
+	if versions.LessThan(api, "1.44") {
+		require.NotContains(t, health, `"StartInterval":1000000000`)
+		require.Contains(t, p.logs(), "warning: app: healthcheck start_interval 1s needs Engine API 1.44 (Docker 25); this engine speaks "+api+": left out")
+	} else {
+		require.Contains(t, health, `"StartInterval":1000000000`)
+		require.NotContains(t, p.logs(), "start_interval")
+	}
+}
