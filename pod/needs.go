@@ -77,7 +77,10 @@ func (m *member) meets(c podspec.Condition) (met bool, failed string, changed <-
 			met = !m.startedAt.IsZero() && !m.postStarting
 		case podspec.ConditionHealthy, conditionReady:
 			met = m.ready && !m.postStarting
-			if !met && m.hasHealth && m.health == "unhealthy" {
+			// One that restarts when unhealthy may be ready after its
+			// restart: the dependent waits for it, within -ready-timeout.
+			cured := m.OnUnhealthy == podspec.UnhealthyRestart && m.Restart.Wants(true, m.restarts)
+			if !met && m.hasHealth && m.health == "unhealthy" && !cured {
 				failed = "is unhealthy"
 			}
 		case podspec.ConditionCompleted:

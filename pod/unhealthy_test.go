@@ -273,3 +273,26 @@ func mustGet(t *testing.T, f *fakeEngine, id string) *fakeContainer {
 	require.NoError(t, err)
 	return c
 }
+
+// A dependent waits for a dependency that turned unhealthy but restarts
+// for it, instead of failing at once (the pod's main components wait for
+// a sidecar's readiness): it may be ready after its restart. Without a
+// restart left, or without the opt-in, unhealthy is final.
+func TestDependentWaitsForAnUnhealthyDependencyThatRestarts(t *testing.T) {
+	sick := func(on podspec.OnUnhealthy, restart podspec.Restart, restarts int) string {
+		m := newMember(&Member{Component: podspec.Component{Name: "side", OnUnhealthy: on, Restart: restart}})
+		m.update(func(m *member) {
+			m.state, m.hasHealth, m.health, m.restarts = stateRunning, true, healthprobe.Unhealthy, restarts
+		})
+		met, failed, _ := m.meets(conditionReady)
+		require.False(t, met)
+		return failed
+	}
+	always := podspec.Restart{Mode: podspec.RestartAlways}
+	once := podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 1}
+	require.Empty(t, sick(podspec.UnhealthyRestart, always, 3))
+	require.Empty(t, sick(podspec.UnhealthyRestart, once, 0))
+	require.Equal(t, "is unhealthy", sick(podspec.UnhealthyRestart, once, 1))
+	require.Equal(t, "is unhealthy", sick(podspec.UnhealthyRestart, podspec.Restart{Mode: podspec.RestartNo}, 0))
+	require.Equal(t, "is unhealthy", sick(podspec.UnhealthyNone, always, 0))
+}
