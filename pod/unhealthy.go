@@ -24,8 +24,9 @@ const (
 
 // Restart on unhealthy (x-podinit.on-unhealthy: restart, or the
 // controller's -on-unhealthy), as Kubernetes treats a failed liveness
-// probe: Docker never restarts an unhealthy container, so the pod stops it (its pre_stop hooks first, as Kubernetes runs preStop before a liveness kill),
-// and its restart policy decides, as for a failed run, whether it starts
+// probe: Docker never restarts an unhealthy container, so the pod stops it
+// (its pre_stop hooks first, as Kubernetes runs preStop before a liveness
+// kill), and its restart policy decides, as for a failed run, whether it starts
 // again: the same backoff as a crash, counted by on-failure:N. With restart:
 // no, or its restarts used up, it stays stopped, and the pod goes on as
 // for any component that ended (a main component's exit ends the pod with
@@ -59,8 +60,8 @@ func (m *member) unhealthyNow(id string) bool {
 // container id turned unhealthy. When the member opted in, the container is
 // stopped with its pre_stop hooks, its stop signal and SIGKILL after its
 // grace (stopOwn), and the run ends as failed (ended true); otherwise it
-// runs on, and the pod reports it. The pod's stop, if it comes meanwhile, takes the stop over, within
-// the pod's budget.
+// runs on, and the pod reports it. The pod's stop, if it comes meanwhile,
+// takes the stop over, within the pod's budget.
 func (r *runner) onUnhealthy(id string, exit *exitWatch) (out outcome, ended bool) {
 	m := r.m
 	// During the pod's stop, the stop decides: an unhealthy component
