@@ -202,7 +202,10 @@ func convert(s *types.ServiceConfig, at where, raw map[string]any, c *podspec.Co
 		for _, name := range slices.Sorted(maps.Keys(s.DependsOn)) {
 			d := s.DependsOn[name]
 			if d.Restart {
-				fail("depends_on."+name+".restart", "not supported in a pod: a component's restart does not restart its dependents; remove it")
+				// Compose restarts the dependent when it updates the
+				// dependency (docker compose up, restart); a pod is
+				// updated as a whole, by Swarm.
+				*warns = append(*warns, at.errf("depends_on."+name+".restart", "true is not used in a pod: Compose restarts %s when it updates %s; a pod's components are updated together, when Swarm updates the pod's service", c.Name, name))
 			}
 			c.DependsOn[name] = podspec.Dependency{Condition: podspec.Condition(d.Condition), Required: d.Required}
 		}

@@ -118,3 +118,17 @@ func TestCompactValues(t *testing.T) {
 	long := compact(strings.Repeat("é", 200))
 	assert.Equal(t, strings.Repeat("é", 120)+"…", long, "cut on a character, not a byte")
 }
+
+// TestDependsOnRestartWarns: depends_on's restart: true is a Compose
+// operation's (up, restart), not a pod's: a warning, and the dependency
+// stays.
+func TestDependsOnRestartWarns(t *testing.T) {
+	spec, err := FromLabels(map[string]string{
+		ComponentPrefix + "api": "image: x\ndepends_on: {db: {condition: service_healthy, restart: true}}",
+		ComponentPrefix + "db":  "image: y",
+	}, nil)
+	assert.Equal(t, []string{
+		"label pod.component.api (line 2): depends_on.db.restart: true is not used in a pod: Compose restarts api when it updates db; a pod's components are updated together, when Swarm updates the pod's service",
+	}, warnings(t, err, spec.Warnings))
+	require.Equal(t, podspec.Dependency{Condition: podspec.ConditionHealthy, Required: true}, spec.Components[0].DependsOn["db"])
+}
