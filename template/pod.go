@@ -409,6 +409,9 @@ func (b *podBuilder) collectPorts(name string, ports, expose any) error {
 				if t["published"] != nil {
 					c.Published = fmt.Sprint(t["published"])
 				}
+				if ip, ok := t["host_ip"].(string); ok {
+					c.HostIP = ip
+				}
 				cfgs = []types.ServicePortConfig{c}
 			default:
 				var err error
@@ -419,6 +422,9 @@ func (b *podBuilder) collectPorts(name string, ports, expose any) error {
 			}
 			for _, c := range cfgs {
 				listen(fmt.Sprintf("%d/%s", c.Target, c.Protocol))
+				if c.HostIP != "" && c.Published != "" {
+					b.note("%s: port %s:%s:%d/%s binds the host address %s, which a Swarm service cannot: docker stack deploy publishes it on every address of the node; to keep it off a network, firewall it or leave it unpublished", name, c.HostIP, c.Published, c.Target, c.Protocol, c.HostIP)
+				}
 				if c.Published == "" {
 					continue
 				}

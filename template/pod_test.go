@@ -212,3 +212,23 @@ services:
 	_, _, err = RenderPod(context.Background(), []string{"compose.yaml"}, Options{WorkDir: writeProject(t, "services: {a: {image: x, profiles: [x]}}")}, PodOptions{Name: "p"})
 	require.ErrorContains(t, err, "every service is left out for its profiles")
 }
+
+// A port bound to a host address, in either form, keeps its place on the
+// pod's service with a note: Swarm publishes on every address.
+func TestPodPortOnAHostAddress(t *testing.T) {
+	dir := writeProject(t, `
+services:
+  a:
+    image: x
+    ports: ["127.0.0.1:8081:80"]
+  b:
+    image: y
+    ports: [{target: 90, published: 8090, host_ip: 10.0.0.1}]
+`)
+	out, notes, err := RenderPod(context.Background(), []string{"compose.yaml"}, Options{WorkDir: dir}, PodOptions{Name: "p"})
+	require.NoError(t, err)
+	require.Contains(t, string(out), "127.0.0.1:8081:80")
+	all := strings.Join(notes, "\n")
+	require.Contains(t, all, "a: port 127.0.0.1:8081:80/tcp binds the host address 127.0.0.1, which a Swarm service cannot")
+	require.Contains(t, all, "b: port 10.0.0.1:8090:90/tcp binds the host address 10.0.0.1, which a Swarm service cannot")
+}
