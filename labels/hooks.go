@@ -2,8 +2,6 @@ package labels
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -27,7 +25,7 @@ func hooks(svc *types.ServiceConfig, at where, c *podspec.Component) []*Error {
 				Command:    []string(h.Command),
 				User:       h.User,
 				Privileged: h.Privileged,
-				Env:        hookEnv(h.Environment),
+				Env:        environment(h.Environment),
 				WorkingDir: h.WorkingDir,
 			})
 		}
@@ -36,19 +34,4 @@ func hooks(svc *types.ServiceConfig, at where, c *podspec.Component) []*Error {
 	c.PostStart = read("post_start", svc.PostStart)
 	c.PreStop = read("pre_stop", svc.PreStop)
 	return errs
-}
-
-// hookEnv is a hook's environment as docker compose passes it to the exec
-// (KEY=VALUE, or KEY alone for a variable without a value), sorted so that
-// a plan prints the same every time.
-func hookEnv(env types.MappingWithEquals) []string {
-	var out []string
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		if v := env[k]; v != nil {
-			out = append(out, k+"="+*v)
-		} else {
-			out = append(out, k)
-		}
-	}
-	return out
 }

@@ -173,7 +173,6 @@ func TestRejections(t *testing.T) {
 		{"network sysctl", "image: x\nsysctls: {net.core.somaxconn: 1024}", "sysctls", []string{"net.core.somaxconn", "controller"}},
 		{"cpus with quota", "image: x\ncpus: 1\ncpu_quota: 5000", "cpus", []string{"cpu_quota"}},
 		{"mem_limit conflicts with deploy", "image: x\nmem_limit: 1g\ndeploy: {resources: {limits: {memory: 2g}}}", "deploy.resources.limits.memory", []string{"conflicts with mem_limit"}},
-		{"depends_on restart", "image: x\ndepends_on: {app2: {condition: service_started, restart: true}}", "depends_on.app2.restart", []string{"not supported"}},
 		{"bad interpolation", "image: x\nenvironment: ['A=${B']", "environment", []string{"invalid interpolation format", "escape any $"}},
 		{"required variable", "image: ${IMAGE:?set IMAGE}", "image", []string{"set IMAGE"}},
 		{"missing env_file", "image: x\nenv_file: /nonexistent/app.env", "env_file", []string{"/nonexistent/app.env", "controller's file system"}},
