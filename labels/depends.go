@@ -61,8 +61,9 @@ func (p *podReading) check() []*Error {
 }
 
 // checkPod checks what involves more than one component: unique names, and
-// depends_on naming components that exist, not init components, without
-// cycles.
+// depends_on naming components that exist, not init components, not a main
+// component from a sidecar, without cycles. It is the one check of
+// depends_on: the plan takes a checked spec.
 func checkPod(spec *podspec.Spec, leftOut map[string][]string) []*Error {
 	var errs []*Error
 	byName := map[string]*podspec.Component{}
@@ -92,6 +93,8 @@ func checkPod(spec *podspec.Spec, leftOut map[string][]string) []*Error {
 				e.Msg = fmt.Sprintf("%q is left out: none of its profiles (%s) is enabled; enable one in COMPOSE_PROFILES", dep, strings.Join(leftOut[dep], ", "))
 			case byName[dep] == nil:
 				e.Msg = fmt.Sprintf("no component is named %q: the pod has %s", dep, strings.Join(known, ", "))
+			case c.Role == podspec.RoleSidecar && byName[dep].Role == podspec.RoleMain:
+				e.Msg = fmt.Sprintf("%q is a main component, and sidecars start before main components: make %q a sidecar (x-podinit: {role: sidecar}) or remove the dependency", dep, dep)
 			default:
 				continue
 			}

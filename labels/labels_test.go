@@ -196,6 +196,15 @@ func TestDependsOnGraph(t *testing.T) {
 		errs := problems(t, map[string]string{ComponentPrefix + "app": "image: x\ndepends_on: [init-1]", InitComponents: "- image: x"})
 		assert.Contains(t, findErr(t, errs, "depends_on.init-1").Msg, "init components always finish")
 	})
+	t.Run("a sidecar on a main component", func(t *testing.T) {
+		errs := problems(t, map[string]string{
+			ComponentPrefix + "proxy": "image: x\nx-podinit: {role: sidecar}\ndepends_on: [app, cache]",
+			ComponentPrefix + "app":   "image: x",
+			ComponentPrefix + "cache": "image: x\nx-podinit: {role: sidecar}",
+		})
+		require.Len(t, errs, 1, "a sidecar may depend on a sidecar")
+		assert.Equal(t, `label pod.component.proxy (line 3): depends_on.app: "app" is a main component, and sidecars start before main components: make "app" a sidecar (x-podinit: {role: sidecar}) or remove the dependency`, errs[0].Error())
+	})
 	t.Run("self", func(t *testing.T) {
 		errs := problems(t, map[string]string{ComponentPrefix + "app": "image: x\ndepends_on: [app]"})
 		assert.Contains(t, findErr(t, errs, "depends_on").Msg, "dependency cycle app -> app")

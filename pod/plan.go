@@ -236,15 +236,13 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 		}
 		p.finish(m, false)
 	}
+	// Package labels checks depends_on (checkPod) and says it first; the
+	// plan cannot order a spec that names an unknown component, and says
+	// so too (cmd/podinit-pod's report keeps the first word).
 	for _, m := range members {
-		for dep := range m.DependsOn {
-			d, ok := members[dep]
-			if !ok {
+		for _, dep := range slices.Sorted(maps.Keys(m.DependsOn)) {
+			if _, ok := members[dep]; !ok {
 				errs = append(errs, m.Component.Problem("depends_on."+dep, fmt.Sprintf("%q is not a component of this pod (components: %s)", dep, strings.Join(slices.Sorted(maps.Keys(members)), ", "))))
-				continue
-			}
-			if m.Role == podspec.RoleSidecar && d.Role == podspec.RoleMain {
-				errs = append(errs, m.Component.Problem("depends_on."+dep, fmt.Sprintf("sidecar %q depends on main component %q, but sidecars start before main components; make %q a sidecar or drop the dependency", m.Name, dep, dep)))
 			}
 		}
 	}
