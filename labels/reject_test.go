@@ -2,8 +2,6 @@ package labels
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/podinit/podinit/internal/testenv"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -249,22 +248,17 @@ func TestEveryComposeKeyClassified(t *testing.T) {
 	}
 }
 
-// TestREADMEListsKeys: the README's tables of keys accepted with a warning,
+// TestREADMEListsKeys: docs/compose.md's tables of keys accepted with a warning,
 // keys with a behaviour of their own, and refused keys are the code's.
 func TestREADMEListsKeys(t *testing.T) {
-	text, err := os.ReadFile(filepath.Join("..", "README.md"))
-	require.NoError(t, err)
-	_, block, ok := strings.Cut(string(text), "<!-- BEGIN labels -->")
-	require.True(t, ok)
-	block, _, ok = strings.Cut(block, "<!-- END labels -->")
-	require.True(t, ok)
+	block := testenv.DocBlock(t, "docs/compose.md", "labels")
 	for header, treatment := range map[string]Treatment{
 		"| key accepted with a warning | the warning after the key's value: where the key belongs |": Warned,
 		"| key | what podinit does |":                   Own,
 		"| refused key | why, and what to do instead |": Refused,
 	} {
 		_, table, ok := strings.Cut(block, header)
-		require.True(t, ok, "README block has the table %s", header)
+		require.True(t, ok, "docs/compose.md's labels block has the table %s", header)
 		got := map[string]string{}
 		for _, line := range strings.Split(table, "\n")[2:] {
 			if !strings.HasPrefix(line, "| `") {

@@ -10,10 +10,10 @@ import (
 	"github.com/podinit/podinit/internal/testenv"
 )
 
-// The README's table of component states is the transition table.
+// docs/lifecycle.md's table of component states is the transition table.
 func TestReadmeComponentStatesMatchTheCode(t *testing.T) {
 	got := map[string][]string{}
-	for _, line := range strings.Split(testenv.ReadmeBlock(t, "component-states"), "\n") {
+	for _, line := range strings.Split(testenv.DocBlock(t, "docs/lifecycle.md", "component-states"), "\n") {
 		cells := strings.Split(line, "|")
 		if len(cells) != 5 || strings.HasPrefix(strings.TrimSpace(cells[1]), "state") || strings.HasPrefix(strings.TrimSpace(cells[1]), "---") {
 			continue
@@ -38,5 +38,5 @@ func TestReadmeComponentStatesMatchTheCode(t *testing.T) {
 	for k := range got {
 		slices.Sort(got[k])
 	}
-	require.Equal(t, want, got, "README's component states must be the transition table")
+	require.Equal(t, want, got, "docs/lifecycle.md's component states must be the transition table")
 }

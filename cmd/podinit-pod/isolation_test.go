@@ -415,7 +415,7 @@ func TestReadmeAllowClassesMatchTheCode(t *testing.T) {
 	for _, c := range pod.Classes {
 		want += "| `" + string(c.Class) + "` | " + c.Opens + " |\n"
 	}
-	require.Equal(t, want, testenv.ReadmeBlock(t, "allow"), "README's -allow table must be pod.Classes")
+	require.Equal(t, want, testenv.DocBlock(t, "docs/security.md", "allow"), "docs/security.md's -allow table must be pod.Classes")
 }
 
 func TestVolumesDeclaredByThePodNeedNoAllow(t *testing.T) {

@@ -11,10 +11,10 @@ import (
 	"github.com/podinit/podinit/pod"
 )
 
-// The README's exit-code table lists every code of the controller's own.
+// docs/reference/exit-codes.md's table lists every code of the controller's own.
 func TestReadmeExitCodesListTheCodes(t *testing.T) {
-	block := testenv.ReadmeBlock(t, "exit-codes")
+	block := testenv.DocBlock(t, "docs/reference/exit-codes.md", "exit-codes")
 	for _, code := range []int{0, pod.ExitInvalid, pod.ExitCannotRun, pod.ExitEngineLost, pod.ExitPanic} {
-		require.True(t, strings.Contains(block, fmt.Sprintf("\n| %d | ", code)), "README's exit codes miss %d", code)
+		require.True(t, strings.Contains(block, fmt.Sprintf("\n| %d | ", code)), "docs/reference/exit-codes.md misses %d", code)
 	}
 }

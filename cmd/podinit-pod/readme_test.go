@@ -10,8 +10,8 @@ import (
 )
 
 func TestReadmeControllerFlagsMatchTheCode(t *testing.T) {
-	block := testenv.ReadmeBlock(t, "controller-flags")
+	block := testenv.DocBlock(t, "docs/reference/cli.md", "controller-flags")
 	block = strings.TrimPrefix(block, "```\n")
 	block = strings.TrimSuffix(block, "```\n")
-	require.Equal(t, controllerFlagsUsage(), block, "README's controller flags must be `podinit -h`'s")
+	require.Equal(t, controllerFlagsUsage(), block, "docs/reference/cli.md's controller flags must be `podinit -h`'s")
 }

@@ -16,10 +16,10 @@ func TestReadmeCommandTableMatchesTheCode(t *testing.T) {
 		want = append(want, "| `"+strings.ReplaceAll(line, "|", `\|`)+"` | "+c.help+" |")
 	}
 	var got []string
-	for _, line := range strings.Split(testenv.ReadmeBlock(t, "commands"), "\n") {
+	for _, line := range strings.Split(testenv.DocBlock(t, "docs/reference/cli.md", "commands"), "\n") {
 		if strings.HasPrefix(line, "| `") {
 			got = append(got, line)
 		}
 	}
-	require.Equal(t, want, got, "README's command table must list the commands as the code does")
+	require.Equal(t, want, got, "docs/reference/cli.md's command table must list the commands as the code does")
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/podinit/podinit/internal/testenv"
 )
 
-// TestReadmeListsEveryFuzzTarget keeps the README's table of fuzz targets
+// TestReadmeListsEveryFuzzTarget keeps docs/testing.md's table of fuzz targets
 // true: each FuzzX function of the module, in its package, and no other.
 func TestReadmeListsEveryFuzzTarget(t *testing.T) {
 	root := testenv.RepoRoot()
@@ -38,7 +38,7 @@ func TestReadmeListsEveryFuzzTarget(t *testing.T) {
 	})
 	var readme []string
 	row := regexp.MustCompile("^\\| `(Fuzz\\w+)` \\| `([\\w/]+)` \\|")
-	for _, line := range strings.Split(testenv.ReadmeBlock(t, "fuzz"), "\n") {
+	for _, line := range strings.Split(testenv.DocBlock(t, "docs/testing.md", "fuzz"), "\n") {
 		if m := row.FindStringSubmatch(line); m != nil {
 			readme = append(readme, m[1]+" "+m[2])
 		}
@@ -49,6 +49,6 @@ func TestReadmeListsEveryFuzzTarget(t *testing.T) {
 	sort.Strings(code)
 	sort.Strings(readme)
 	if strings.Join(code, "\n") != strings.Join(readme, "\n") {
-		t.Fatalf("README's fuzz targets:\n%s\nthe code's:\n%s", strings.Join(readme, "\n"), strings.Join(code, "\n"))
+		t.Fatalf("docs/testing.md's fuzz targets:\n%s\nthe code's:\n%s", strings.Join(readme, "\n"), strings.Join(code, "\n"))
 	}
 }

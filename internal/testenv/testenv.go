@@ -69,11 +69,13 @@ func RepoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// ReadmeBlock returns the README's text between <!-- BEGIN name --> and
-// <!-- END name -->, for tests that keep the README true to the code.
-func ReadmeBlock(t testing.TB, name string) string {
+// DocBlock returns the text of the Markdown file doc (a path from the
+// repository's top folder, such as "docs/reference/cli.md") between
+// <!-- BEGIN name --> and <!-- END name -->, for tests that keep the
+// documentation true to the code.
+func DocBlock(t testing.TB, doc, name string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(RepoRoot(), "README.md"))
+	data, err := os.ReadFile(filepath.Join(RepoRoot(), filepath.FromSlash(doc)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func ReadmeBlock(t testing.TB, name string) string {
 	i := strings.Index(text, begin)
 	j := strings.Index(text, end)
 	if i < 0 || j < i {
-		t.Fatalf("README.md has no %s block", name)
+		t.Fatalf("%s has no %s block", doc, name)
 	}
 	return text[i+len(begin) : j]
 }
