@@ -39,7 +39,7 @@ const (
 // and of a Compose file's top-level volumes, secrets and configs, that are
 // treated apart from their parent), what a component gets from it. A key that is not here is
 // unknown and an error: a typo is not a service-level key. A test checks the
-// table against compose-go's schema, and the README's tables against it.
+// table against compose-go's schema, and docs/compose.md's tables against it.
 var Keys = map[string]Key{
 	// Read onto the component's container (or onto the pod's own settings).
 	"annotations": {Read, ""}, "blkio_config": {Read, ""}, "cap_add": {Read, ""},

@@ -20,7 +20,7 @@ const (
 	AllowNamedVolumes   Class = "named-volumes"
 )
 
-// Classes lists every class with what it opens, in the order the README and
+// Classes lists every class with what it opens, in the order docs/security.md and
 // `podinit validate` show them.
 var Classes = []struct {
 	Class Class

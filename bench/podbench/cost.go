@@ -168,7 +168,7 @@ func (b *bench) specCost(id string, day time.Time) (specCost, error) {
 
 // podlikeIssue are podlike's figures from issue 11 (same machine, Docker
 // 20.10, 10 busybox components, medians of 6): podlike's image cannot be
-// built here (see bench/README.md), so they are quoted, not measured.
+// built here (see docs/performance.md), so they are quoted, not measured.
 var podlikeIssue = struct {
 	start, stop           string
 	anon, hwm, cpu, image string

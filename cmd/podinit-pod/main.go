@@ -49,7 +49,7 @@ func stderrLine(cmd string) func(string) {
 	return func(line string) { fmt.Fprintf(os.Stderr, "%s: %s\n", cmd, line) }
 }
 
-// controllerFlagsUsage is the flag list the README shows; a test keeps the
+// controllerFlagsUsage is the flag list docs/reference/cli.md shows; a test keeps the
 // two the same.
 func controllerFlagsUsage() string {
 	fs, _ := newControllerFlags("podinit")

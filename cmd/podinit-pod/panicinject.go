@@ -14,7 +14,7 @@ import (
 )
 
 // Built only with -tags podinit_panic_injection, for the tests that prove
-// on the real engine that a panic ends podinit as the README says.
+// on the real engine that a panic ends podinit as docs/limits.md says.
 // PODINIT_INJECT_PANIC names the guard to panic in ("reading the pod",
 // "validating the pod"): exit 2 and one line.
 // PODINIT_INJECT_START_PANIC=N panics in the Nth container start, inside a

@@ -5,7 +5,7 @@
 // controller starts (and for validate), so that compose-go's package state
 // (the JSON schemas its validator compiles, about 1.2 MiB that would stay
 // resident) and the garbage of reading never live in the process that
-// supervises the pod for its whole life (bench/README.md). It is not meant
+// supervises the pod for its whole life (docs/performance.md). It is not meant
 // to be called by hand.
 package main
 

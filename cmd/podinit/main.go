@@ -5,7 +5,7 @@
 // couple of megabytes. Controller mode and validate live in podinit-pod:
 // podinit execs it in its own place for validate, and runs it as its child
 // in controller mode, staying PID 1 (see runPodController). template lives
-// in podinit-template, which only the template image holds. See the README
+// in podinit-template, which only the template image holds. See docs/reference/cli.md
 // for the command line.
 package main
 
@@ -43,7 +43,7 @@ func sealProcess() {
 	}
 }
 
-// command is one mode of podinit; the README's command table is checked
+// command is one mode of podinit; docs/reference/cli.md's command table is checked
 // against this list.
 type command struct {
 	name, args, help string
