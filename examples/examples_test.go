@@ -526,6 +526,22 @@ func TestSidecar(t *testing.T) {
 		require.Contains(t, string(body), "Hello from the app")
 	}
 
+	// What getting-started shows: the logs, and the pod's own view.
+	s.waitLogs("web", 30*time.Second, `proxy \| .*listening on :80, forwarding to http://127.0.0.1:8080`)
+	ctrl := s.controller("web")
+	testenv.WaitFor(t, 30*time.Second, func() bool {
+		out, _ = execIn(ctrl, "/podinit", "status")
+		return regexp.MustCompile(`^\{\s*"phase": "running",\s*"health": "healthy",`).MatchString(out)
+	}, "podinit status to say running and healthy (last: %s)", &out)
+	require.Contains(t, out, `"name": "proxy"`)
+	require.Contains(t, out, `"role": "sidecar"`)
+	out, err = execIn(ctrl, "/podinit", "healthcheck")
+	require.NoError(t, err, out)
+	out, err = execIn(ctrl, "/podinit", "validate")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "start order:\n  1. proxy [sidecar]")
+	require.Contains(t, out, "stop, within the budget")
+
 	s.rm()
 }
 
