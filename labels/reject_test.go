@@ -172,6 +172,8 @@ func TestRejections(t *testing.T) {
 		{"network sysctl", "image: x\nsysctls: {net.core.somaxconn: 1024}", "sysctls", []string{"net.core.somaxconn", "controller"}},
 		{"cpus with quota", "image: x\ncpus: 1\ncpu_quota: 5000", "cpus", []string{"cpu_quota"}},
 		{"mem_limit conflicts with deploy", "image: x\nmem_limit: 1g\ndeploy: {resources: {limits: {memory: 2g}}}", "deploy.resources.limits.memory", []string{"conflicts with mem_limit"}},
+		{"empty image", "image: \"\"", "image", []string{"is empty", "needs an image"}},
+		{"tagged empty image", "image: !00000000000", "image", []string{"is empty", "needs an image"}},
 		{"bad interpolation", "image: x\nenvironment: ['A=${B']", "environment", []string{"invalid interpolation format", "escape any $"}},
 		{"required variable", "image: ${IMAGE:?set IMAGE}", "image", []string{"set IMAGE"}},
 		{"missing env_file", "image: x\nenv_file: /nonexistent/app.env", "env_file", []string{"/nonexistent/app.env", "controller's file system"}},

@@ -105,6 +105,11 @@ func (s service) read(env types.Mapping) reading {
 		r.leftOut = svc.Profiles
 		return r
 	}
+	if hasImage && svc.Image == "" {
+		// image: "", or a tagged empty scalar (image: !x) that compose-go
+		// reads as "" (found by FuzzComposeFile).
+		r.errs = append(r.errs, s.at.errf("image", "is empty: every component needs an image (podinit builds nothing)"))
+	}
 	s.own(svc, raw, &r)
 	var netErrs []*Error
 	r.c.Network, netErrs = readNetwork(svc, s.at, raw) // before convert: see linkDependencies
