@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/client"
 	"github.com/docker/go-units"
 
 	"github.com/podinit/podinit/pod"
@@ -106,37 +107,44 @@ func newValidateFlags() (fs *flag.FlagSet, f *controllerFlags, file, target *str
 // controller. Its problems name it where it matters (the capabilities).
 const standInNote = "a stand-in, as validate -file runs outside a controller: no limits, Docker's default capabilities, the flags given here"
 
+// standInController is what validate -file plans against outside a
+// controller.
+func standInController() pod.Controller {
+	return pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private",
+		Caps:       pod.Caps{Set: pod.DockerDefaultCaps, From: "Docker's default set, as -file has no controller"},
+		EngineHost: engineHost()}
+}
+
 // validatedController is the controller validate plans against: the one
 // named by -container, the one podinit runs in, or, for -file outside a
 // controller, a stand-in that the notes name. A non-zero code ends
 // validate.
 func validatedController(file, target string) (pod.Controller, []string, int) {
-	standIn := pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private",
-		Caps:       pod.Caps{Set: pod.DockerDefaultCaps, From: "Docker's default set, as -file has no controller"},
-		EngineHost: engineHost()}
 	ctx := context.Background()
 	candidates, inside := selfid.Find(), true
 	if target != "" {
 		candidates, inside = []string{target}, false
 	}
-	eng, err := connect(ctx)
-	if err != nil {
-		if file != "" {
-			return standIn, []string{standInNote}, 0
-		}
-		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
-		return standIn, nil, pod.ExitCannotRun
+	// -file outside a controller plans against a stand-in; with no
+	// container ID to look for, the engine need not be asked.
+	if file != "" && len(candidates) == 0 {
+		return standInController(), []string{standInNote}, 0
 	}
-	ctrl, notes, err := describeController(ctx, eng, candidates, inside)
-	if err == nil && file != "" {
-		if _, ok := controllerArgs(ctrl.Command); !ok {
+	ctrl, notes, eng, err := func() (pod.Controller, []string, *client.Client, error) {
+		eng, err := connect(ctx)
+		if err != nil {
+			return pod.Controller{}, nil, nil, err
+		}
+		ctrl, notes, err := describeController(ctx, eng, candidates, inside)
+		if _, ok := controllerArgs(ctrl.Command); err == nil && file != "" && !ok {
 			err = fmt.Errorf("%s does not run podinit's controller", ctrl.Name)
 		}
-	}
-	if err != nil {
-		if file != "" {
-			return standIn, []string{standInNote}, 0
-		}
+		return ctrl, notes, eng, err
+	}()
+	switch {
+	case err != nil && file != "":
+		return standInController(), []string{standInNote}, 0
+	case err != nil:
 		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
 		return ctrl, nil, pod.ExitCannotRun
 	}

@@ -16,16 +16,7 @@ import (
 // the controller and returns its stdout, stderr and exit code.
 func validateContainer(t *testing.T, name string) (stdout, stderr string, code int) {
 	t.Helper()
-	cmd := exec.Command(testenv.Binary(t), "validate", "-container", name)
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return out.String(), errOut.String(), code
+	return runCommand(t, exec.Command(testenv.Binary(t), "validate", "-container", name))
 }
 
 // validateWarning is a warning line of validate's, with or without its

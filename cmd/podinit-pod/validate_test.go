@@ -23,6 +23,12 @@ func validateFile(t *testing.T, compose string, args ...string) (stdout, stderr 
 	cmd := exec.Command(bin, append([]string{"validate", "-file", "compose.yml"}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	return runCommand(t, cmd)
+}
+
+// runCommand runs cmd and returns its stdout, stderr and exit code.
+func runCommand(t *testing.T, cmd *exec.Cmd) (stdout, stderr string, code int) {
+	t.Helper()
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
