@@ -108,7 +108,7 @@ func (s service) read(env types.Mapping) reading {
 	if hasImage && svc.Image == "" {
 		// image: "", or a tagged empty scalar (image: !x) that compose-go
 		// reads as "" (found by FuzzComposeFile).
-		r.errs = append(r.errs, s.at.errf("image", "is empty: every component needs an image (podinit builds nothing)"))
+		r.errs = append(r.errs, s.at.errf("image", "is empty: every component needs an image (podinit builds nothing); name one, as image: NAME[:TAG]"))
 	}
 	s.own(svc, raw, &r)
 	var netErrs []*Error
