@@ -157,7 +157,8 @@ func TestOnUnhealthyFlagIsThePodsDefault(t *testing.T) {
 		}, "the pod to run")
 		h.eng.turnHealth("keep", "unhealthy")
 		h.eng.turnHealth("side", "unhealthy")
-		h.waitFor(5*time.Second, func() bool { return h.component("side").Restarts == 1 }, "side's restart")
+		// Restarts counts when the backoff ends, before the new run starts.
+		h.waitFor(5*time.Second, func() bool { return h.component("side").Restarts == 1 && h.runs("side") }, "side's restart")
 		require.Empty(t, h.eng.killsOf("keep"))
 		require.Equal(t, 0, h.component("keep").Restarts)
 		h.stop()
@@ -258,7 +259,8 @@ func TestOOMKilledIsTheLastReason(t *testing.T) {
 		id := h.eng.idOf("side")
 		h.eng.publish(id, events.ActionOOM, nil)
 		h.eng.exit(mustGet(t, h.eng, id), 137)
-		h.waitFor(5*time.Second, func() bool { return h.component("side").Restarts == 1 }, "side's restart")
+		// Restarts counts when the backoff ends, before the new run starts.
+		h.waitFor(5*time.Second, func() bool { return h.component("side").Restarts == 1 && h.runs("side") }, "side's restart")
 		require.Equal(t, reasonOOM, h.component("side").LastReason)
 		h.eng.exit(mustGet(t, h.eng, h.eng.idOf("side")), 3)
 		h.waitFor(10*time.Second, func() bool { return h.component("side").Restarts == 2 }, "side's second restart")
