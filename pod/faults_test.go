@@ -96,10 +96,13 @@ func (h *harness) waitFor(d time.Duration, cond func() bool, what string) {
 	}
 }
 
+// runs tells whether the named components run, as both the engine and the
+// supervisor see it: the engine's container starts before podinit records
+// it, and a test that acts in between races the supervisor.
 func (h *harness) runs(names ...string) bool {
 	r := h.eng.running()
 	for _, n := range names {
-		if !slices.Contains(r, n) {
+		if !slices.Contains(r, n) || h.component(n).State != healthprobe.StateRunning {
 			return false
 		}
 	}

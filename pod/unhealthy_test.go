@@ -210,8 +210,11 @@ func TestUnhealthyRestartTheEngineRefusesIsRetried(t *testing.T) {
 		refuse = true
 		mu.Unlock()
 		h.eng.turnHealth("side", "unhealthy")
-		h.waitFor(10*time.Second, func() bool { return strings.Contains(h.component("side").LastReason, "injected") }, "the refused start")
-		require.Equal(t, healthprobe.StateRestarting, h.component("side").State)
+		// The reason is recorded before the move to restarting.
+		h.waitFor(10*time.Second, func() bool {
+			c := h.component("side")
+			return strings.Contains(c.LastReason, "injected") && c.State == healthprobe.StateRestarting
+		}, "the refused start to be retried")
 		require.Equal(t, healthprobe.Healthy, h.healthNow(), "still a restart in place")
 		h.waitFor(10*time.Second, func() bool { return h.component("side").Health == healthprobe.Healthy }, "side running again")
 		require.Equal(t, 2, h.component("side").Restarts)
