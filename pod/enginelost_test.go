@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -227,5 +228,27 @@ func TestSweepsAfterReturnsRunOneAtATime(t *testing.T) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		require.False(t, g.sweeping, "nothing more was asked for")
+	})
+}
+
+// An engine lost at the instant a component started (its inspect went
+// unanswered) still leaves podinit its process to stop through a pidfd.
+func TestEngineLostAsAComponentStartsStillReachesIt(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		opts := testBudget
+		opts.EngineLostAfter, opts.SharePID = 5*time.Second, true
+		h := newHarness(t, defaultPod(t), opts)
+		h.sup.runEnv.findTarget = h.eng.target
+		h.eng.onStart = func(name string) error {
+			if strings.HasSuffix(name, ".app") {
+				h.eng.vanish(true, false) // the start itself goes through
+			}
+			return nil
+		}
+		h.start()
+		res := h.finish()
+		require.Equal(t, ExitEngineLost, res.Code, "%+v", res)
+		require.Empty(t, h.eng.running())
+		require.Contains(t, h.eng.killsOf("app"), "SIGTERM (pidfd)")
 	})
 }

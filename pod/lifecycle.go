@@ -272,7 +272,8 @@ func (r *runner) running(id string) {
 	hasHealth, health := false, ""
 	pid := 0
 	stopSig := stopSignal(m.StopSignal)
-	if info, err := r.calls.inspect(r.calls.untilDeadline, id); err == nil {
+	info, inspectErr := r.calls.inspect(r.calls.untilDeadline, id)
+	if inspectErr == nil {
 		if info.Config != nil {
 			hc := info.Config.Healthcheck
 			hasHealth = hc != nil && len(hc.Test) > 0 && hc.Test[0] != "NONE"
@@ -287,7 +288,10 @@ func (r *runner) running(id string) {
 		}
 	}
 	var target procTarget
-	if r.opts.SharePID && pid > 0 {
+	// The engine started it, so its process is there to find even when the
+	// inspect went unanswered: an engine lost at this instant must not leave
+	// podinit without a way to stop it.
+	if r.opts.SharePID && (pid > 0 || inspectErr != nil) {
 		target = r.findTarget(id)
 	}
 	var pending []signalRequest

@@ -124,7 +124,11 @@ func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 			// Its processes are dead; its removal (the engine's
 			// auto-remove, or podinit's own after this stop, abandoned at
 			// the deadline) must not keep the controller past its budget.
-			s.log.Printf("warning: %s ended but the engine has not said so yet; not waiting for it", m.Name)
+			if target != nil {
+				s.log.Printf("warning: %s ended but the engine has not said so yet; not waiting for it", m.Name)
+			} else {
+				s.log.Printf("warning: %s: the engine has not said that it ended, and podinit cannot see its processes without it; not waiting for it", m.Name)
+			}
 			code = codeUnknown
 			if killed {
 				code = 128 + int(unix.SIGKILL)
