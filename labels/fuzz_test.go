@@ -18,7 +18,7 @@ import (
 	"github.com/podinit/podinit/internal/fuzzbudget"
 	"github.com/podinit/podinit/internal/fuzzseed"
 	"github.com/podinit/podinit/internal/testenv"
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -30,7 +30,7 @@ const (
 	fuzzAlloc = 256 << 20
 )
 
-var fuzzCtrl = pod.Controller{ID: "0123456789ab", Name: "ctrl", Image: "podinit:dev", IpcMode: "private"}
+var fuzzCtrl = plan.Controller{ID: "0123456789ab", Name: "ctrl", Image: "podinit:dev", IpcMode: "private"}
 
 // checkDeclaration asserts the properties every reading of a declaration
 // has: rejected, every error is a *Error naming one of sources (a label or
@@ -76,8 +76,8 @@ func checkDeclaration(t *testing.T, spec podspec.Spec, err error, sources ...str
 	if jerr := json.Unmarshal(b, &back); jerr != nil || !reflect.DeepEqual(spec, back) {
 		t.Fatalf("accepted spec changes through JSON (%v):\nread: %#v\nback: %#v", jerr, spec, back)
 	}
-	for _, opts := range []pod.Options{{ShareIPC: true, SharePID: true, StopBudget: 10 * time.Second}, {StopBudget: time.Second}} {
-		plan, perr := pod.NewPlan(spec, fuzzCtrl, opts)
+	for _, opts := range []plan.Options{{ShareIPC: true, SharePID: true, StopBudget: 10 * time.Second}, {StopBudget: time.Second}} {
+		pl, perr := plan.NewPlan(spec, fuzzCtrl, opts)
 		if perr != nil {
 			named := false
 			for _, c := range all {
@@ -88,8 +88,8 @@ func checkDeclaration(t *testing.T, spec podspec.Spec, err error, sources ...str
 			}
 			continue
 		}
-		if len(plan.Members()) < len(spec.Components) {
-			t.Fatalf("plan lost components: %d members for %d components", len(plan.Members()), len(spec.Components))
+		if len(pl.Members()) < len(spec.Components) {
+			t.Fatalf("plan lost components: %d members for %d components", len(pl.Members()), len(spec.Components))
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
+
+	"github.com/podinit/podinit/plan"
 )
 
 // The deadline policy: every engine call runs on one of three contexts,
@@ -53,8 +55,8 @@ const callTimeout = time.Minute
 type engineCalls struct {
 	eng        Engine
 	log        *log.Logger
-	opts       *Options // the plan's, read only
-	controller string   // the controller's ID, which labels its containers
+	opts       *plan.Options // the plan's, read only
+	controller string        // the controller's ID, which labels its containers
 
 	life, untilDeadline, untilStop context.Context
 

@@ -23,6 +23,8 @@ import (
 	"github.com/docker/docker/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sys/unix"
+
+	"github.com/podinit/podinit/plan"
 )
 
 // fault is what an engine method does when called.
@@ -233,7 +235,7 @@ func (f *fakeEngine) running() []string {
 	var out []string
 	for _, c := range f.containers {
 		if c.status == "running" {
-			out = append(out, c.cfg.Labels[LabelComponent])
+			out = append(out, c.cfg.Labels[plan.LabelComponent])
 		}
 	}
 	return out
@@ -284,8 +286,8 @@ func (t *fakeTarget) signal(sig syscall.Signal) error {
 	}
 	t.f.mu.Lock()
 	cmd := c.cfg.Cmd
-	t.f.kills = append(t.f.kills, c.cfg.Labels[LabelComponent]+" "+signalName(sig)+" (pidfd)")
-	t.f.trail = append(t.f.trail, c.cfg.Labels[LabelComponent]+" "+signalName(sig))
+	t.f.kills = append(t.f.kills, c.cfg.Labels[plan.LabelComponent]+" "+signalName(sig)+" (pidfd)")
+	t.f.trail = append(t.f.trail, c.cfg.Labels[plan.LabelComponent]+" "+signalName(sig))
 	t.f.mu.Unlock()
 	switch {
 	case sig == unix.SIGKILL:
@@ -413,7 +415,7 @@ func (f *fakeEngine) ContainerStart(ctx context.Context, id string, _ container.
 	}
 	f.mu.Lock()
 	c.status, c.started = "running", time.Now()
-	f.trail = append(f.trail, c.cfg.Labels[LabelComponent]+" start")
+	f.trail = append(f.trail, c.cfg.Labels[plan.LabelComponent]+" start")
 	cmd := c.cfg.Cmd
 	hc := c.cfg.Healthcheck
 	f.mu.Unlock()
@@ -494,8 +496,8 @@ func (f *fakeEngine) ContainerKill(ctx context.Context, id, signal string) error
 	}
 	f.mu.Lock()
 	cmd := c.cfg.Cmd
-	f.kills = append(f.kills, c.cfg.Labels[LabelComponent]+" "+signal)
-	f.trail = append(f.trail, c.cfg.Labels[LabelComponent]+" "+signal)
+	f.kills = append(f.kills, c.cfg.Labels[plan.LabelComponent]+" "+signal)
+	f.trail = append(f.trail, c.cfg.Labels[plan.LabelComponent]+" "+signal)
 	f.mu.Unlock()
 	switch {
 	case signal == "SIGKILL":
@@ -592,7 +594,7 @@ func (f *fakeEngine) turnHealth(name, health string) {
 	f.mu.Lock()
 	var id string
 	for _, c := range f.containers {
-		if c.cfg.Labels[LabelComponent] == name && c.status == "running" {
+		if c.cfg.Labels[plan.LabelComponent] == name && c.status == "running" {
 			c.health, id = health, c.id
 		}
 	}
@@ -608,7 +610,7 @@ func (f *fakeEngine) idOf(name string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, c := range f.containers {
-		if c.cfg.Labels[LabelComponent] == name && c.status == "running" {
+		if c.cfg.Labels[plan.LabelComponent] == name && c.status == "running" {
 			return c.id
 		}
 	}

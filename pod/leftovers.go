@@ -12,6 +12,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
+
+	"github.com/podinit/podinit/plan"
 )
 
 // leftoverBudget bounds a whole sweep (the list, one inspect per controller,
@@ -68,7 +70,7 @@ func (o controllerState) why() string {
 // before its own components exist, and may call it again once its engine
 // answers after a loss. It returns how many containers it removed.
 func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) int {
-	removed, _ := sweep(ctx, eng, self, LabelController, logger)
+	removed, _ := sweep(ctx, eng, self, plan.LabelController, logger)
 	return removed
 }
 
@@ -91,7 +93,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for _, c := range list {
-		id := c.Labels[LabelController]
+		id := c.Labels[plan.LabelController]
 		if id == "" {
 			continue
 		}
@@ -110,7 +112,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 		if len(c.Names) > 0 {
 			name = strings.TrimPrefix(c.Names[0], "/")
 		}
-		logger.Printf("removing %s (pod %s), left behind by controller %s which %s", name, c.Labels[LabelPod], short(id), o.why())
+		logger.Printf("removing %s (pod %s), left behind by controller %s which %s", name, c.Labels[plan.LabelPod], short(id), o.why())
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -148,7 +150,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 // return sweeps again.
 func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) {
 	began := time.Now()
-	_, kept := sweep(ctx, eng, self, LabelController, logger)
+	_, kept := sweep(ctx, eng, self, plan.LabelController, logger)
 	if len(kept) == 0 {
 		return
 	}
@@ -180,7 +182,7 @@ func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logg
 			}
 			delete(waiting, m.Actor.ID)
 			logger.Printf("controller %s died while the engine caught up after its return; removing what it left", short(m.Actor.ID))
-			sweep(ctx, eng, self, LabelController+"="+m.Actor.ID, logger)
+			sweep(ctx, eng, self, plan.LabelController+"="+m.Actor.ID, logger)
 		}
 	}
 }

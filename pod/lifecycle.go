@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/plan"
 )
 
 // runner runs one member's life: its dependencies, its image, its
@@ -23,7 +24,7 @@ type runner struct {
 // runEnv is what every runner shares: the supervisor's parts, made once by
 // NewSupervisor.
 type runEnv struct {
-	opts    *Options // the plan's, read only
+	opts    *plan.Options // the plan's, read only
 	log     *log.Logger
 	calls   *engineCalls
 	watch   *engineWatch
@@ -108,11 +109,11 @@ func (r *runner) lifecycle() {
 			// A name conflict, an image pruned during the backoff, a full
 			// disk: the next run may well succeed.
 			msg += "; last error: " + out.err.Error()
-			r.log.Printf("%s: %v; retrying in %s (restart: %s)", m.Name, out.err, delay, restartName(m.Restart))
+			r.log.Printf("%s: %v; retrying in %s (restart: %s)", m.Name, out.err, delay, plan.RestartName(m.Restart))
 		case out.unhealthy:
-			r.log.Printf("%s stopped as unhealthy (exit %d); restarting in %s (restart: %s)", m.Name, out.code, delay, restartName(m.Restart))
+			r.log.Printf("%s stopped as unhealthy (exit %d); restarting in %s (restart: %s)", m.Name, out.code, delay, plan.RestartName(m.Restart))
 		default:
-			r.log.Printf("%s exited with %d; restarting in %s (restart: %s)", m.Name, out.code, delay, restartName(m.Restart))
+			r.log.Printf("%s exited with %d; restarting in %s (restart: %s)", m.Name, out.code, delay, plan.RestartName(m.Restart))
 		}
 		next := time.Now().Add(delay)
 		r.states.transition(m, stateRestarting, msg, func(m *member) { m.message, m.nextRestart = msg, next })

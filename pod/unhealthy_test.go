@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -285,11 +286,11 @@ func mustGet(t *testing.T, f *fakeEngine, id string) *fakeContainer {
 // restart left, or without the opt-in, unhealthy is final.
 func TestDependentWaitsForAnUnhealthyDependencyThatRestarts(t *testing.T) {
 	sick := func(on podspec.OnUnhealthy, restart podspec.Restart, restarts int) string {
-		m := newMember(&Member{Component: podspec.Component{Name: "side", OnUnhealthy: on, Restart: restart}})
+		m := newMember(&plan.Member{Component: podspec.Component{Name: "side", OnUnhealthy: on, Restart: restart}})
 		m.update(func(m *member) {
 			m.state, m.hasHealth, m.health, m.restarts = stateRunning, true, healthprobe.Unhealthy, restarts
 		})
-		met, failed, _ := m.meets(conditionReady)
+		met, failed, _ := m.meets(plan.ConditionReady)
 		require.False(t, met)
 		return failed
 	}

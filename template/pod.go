@@ -15,7 +15,7 @@ import (
 	units "github.com/docker/go-units"
 
 	"github.com/podinit/podinit/labels"
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/plan"
 )
 
 // PodOptions are template -pod's own choices.
@@ -629,13 +629,13 @@ func (b *podBuilder) stopBudget() error {
 	if err != nil {
 		return fmt.Errorf("-pod %s: the pod would not start:\n%v", b.po.Name, err)
 	}
-	budget, chain, err := pod.StopBudgetFor(spec, pod.DefaultStopMargin)
+	budget, chain, err := plan.StopBudgetFor(spec, plan.DefaultStopMargin)
 	if err != nil {
 		return fmt.Errorf("-pod %s: %v", b.po.Name, err)
 	}
 	if budget > 0 {
 		b.ctrl["stop_grace_period"] = budget.String()
-		b.note("the pod's stop_grace_period is %s: %s along the stop order, and %s kept for the last kills", budget, chain, pod.DefaultStopMargin)
+		b.note("the pod's stop_grace_period is %s: %s along the stop order, and %s kept for the last kills", budget, chain, plan.DefaultStopMargin)
 	}
 	return nil
 }

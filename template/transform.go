@@ -338,7 +338,7 @@ func addStopBudget(ctrl map[string]any, d time.Duration) error {
 		return nil
 	}
 	// A budget of 1s or less leaves nothing for the default -stop-margin:
-	// the controller keeps a quarter of it instead (pod.StopMargin).
+	// the controller keeps a quarter of it instead (plan.StopMargin).
 	flags := []string{"-stop-budget=" + d.String()}
 	switch c := ctrl["command"].(type) {
 	case string:

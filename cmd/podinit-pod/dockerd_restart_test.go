@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/internal/testenv"
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/plan"
 )
 
 // A pod while its engine restarts. The engine is a private dockerd that the
@@ -173,7 +173,7 @@ func (e *privateEngine) checkVersion() {
 // auto-remove containers alone when it restarts with live-restore; where it
 // does not, podinit makes its containers without auto-remove.
 func (e *privateEngine) keepsAutoRemoveOnRestore() bool {
-	return !pod.RestoreKillsAutoRemove(e.version())
+	return !plan.RestoreKillsAutoRemove(e.version())
 }
 
 // stop stops the private dockerd as a service manager would (SIGTERM) and

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -16,7 +16,7 @@ import (
 // in one list, so that a user does not fix one and then learn the next: the
 // plan checks what could be read even of a declaration with problems. With
 // strict (-strict-compose), the declaration's warnings are problems too.
-func planRead(read specRun, ctrl pod.Controller, opts pod.Options, strict bool) (plan *pod.Plan, problems, warnings []*podspec.Problem) {
+func planRead(read specRun, ctrl plan.Controller, opts plan.Options, strict bool) (pl *plan.Plan, problems, warnings []*podspec.Problem) {
 	problems = append(problems, read.Problems...)
 	if read.Spec == nil {
 		return nil, sortProblems(problems), nil
@@ -30,8 +30,8 @@ func planRead(read specRun, ctrl pod.Controller, opts pod.Options, strict bool) 
 		}
 		warnings = append(warnings, w)
 	}
-	plan, err := pod.NewPlan(*read.Spec, ctrl, opts)
-	var pe *pod.PlanError
+	pl, err := plan.NewPlan(*read.Spec, ctrl, opts)
+	var pe *plan.PlanError
 	switch {
 	case errors.As(err, &pe):
 		problems = append(problems, planProblems(pe.Problems, read.Problems)...)
@@ -42,10 +42,10 @@ func planRead(read specRun, ctrl pod.Controller, opts pod.Options, strict bool) 
 	if len(problems) > 0 {
 		return nil, sortProblems(problems), warnings
 	}
-	for _, w := range plan.Warnings {
+	for _, w := range pl.Warnings {
 		warnings = append(warnings, &podspec.Problem{Msg: w})
 	}
-	return plan, nil, warnings
+	return pl, nil, warnings
 }
 
 // planProblems leaves out the plan's dependency problems when the

@@ -1,4 +1,4 @@
-package pod
+package plan
 
 import (
 	"errors"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/podinit/podinit/cgroup"
 	"github.com/podinit/podinit/hostsfile"
+	"github.com/podinit/podinit/podcopy"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -31,8 +32,8 @@ const (
 	LabelSwarmPrefix = "podinit.swarm."
 )
 
-// holderName is the component name of the IPC holder container.
-const holderName = "ipc-holder"
+// HolderName is the component name of the IPC holder container.
+const HolderName = "ipc-holder"
 
 // Options are the controller's choices (its command-line flags).
 type Options struct {
@@ -202,10 +203,10 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 		names[c.Name] = &c
 	}
 	if opts.ShareIPC && IPCNeedsHolder(ctrl.IpcMode) {
-		if c := names[holderName]; c != nil {
-			errs = append(errs, c.Problem("", fmt.Sprintf("component name %q is reserved for the IPC holder; rename the component", holderName)))
+		if c := names[HolderName]; c != nil {
+			errs = append(errs, c.Problem("", fmt.Sprintf("component name %q is reserved for the IPC holder; rename the component", HolderName)))
 		}
-		h := &Member{Component: podspec.Component{Name: holderName, Role: podspec.RoleSidecar, Source: "podinit (IPC holder)"}}
+		h := &Member{Component: podspec.Component{Name: HolderName, Role: podspec.RoleSidecar, Source: "podinit (IPC holder)"}}
 		h.Component.Config = container.Config{
 			Image:      ctrl.Image,
 			Entrypoint: []string{"/podinit"},
@@ -260,7 +261,7 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 	}
 	errs = append(errs, checkCeiling(spec, p.Controller, opts)...)
 	errs = append(errs, checkLimits(ctrl.Limits, spec)...)
-	objErrs, objWarning := checkObjects(spec, ctrl.FilesHere)
+	objErrs, objWarning := podcopy.CheckObjects(spec, ctrl.FilesHere)
 	errs = append(errs, objErrs...)
 	if objWarning != "" {
 		p.Warnings = append(p.Warnings, objWarning)
@@ -310,7 +311,7 @@ func newMembers(spec podspec.Spec) map[string]*Member {
 		for _, s := range members {
 			if s.Role == podspec.RoleSidecar {
 				if _, explicit := m.Needs[s.Name]; !explicit {
-					m.Needs[s.Name] = podspec.Dependency{Condition: conditionReady, Required: true}
+					m.Needs[s.Name] = podspec.Dependency{Condition: ConditionReady, Required: true}
 				}
 			}
 		}
@@ -332,12 +333,12 @@ func livenessWarning(m *Member) string {
 	case !m.HasHealthcheck():
 		return fmt.Sprintf("%s: on-unhealthy restart acts only if its image %s has a HEALTHCHECK: give the component a healthcheck", m.Source, m.Component.Config.Image)
 	case !m.Restart.Wants(true, 0):
-		return fmt.Sprintf("%s: on-unhealthy restart with restart %q: once unhealthy it is stopped and not started again; use restart on-failure or always to restart it", m.Source, restartName(m.Restart))
+		return fmt.Sprintf("%s: on-unhealthy restart with restart %q: once unhealthy it is stopped and not started again; use restart on-failure or always to restart it", m.Source, RestartName(m.Restart))
 	}
 	return ""
 }
 
-func restartName(r podspec.Restart) string {
+func RestartName(r podspec.Restart) string {
 	if r.Mode == "" {
 		return string(podspec.RestartNo)
 	}
@@ -389,9 +390,9 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
-// conditionReady is the implicit condition of a main component on a
+// ConditionReady is the implicit condition of a main component on a
 // sidecar: healthy when the sidecar has a healthcheck, started otherwise.
-const conditionReady podspec.Condition = "ready"
+const ConditionReady podspec.Condition = "ready"
 
 // PlanError lists every problem found in the pod as a whole, each placed
 // at its component and key where it has them.

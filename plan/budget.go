@@ -1,4 +1,4 @@
-package pod
+package plan
 
 import (
 	"fmt"
@@ -9,7 +9,7 @@ import (
 	"github.com/podinit/podinit/podspec"
 )
 
-// budget owns the stop's arithmetic. The pod has Options.StopBudget from
+// Budget owns the stop's arithmetic. The pod has Options.StopBudget from
 // the first stop request; within it:
 //
 //	stop request ──── deadline ──── end ──── budget's end (Docker's SIGKILL)
@@ -21,7 +21,7 @@ import (
 //
 // A component gets its own stop_grace_period between its stop signal and
 // SIGKILL, never past the deadline.
-type budget struct {
+type Budget struct {
 	total  time.Duration // Options.StopBudget
 	margin time.Duration // kept for the last kills and removals
 	slack  time.Duration // kept for podinit's own exit and scheduling delays
@@ -34,11 +34,12 @@ type budget struct {
 // exit, and for a busy machine's scheduling delays (seen: 430 ms).
 const budgetEndSlack = 500 * time.Millisecond
 
-// killWait bounds the wait for a container after SIGKILL.
-const killWait = 5 * time.Second
+// KillWait bounds the wait for a container after SIGKILL.
+const KillWait = 5 * time.Second
 
-func newBudget(opts Options) *budget {
-	b := &budget{total: opts.StopBudget}
+// NewBudget is the budget of a pod with these options.
+func NewBudget(opts Options) *Budget {
+	b := &Budget{total: opts.StopBudget}
 	b.margin, _, _ = StopMargin(opts.StopBudget, opts.StopMargin, false)
 	b.slack = min(budgetEndSlack, b.margin/2)
 	return b
@@ -62,8 +63,8 @@ func StopMargin(budget, margin time.Duration, set bool) (kept time.Duration, not
 	return kept, fmt.Sprintf("-stop-margin %s leaves nothing of the stop budget %s: keeping %s instead, so that components get a grace before SIGKILL", margin, budget, kept), nil
 }
 
-// begin records the stop request; only the first call counts.
-func (b *budget) begin(now time.Time) {
+// Begin records the stop request; only the first call counts.
+func (b *Budget) Begin(now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.stopAt.IsZero() {
@@ -71,36 +72,40 @@ func (b *budget) begin(now time.Time) {
 	}
 }
 
-func (b *budget) began() time.Time {
+// Began is the stop request's time, zero before it.
+func (b *Budget) Began() time.Time {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.stopAt
 }
 
-// deadline is when every component must be gone.
-func (b *budget) deadline() time.Time {
-	return b.began().Add(b.total - b.margin)
+// Total is the whole stop budget.
+func (b *Budget) Total() time.Duration { return b.total }
+
+// Deadline is when every component must be gone.
+func (b *Budget) Deadline() time.Time {
+	return b.Began().Add(b.total - b.margin)
 }
 
-// end is when podinit must have given up every engine call.
-func (b *budget) end() time.Time {
-	return b.began().Add(b.total - b.slack)
+// End is when podinit must have given up every engine call.
+func (b *Budget) End() time.Time {
+	return b.Began().Add(b.total - b.slack)
 }
 
-// killAt is when a member whose stop signal went out at sent gets SIGKILL:
+// KillAt is when a member whose stop signal went out at sent gets SIGKILL:
 // at its stop_grace_period, never past the pod's deadline.
-func (b *budget) killAt(m *Member, sent time.Time) (at time.Time, byDeadline bool) {
+func (b *Budget) KillAt(m *Member, sent time.Time) (at time.Time, byDeadline bool) {
 	at = sent.Add(m.grace(b.total))
-	if d := b.deadline(); !at.Before(d) {
+	if d := b.Deadline(); !at.Before(d) {
 		return d, true
 	}
 	return at, false
 }
 
-// afterKill bounds the wait for the engine's word after SIGKILL: at most
-// killWait, and never past end.
-func (b *budget) afterKill(now time.Time) time.Duration {
-	return max(min(killWait, b.end().Sub(now)), 0)
+// AfterKill bounds the wait for the engine's word after SIGKILL: at most
+// KillWait, and never past End.
+func (b *Budget) AfterKill(now time.Time) time.Duration {
+	return max(min(KillWait, b.End().Sub(now)), 0)
 }
 
 // grace is the time a member gets between its stop signal and SIGKILL; a
@@ -191,19 +196,19 @@ type StopStep struct {
 // before it is gone, at the latest at that wave's last SIGKILL. It also
 // returns the pod's deadline and podinit's last moment.
 func (p *Plan) StopTimeline() (steps []StopStep, deadline, end time.Duration) {
-	b := newBudget(p.Options)
+	b := NewBudget(p.Options)
 	t0 := time.Unix(0, 0)
-	b.begin(t0)
+	b.Begin(t0)
 	var at time.Duration
 	for i, wave := range p.StopWaves() {
 		waveEnd := at
 		for _, m := range wave {
-			kill, byDeadline := b.killAt(m, t0.Add(at))
-			step := StopStep{Wave: i + 1, Member: m, SignalBy: min(at, b.deadline().Sub(t0)), KillBy: kill.Sub(t0), ByDeadline: byDeadline}
+			kill, byDeadline := b.KillAt(m, t0.Add(at))
+			step := StopStep{Wave: i + 1, Member: m, SignalBy: min(at, b.Deadline().Sub(t0)), KillBy: kill.Sub(t0), ByDeadline: byDeadline}
 			steps = append(steps, step)
 			waveEnd = max(waveEnd, step.KillBy)
 		}
 		at = waveEnd
 	}
-	return steps, b.deadline().Sub(t0), b.end().Sub(t0)
+	return steps, b.Deadline().Sub(t0), b.End().Sub(t0)
 }

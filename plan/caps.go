@@ -1,4 +1,4 @@
-package pod
+package plan
 
 import (
 	"bufio"
@@ -90,10 +90,10 @@ func CapEff(status string) (uint64, error) {
 	return 0, fmt.Errorf("no CapEff line")
 }
 
-// capsOf is what the engine gives a container created with this host
+// CapsOf is what the engine gives a container created with this host
 // config and a root user: every capability when privileged, else the
 // default set with cap_add and cap_drop applied.
-func capsOf(h *container.HostConfig) uint64 {
+func CapsOf(h *container.HostConfig) uint64 {
 	if h == nil {
 		return DockerDefaultCaps
 	}

@@ -1,4 +1,4 @@
-package pod
+package podcopy
 
 import (
 	"archive/tar"
@@ -46,7 +46,7 @@ func TestCopyStreamsTreesAndKeepsLinksAsLinks(t *testing.T) {
 	require.NoError(t, os.Symlink("a.conf", filepath.Join(dir, "conf", "current")))
 
 	var buf bytes.Buffer
-	require.NoError(t, writeCopies(&buf, "app", []podspec.Copy{{Src: filepath.Join(dir, "conf"), Dst: "/etc/app"}, {Src: filepath.Join(dir, "conf", "a.conf"), Dst: "/x/a"}}, CopyLimit))
+	require.NoError(t, Write(&buf, "app", []podspec.Copy{{Src: filepath.Join(dir, "conf"), Dst: "/etc/app"}, {Src: filepath.Join(dir, "conf", "a.conf"), Dst: "/x/a"}}, Limit))
 	got := entries(t, buf.Bytes())
 	require.Equal(t, map[string]string{
 		"etc/app/":           "dir",
@@ -73,7 +73,7 @@ func TestCopyFollowsNoLink(t *testing.T) {
 		filepath.Join(shared, "linkdir", "secret"): shared + "/linkdir is a symbolic link",
 	} {
 		var buf bytes.Buffer
-		err := writeCopies(&buf, "app", []podspec.Copy{{Src: src, Dst: "/etc/app.conf"}}, CopyLimit)
+		err := Write(&buf, "app", []podspec.Copy{{Src: src, Dst: "/etc/app.conf"}}, Limit)
 		require.ErrorContains(t, err, want)
 		require.NotContains(t, buf.String(), "s3cret")
 	}
@@ -83,16 +83,16 @@ func TestCopyRefusesSpecialFilesAndKeepsItsLimit(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
-	err := writeCopies(io.Discard, "app", []podspec.Copy{{Src: dir, Dst: "/d"}}, CopyLimit)
+	err := Write(io.Discard, "app", []podspec.Copy{{Src: dir, Dst: "/d"}}, Limit)
 	require.ErrorContains(t, err, fifo+" is not a regular file, folder or symbolic link")
 	require.NoError(t, os.Remove(fifo))
 
 	for i := range 3 {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, string(rune('a'+i))), bytes.Repeat([]byte("x"), 600<<10), 0o644))
 	}
-	err = writeCopies(io.Discard, "app", []podspec.Copy{{Src: dir, Dst: "/d"}}, 1<<20)
+	err = Write(io.Discard, "app", []podspec.Copy{{Src: dir, Dst: "/d"}}, 1<<20)
 	require.ErrorContains(t, err, "takes the copy past its limit of 1 MiB")
-	require.NoError(t, writeCopies(io.Discard, "app", []podspec.Copy{{Src: dir, Dst: "/d"}}, 2<<20))
+	require.NoError(t, Write(io.Discard, "app", []podspec.Copy{{Src: dir, Dst: "/d"}}, 2<<20))
 }
 
 func TestCopyStreamsWithoutHoldingTheTree(t *testing.T) {
@@ -103,7 +103,7 @@ func TestCopyStreamsWithoutHoldingTheTree(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	require.NoError(t, writeCopies(io.Discard, "app", []podspec.Copy{{Src: dir, Dst: "/d"}}, CopyLimit))
+	require.NoError(t, Write(io.Discard, "app", []podspec.Copy{{Src: dir, Dst: "/d"}}, Limit))
 	runtime.ReadMemStats(&after)
 	allocated := after.TotalAlloc - before.TotalAlloc
 	require.Less(t, allocated, uint64(1<<20), "32 MiB copied with %d bytes allocated: streamed, not held", allocated)
@@ -119,7 +119,7 @@ func TestCopyGivesSecretsTheirModeAndOwner(t *testing.T) {
 	secret := podspec.Copy{Src: src, Dst: "/run/secrets/db", Mode: &mode, UID: &uid, GID: &gid,
 		Object: &podspec.SwarmObject{Kind: "secret", Name: "db", Key: "secrets[0]"}}
 	var buf bytes.Buffer
-	require.NoError(t, writeCopies(&buf, "app", []podspec.Copy{secret, {Src: src, Dst: "/plain"}}, CopyLimit))
+	require.NoError(t, Write(&buf, "app", []podspec.Copy{secret, {Src: src, Dst: "/plain"}}, Limit))
 	tr := tar.NewReader(&buf)
 	var st syscall.Stat_t
 	require.NoError(t, syscall.Stat(src, &st))
@@ -138,42 +138,6 @@ func TestCopyGivesSecretsTheirModeAndOwner(t *testing.T) {
 
 	// A folder takes no mode, and an error names the secret.
 	secret.Src = dir
-	err := writeCopies(io.Discard, "app", []podspec.Copy{secret}, CopyLimit)
+	err := Write(io.Discard, "app", []podspec.Copy{secret}, Limit)
 	require.EqualError(t, err, "app: secrets[0] (secret db): source "+dir+" is not a regular file: a mode, uid or gid is given to a file only")
-}
-
-// TestPlanChecksSecretsAndConfigs: a secret or config the controller lacks
-// fails the plan, naming it and saying to give it to the service; without
-// the controller's files one warning says what the controller will check.
-func TestPlanChecksSecretsAndConfigs(t *testing.T) {
-	dir := t.TempDir()
-	have := filepath.Join(dir, "have")
-	require.NoError(t, os.WriteFile(have, []byte("x"), 0o444))
-	obj := func(kind, name, src string) podspec.Copy {
-		return podspec.Copy{Src: src, Dst: "/x/" + name, Object: &podspec.SwarmObject{Kind: kind, Name: name, Key: kind + "s[0]"}}
-	}
-	spec := podspec.Spec{Components: []podspec.Component{
-		{Name: "app", Source: "compose.yml: services.app", Lines: map[string]int{"secrets": 4, "configs": 6}, Config: run("x"),
-			Copies: []podspec.Copy{obj("secret", "have", have), obj("secret", "db", filepath.Join(dir, "db")), {Src: "/not/checked", Dst: "/y"}}},
-		{Name: "web", Source: "compose.yml: services.web", Lines: map[string]int{"configs": 9}, Config: run("x"),
-			Copies: []podspec.Copy{obj("config", "conf", dir)}},
-	}}
-	ctrl := ceilingCtrl()
-	ctrl.FilesHere = true
-	_, err := NewPlan(spec, ctrl, Options{})
-	var pe *PlanError
-	require.ErrorAs(t, err, &pe)
-	var got []string
-	for _, p := range pe.Problems {
-		got = append(got, p.Error())
-	}
-	require.Equal(t, []string{
-		"compose.yml (line 4): services.app.secrets[0]: secret db: the controller has no " + filepath.Join(dir, "db") + ": give the secret to the controller's service (docker service create --secret db, or secrets: [db] on the service in the stack)",
-		"compose.yml (line 9): services.web.configs[0]: config conf: " + dir + " in the controller is not a regular file: Swarm mounts a config as a file",
-	}, got)
-
-	ctrl.FilesHere = false
-	p, err := NewPlan(spec, ctrl, Options{})
-	require.NoError(t, err)
-	require.Contains(t, p.Warnings, "secrets and configs are not checked here, as podinit does not run in the controller: the controller checks at start that it has secret have ("+have+"), secret db ("+filepath.Join(dir, "db")+"), config conf ("+dir+")")
 }

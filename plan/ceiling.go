@@ -1,4 +1,4 @@
-package pod
+package plan
 
 import (
 	"fmt"
@@ -191,4 +191,20 @@ func (ce *ceilingCheck) controllerVolumeNames() string {
 		return "it has none"
 	}
 	return strings.Join(slices.Sorted(maps.Keys(ce.ctrl.VolumeRefs)), ", ")
+}
+
+// hooks refuses a privileged hook unless the controller allows privileged
+// components: an exec with privileged gets every capability of the host,
+// as a privileged container does.
+func (ce *ceilingCheck) hooks() {
+	for _, kind := range []struct {
+		key   string
+		hooks []podspec.Hook
+	}{{"post_start", ce.c.PostStart}, {"pre_stop", ce.c.PreStop}} {
+		for i, h := range kind.hooks {
+			if h.Privileged {
+				ce.refuse(AllowPrivileged, fmt.Sprintf("%s[%d].privileged", kind.key, i), "true", "runs the hook with every capability of the host")
+			}
+		}
+	}
 }

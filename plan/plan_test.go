@@ -1,4 +1,4 @@
-package pod
+package plan
 
 import (
 	"strings"
@@ -55,7 +55,7 @@ func TestStartLevelsFollowDependenciesAndSidecarsFirst(t *testing.T) {
 		waves = append(waves, names(w))
 	}
 	require.Equal(t, [][]string{{"app"}, {"db", "worker"}, {"proxy"}}, waves)
-	require.Equal(t, conditionReady, p.Levels[2][0].Needs["proxy"].Condition, "main components wait for sidecars implicitly")
+	require.Equal(t, ConditionReady, p.Levels[2][0].Needs["proxy"].Condition, "main components wait for sidecars implicitly")
 }
 
 func TestPlanErrorsListEveryProblem(t *testing.T) {
@@ -168,60 +168,6 @@ func TestStopBudgetWarnsWithTheNumbers(t *testing.T) {
 	require.Empty(t, p.Warnings)
 }
 
-func TestRestartPolicyAndBackoff(t *testing.T) {
-	require.False(t, podspec.Restart{}.Wants(true, 0))
-	require.True(t, podspec.Restart{Mode: podspec.RestartAlways}.Wants(false, 100))
-	require.True(t, podspec.Restart{Mode: podspec.RestartOnFailure}.Wants(true, 100))
-	require.False(t, podspec.Restart{Mode: podspec.RestartOnFailure}.Wants(false, 0))
-	require.True(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 2}.Wants(true, 1))
-	require.False(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 2}.Wants(true, 2))
-
-	// restart-on-exit-codes: a matched code restarts whatever the mode,
-	// within on-failure's bound; other codes follow the mode.
-	in42 := &podspec.ExitCodes{Codes: []int{42}}
-	notIn := &podspec.ExitCodes{Codes: []int{0, 3}, NotIn: true}
-	require.True(t, podspec.Restart{ExitCodes: in42}.WantsAfterExit(42, 100))
-	require.False(t, podspec.Restart{ExitCodes: in42}.WantsAfterExit(1, 0))
-	require.True(t, podspec.Restart{Mode: podspec.RestartOnFailure, ExitCodes: in42}.WantsAfterExit(1, 0), "on-failure still restarts 1")
-	require.False(t, podspec.Restart{Mode: podspec.RestartOnFailure, MaxRetries: 2, ExitCodes: in42}.WantsAfterExit(42, 2), "within on-failure:2")
-	require.True(t, podspec.Restart{ExitCodes: notIn}.WantsAfterExit(1, 0))
-	require.False(t, podspec.Restart{ExitCodes: notIn}.WantsAfterExit(3, 0))
-	require.False(t, podspec.Restart{ExitCodes: notIn}.WantsAfterExit(0, 0))
-	require.True(t, podspec.Restart{Mode: podspec.RestartAlways, ExitCodes: notIn}.WantsAfterExit(3, 0), "a rule adds restarts, never removes them (Kubernetes' rules)")
-
-	var b backoff
-	var got []time.Duration
-	for i := 0; i < 11; i++ {
-		got = append(got, b.next(time.Second))
-	}
-	require.Equal(t, []time.Duration{1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300}, scale(got, time.Second))
-	require.Equal(t, time.Second, b.next(backoffStable), "a stable run starts the backoff over")
-}
-
-func scale(ds []time.Duration, unit time.Duration) []time.Duration {
-	out := make([]time.Duration, len(ds))
-	for i, d := range ds {
-		out[i] = d / unit
-	}
-	return out
-}
-
-func TestRegistryAuthFindsDockerHubAndPrivateRegistries(t *testing.T) {
-	dir := t.TempDir()
-	f := dir + "/config.json"
-	writeFile(t, f, `{"auths": {
-		"https://index.docker.io/v1/": {"auth": "aHViOnNlY3JldA=="},
-		"registry.example.com:5000": {"username": "u", "password": "p"}}}`)
-	auth, from := registryAuth("nginx:1.27", []string{dir + "/missing.json", f})
-	require.NotEmpty(t, auth, "Docker Hub images use the index.docker.io key (podlike never matched it)")
-	require.Contains(t, from, "https://index.docker.io/v1/")
-	auth, from = registryAuth("registry.example.com:5000/team/app:1", []string{f})
-	require.NotEmpty(t, auth)
-	require.Contains(t, from, "registry.example.com:5000")
-	auth, _ = registryAuth("quay.io/x/y", []string{f})
-	require.Empty(t, auth)
-}
-
 func TestIPCSysctlsAreRefusedWhenIPCIsShared(t *testing.T) {
 	c := comp("app", podspec.RoleMain)
 	c.Host.Sysctls = map[string]string{"kernel.shmmax": "1", "net.core.somaxconn": "1", "vm.swappiness": "1"}
@@ -254,7 +200,7 @@ func TestComponentsWithDevicesAreNotNested(t *testing.T) {
 }
 
 func TestInitComponentCannotTakeTheHoldersName(t *testing.T) {
-	c := comp(holderName, podspec.RoleInit)
+	c := comp(HolderName, podspec.RoleInit)
 	private := ctrl
 	private.IpcMode = "private"
 	_, err := NewPlan(podspec.Spec{Init: []podspec.Component{c}, Components: []podspec.Component{comp("app", podspec.RoleMain)}}, private, Options{ShareIPC: true, StopBudget: 10 * time.Second, StopMargin: time.Second})
