@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
 	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/healthprobe"
@@ -165,7 +166,11 @@ func (r *runner) runOnce() outcome {
 	if r.stopRequested() {
 		return outcome{stopped: true}
 	}
-	id, err := r.calls.create(m)
+	host := m.Host
+	if m.ipcFrom != "" {
+		host.IpcMode = container.IpcMode("container:" + m.ipcFrom)
+	}
+	id, err := r.calls.create(m.ContainerName, m.Name, m.Config, host)
 	if err != nil {
 		if errdefs.IsNotFound(err) {
 			r.calls.forgetImage(m.Config.Image, nil) // gone since it was checked
@@ -201,7 +206,7 @@ func (r *runner) runOnce() outcome {
 		r.calls.remove(r.calls.life, id)
 		return outcome{stopped: true}
 	}
-	if err := r.calls.startContainer(m, id); err != nil {
+	if err := r.calls.startContainer(m.ContainerName, id); err != nil {
 		return r.startFailed(id, err)
 	}
 	r.running(id)
