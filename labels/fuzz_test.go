@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	yaml "go.yaml.in/yaml/v4"
 	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/internal/fuzzbudget"
@@ -20,6 +19,7 @@ import (
 	"github.com/podinit/podinit/internal/testenv"
 	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
+	"github.com/podinit/podinit/yamltree"
 )
 
 // Budget per input of every fuzz target here: compose-go loads a service
@@ -212,11 +212,11 @@ func FuzzExtension(f *testing.F) {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, value string, isInit bool) {
-		var v any
-		if yaml.Unmarshal([]byte(value), &v) != nil {
+		n, err := yamltree.Parse([]byte(value))
+		if err != nil {
 			return
 		}
-		v, err := stringKeys(v)
+		v, err := yamltree.Decode(n)
 		if err != nil {
 			return
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/podinit/podinit/labels"
 	"github.com/podinit/podinit/plan"
+	"github.com/podinit/podinit/yamltree"
 )
 
 // PodOptions are template -pod's own choices.
@@ -268,7 +269,7 @@ func (b *podBuilder) component(name string) (map[string]any, error) {
 		if prev, ok := b.ctrl[k]; ok && !equalYAML(prev, v) {
 			return nil, fmt.Errorf("services.%s.%s: %v, but another service gives %v: the components share the pod's service's; give it once", name, k, v, prev)
 		}
-		b.ctrl[k] = deepCopy(v)
+		b.ctrl[k] = yamltree.DeepCopy(v)
 	}
 	if net := splitSysctls(svc["sysctls"], true); len(net) > 0 {
 		if err := b.union("sysctls").add(name, net); err != nil {
@@ -291,7 +292,7 @@ func (b *podBuilder) deployKeys(name string, v any, c map[string]any) error {
 	if !ok {
 		return fmt.Errorf("services.%s.deploy: must be a mapping, got %v", name, v)
 	}
-	rest := deepCopy(d).(map[string]any)
+	rest := yamltree.DeepCopy(d).(map[string]any)
 	if b.deployFrom == nil {
 		b.deployFrom = map[string]string{}
 	}
@@ -326,7 +327,7 @@ func (b *podBuilder) deployKeys(name string, v any, c map[string]any) error {
 			if prev, ok := b.deploy[k]; ok && !equalYAML(prev, val) {
 				return fmt.Errorf("services.%s.deploy.%s differs from services.%s's: the pod is one Swarm service with one %s; give the same value, or keep it on one service", name, k, b.deployFrom[k], k)
 			}
-			b.deploy[k] = deepCopy(val)
+			b.deploy[k] = yamltree.DeepCopy(val)
 			b.deployFrom[k] = name
 		}
 	}
@@ -353,7 +354,7 @@ func (b *podBuilder) placement(name string, v any) error {
 			cur, _ := have[k].([]any)
 			for _, e := range l {
 				if !slices.ContainsFunc(cur, func(x any) bool { return equalYAML(x, e) }) {
-					cur = append(cur, deepCopy(e))
+					cur = append(cur, yamltree.DeepCopy(e))
 				}
 			}
 			have[k] = cur
@@ -387,7 +388,7 @@ func (b *podBuilder) collectPorts(name string, ports, expose any) error {
 		}
 		for _, e := range list {
 			if !slices.ContainsFunc(b.portList, func(x any) bool { return equalYAML(x, e) }) {
-				b.portList = append(b.portList, deepCopy(e))
+				b.portList = append(b.portList, yamltree.DeepCopy(e))
 			}
 			if text, _ := marshalYAML(e); strings.Contains(string(text), "$") {
 				// docker stack deploy interpolates ${PORT} later, from the
@@ -642,11 +643,11 @@ func (b *podBuilder) stopBudget() error {
 
 // withoutKeys returns a component's YAML without the given top-level keys.
 func withoutKeys(text string, keys ...string) string {
-	node, err := parseYAML([]byte(text))
+	node, err := yamltree.ParseFlat([]byte(text))
 	if err != nil || node == nil {
 		return text
 	}
-	v, err := decode(node)
+	v, err := yamltree.Decode(node)
 	m, ok := v.(map[string]any)
 	if err != nil || !ok {
 		return text
@@ -667,7 +668,7 @@ func aliasedNetworks(v any) map[string]any {
 	out := map[string]any{}
 	for k, def := range m {
 		if d, ok := def.(map[string]any); ok && d["aliases"] != nil {
-			out[k] = map[string]any{"aliases": deepCopy(d["aliases"])}
+			out[k] = map[string]any{"aliases": yamltree.DeepCopy(d["aliases"])}
 		}
 	}
 	if len(out) == 0 {
@@ -728,7 +729,7 @@ func (u *union) add(service string, v any) error {
 		if ok && !equalYAML(prev, def) {
 			return fmt.Errorf("services.%s.%s.%s differs from services.%s's: the pod's service has one; give the same value", service, u.key, name, u.from[name])
 		}
-		u.named[name] = deepCopy(def)
+		u.named[name] = yamltree.DeepCopy(def)
 		if _, ok := u.from[name]; !ok {
 			u.from[name] = service
 		}
@@ -797,9 +798,9 @@ func mergeNetwork(a, b any) any {
 	am, _ := a.(map[string]any)
 	bm, _ := b.(map[string]any)
 	if am == nil {
-		return deepCopy(b)
+		return yamltree.DeepCopy(b)
 	}
-	out := deepCopy(am).(map[string]any)
+	out := yamltree.DeepCopy(am).(map[string]any)
 	for k, v := range bm {
 		if l, ok := v.([]any); ok && k == "aliases" {
 			cur, _ := out[k].([]any)
@@ -810,7 +811,7 @@ func mergeNetwork(a, b any) any {
 			}
 			out[k] = cur
 		} else if _, ok := out[k]; !ok {
-			out[k] = deepCopy(v)
+			out[k] = yamltree.DeepCopy(v)
 		}
 	}
 	return out

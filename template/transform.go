@@ -12,6 +12,7 @@ import (
 
 	"github.com/podinit/podinit/labels"
 	"github.com/podinit/podinit/podspec"
+	"github.com/podinit/podinit/yamltree"
 )
 
 const (
@@ -55,7 +56,7 @@ type renderer struct {
 // transform replaces the service p in r.stack with its pod's controller.
 func (r *renderer) transform(ctx context.Context, p *podSpec) error {
 	svc := p.svc
-	serviceData := deepCopy(svc).(map[string]any)
+	serviceData := yamltree.DeepCopy(svc).(map[string]any)
 	serviceData["Name"] = p.name
 	data := &Data{Service: serviceData, Project: r.project, Args: p.args}
 
@@ -286,7 +287,7 @@ var kvKeys = map[string]bool{"environment": true, "labels": true, "sysctls": tru
 func addServiceKey(target map[string]any, k string, v any) {
 	cur, ok := target[k]
 	if !ok {
-		target[k] = deepCopy(v)
+		target[k] = yamltree.DeepCopy(v)
 		return
 	}
 	cm, cok := cur.(map[string]any)
@@ -426,7 +427,7 @@ func componentFromService(c, svc map[string]any, dir string, skip func(string) b
 				c[k] = rest
 			}
 		default:
-			c[k] = deepCopy(svc[k])
+			c[k] = yamltree.DeepCopy(svc[k])
 		}
 	}
 	if ef, ok := svc["env_file"]; ok {
@@ -706,7 +707,7 @@ func appVolumes(v any, dir string) ([]any, error) {
 			}
 			out = append(out, t)
 		case map[string]any:
-			c := deepCopy(t).(map[string]any)
+			c := yamltree.DeepCopy(t).(map[string]any)
 			if s, ok := c["source"].(string); ok && c["type"] == "bind" && !filepath.IsAbs(s) {
 				c["source"] = absPath(s, dir)
 			}
@@ -805,7 +806,7 @@ func socketMounts(v any) []any {
 	var out []any
 	for _, e := range list {
 		if _, dst, _ := volumeParts(e); dst == DockerSocket {
-			out = append(out, deepCopy(e))
+			out = append(out, yamltree.DeepCopy(e))
 		}
 	}
 	return out

@@ -1,4 +1,4 @@
-package template
+package yamltree
 
 import (
 	"fmt"
@@ -6,11 +6,11 @@ import (
 	yaml "go.yaml.in/yaml/v4"
 )
 
-// parseYAML reads one YAML document into a node tree with aliases and merge
+// ParseFlat reads one YAML document into a node tree with aliases and merge
 // keys (<<) resolved, so that the rest of the package walks plain mappings,
 // sequences and scalars that still carry their line numbers. An empty
 // document gives nil.
-func parseYAML(data []byte) (*yaml.Node, error) {
+func ParseFlat(data []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, err
@@ -31,10 +31,10 @@ const maxDepth = 200
 // settings in every service stay in the thousands.
 const MaxAliasNodes = 100_000
 
-// limitError is a document refused for its size rather than its syntax.
-type limitError struct{ msg string }
+// LimitError is a document refused for its size rather than its syntax.
+type LimitError struct{ Msg string }
 
-func (e *limitError) Error() string { return e.msg }
+func (e *LimitError) Error() string { return e.Msg }
 
 // flattener expands one document and counts what its aliases add.
 type flattener struct {
@@ -48,11 +48,11 @@ type flattener struct {
 // counts against MaxAliasNodes.
 func (f *flattener) flatten(n *yaml.Node, depth int, alias *yaml.Node) (*yaml.Node, error) {
 	if depth > maxDepth {
-		return nil, &limitError{fmt.Sprintf("line %d: nesting or aliases deeper than %d levels", n.Line, maxDepth)}
+		return nil, &LimitError{Msg: fmt.Sprintf("line %d: nesting or aliases deeper than %d levels", n.Line, maxDepth)}
 	}
 	if alias != nil {
 		if f.aliasNodes++; f.aliasNodes > MaxAliasNodes {
-			return nil, &limitError{fmt.Sprintf("line %d: aliases expand to more than %d nodes (nested anchors multiply: *%s is one of them); write the repeated settings out, or nest fewer anchors", alias.Line, MaxAliasNodes, alias.Value)}
+			return nil, &LimitError{Msg: fmt.Sprintf("line %d: aliases expand to more than %d nodes (nested anchors multiply: *%s is one of them); write the repeated settings out, or nest fewer anchors", alias.Line, MaxAliasNodes, alias.Value)}
 		}
 	}
 	switch n.Kind {
@@ -129,75 +129,4 @@ func (f *flattener) mergeSources(v *yaml.Node, depth int, alias *yaml.Node) ([]*
 		return all, nil
 	}
 	return nil, fmt.Errorf("line %d: a merge key (<<) takes a mapping or a list of mappings", v.Line)
-}
-
-// lookup returns the value of key in mapping n, and the key's node.
-func lookup(n *yaml.Node, key string) (k, v *yaml.Node) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i], n.Content[i+1]
-		}
-	}
-	return nil, nil
-}
-
-// isNull is true for a missing value or an explicit null (`key:` or `~`).
-func isNull(n *yaml.Node) bool {
-	return n == nil || n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
-
-// decode turns a (flattened) node into plain Go values: map[string]any,
-// []any, string, int, float64, bool or nil.
-func decode(n *yaml.Node) (any, error) {
-	if n == nil {
-		return nil, nil
-	}
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return nil, err
-	}
-	return normalize(v), nil
-}
-
-// normalize turns the maps YAML decoding may give for non-string keys into
-// map[string]any, so that every mapping has one Go type.
-func normalize(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			t[k] = normalize(e)
-		}
-		return t
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			m[fmt.Sprint(k)] = normalize(e)
-		}
-		return m
-	case []any:
-		for i, e := range t {
-			t[i] = normalize(e)
-		}
-		return t
-	}
-	return v
-}
-
-// kindName names a node's kind for error messages.
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "null"
-		}
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "something else"
 }
