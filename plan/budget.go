@@ -166,10 +166,10 @@ const DefaultStopMargin = time.Second
 // 0 when no component has a stop_grace_period, and an error when the
 // components' dependencies cannot be ordered.
 func StopBudgetFor(spec podspec.Spec, margin time.Duration) (time.Duration, string, error) {
-	levels, cycle := order(newMembers(spec))
-	if cycle != "" {
-		return 0, "", fmt.Errorf("depends_on has a cycle: %s; remove one of these dependencies", cycle)
+	if problems := spec.DependsProblems(nil); len(problems) > 0 {
+		return 0, "", problems[0]
 	}
+	levels, _ := order(newMembers(spec))
 	p := &Plan{Levels: levels}
 	chain, parts := stopChain(p.StopWaves())
 	if chain == 0 {

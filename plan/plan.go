@@ -237,16 +237,10 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 		}
 		p.finish(m, false)
 	}
-	// Package labels checks depends_on (checkPod) and says it first; the
-	// plan cannot order a spec that names an unknown component, and says
-	// so too (cmd/podinit-pod's report keeps the first word).
-	for _, m := range members {
-		for _, dep := range slices.Sorted(maps.Keys(m.DependsOn)) {
-			if _, ok := members[dep]; !ok {
-				errs = append(errs, m.Component.Problem("depends_on."+dep, fmt.Sprintf("%q is not a component of this pod (components: %s)", dep, strings.Join(slices.Sorted(maps.Keys(members)), ", "))))
-			}
-		}
-	}
+	// The one check of depends_on (package labels reports it with the
+	// declaration): a spec it refuses cannot be ordered.
+	dependsErrs := spec.DependsProblems(nil)
+	errs = append(errs, dependsErrs...)
 	fit := append([]*Member{}, p.Init...)
 	for _, c := range spec.Components {
 		fit = append(fit, members[c.Name])
@@ -266,12 +260,11 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 	if objWarning != "" {
 		p.Warnings = append(p.Warnings, objWarning)
 	}
-	if len(errs) == 0 {
-		levels, cycle := order(members)
-		if cycle != "" {
-			errs = append(errs, &podspec.Problem{Key: "depends_on", Msg: "depends_on has a cycle: " + cycle + "; remove one of these dependencies"})
+	if len(dependsErrs) == 0 {
+		var ok bool
+		if p.Levels, ok = order(members); !ok {
+			errs = append(errs, &podspec.Problem{Key: "depends_on", Msg: "podinit bug: the start order has a cycle that the depends_on check let through"})
 		}
-		p.Levels = levels
 	}
 	if len(errs) > 0 {
 		return nil, &PlanError{Problems: errs}
@@ -549,8 +542,10 @@ func podKey(ctrl Controller) string {
 }
 
 // order sorts members into start levels (Kahn's algorithm, names sorted
-// within a level so plans print the same every time), or spells out a cycle.
-func order(members map[string]*Member) ([][]*Member, string) {
+// within a level so plans print the same every time). It is false for
+// members whose needs form a cycle, which podspec's depends_on check
+// refuses first.
+func order(members map[string]*Member) ([][]*Member, bool) {
 	indeg := map[string]int{}
 	dependents := map[string][]string{}
 	for name, m := range members {
@@ -585,43 +580,7 @@ func order(members map[string]*Member) ([][]*Member, string) {
 		levels = append(levels, level)
 		ready = next
 	}
-	if done == len(members) {
-		return levels, ""
-	}
-	return nil, findCycle(members, indeg)
-}
-
-// findCycle walks from a member still waiting after the sort until a name
-// repeats, and prints the loop as "a -> b -> a".
-func findCycle(members map[string]*Member, indeg map[string]int) string {
-	var start string
-	for _, name := range slices.Sorted(maps.Keys(members)) {
-		if indeg[name] > 0 {
-			start = name
-			break
-		}
-	}
-	seen := map[string]int{}
-	var path []string
-	cur := start
-	for {
-		if i, ok := seen[cur]; ok {
-			return strings.Join(append(path[i:], cur), " -> ")
-		}
-		seen[cur] = len(path)
-		path = append(path, cur)
-		var next string
-		for _, dep := range slices.Sorted(maps.Keys(members[cur].Needs)) {
-			if indeg[dep] > 0 {
-				next = dep
-				break
-			}
-		}
-		if next == "" {
-			return strings.Join(path, " -> ")
-		}
-		cur = next
-	}
+	return levels, done == len(members)
 }
 
 // StopWaves is the stop order: the reverse of the start levels, so that

@@ -68,11 +68,13 @@ func TestPlanErrorsListEveryProblem(t *testing.T) {
 	_, err := NewPlan(spec, ctrl, Options{})
 	require.Error(t, err)
 	msg := err.Error()
-	require.Contains(t, msg, `label pod.component.c: depends_on.nope: "nope" is not a component of this pod`)
-	require.NotContains(t, msg, `"s"`, "package labels checks depends_on; the plan only refuses what it cannot run")
+	// podspec's one depends_on check, in labels' words (labels' TestDependsOnGraph).
+	require.Contains(t, msg, `label pod.component.c: depends_on.nope: no component is named "nope": the pod has a, b, c, s`)
+	require.Contains(t, msg, `label pod.component.s: depends_on.a: "a" is a main component`)
+	require.Contains(t, msg, "depends_on: dependency cycle a -> b -> a")
 
 	_, err = NewPlan(podspec.Spec{Components: []podspec.Component{comp("a", podspec.RoleMain, "b"), comp("b", podspec.RoleMain, "c"), comp("c", podspec.RoleMain, "a")}}, ctrl, Options{})
-	require.ErrorContains(t, err, "depends_on has a cycle: a -> b -> c -> a")
+	require.ErrorContains(t, err, "dependency cycle a -> b -> c -> a: no component in it could ever start")
 }
 
 func TestPlanDecidesNamespacesNamesAndOwnership(t *testing.T) {
@@ -265,5 +267,5 @@ func TestStopBudgetForFitsCheckBudget(t *testing.T) {
 	require.Empty(t, chain)
 
 	_, _, err = StopBudgetFor(podspec.Spec{Components: []podspec.Component{comp("a", podspec.RoleMain, "b"), comp("b", podspec.RoleMain, "a")}}, DefaultStopMargin)
-	require.ErrorContains(t, err, "depends_on has a cycle: a -> b -> a")
+	require.ErrorContains(t, err, "dependency cycle a -> b -> a")
 }

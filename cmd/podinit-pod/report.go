@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -48,18 +49,13 @@ func planRead(read specRun, ctrl plan.Controller, opts plan.Options, strict bool
 	return pl, nil, warnings
 }
 
-// planProblems leaves out the plan's dependency problems when the
-// declaration has some: package labels checks the dependency graph too, and
-// says it first.
+// planProblems leaves out the plan's problems that the declaration has
+// already: the plan guards with the same depends_on check (podspec's) that
+// package labels reports first.
 func planProblems(plan, declared []*podspec.Problem) []*podspec.Problem {
-	depends := func(p *podspec.Problem) bool { return strings.HasPrefix(p.Key, "depends_on") }
-	declaredDeps := false
-	for _, p := range declared {
-		declaredDeps = declaredDeps || depends(p)
-	}
 	var out []*podspec.Problem
 	for _, p := range plan {
-		if !(declaredDeps && depends(p)) {
+		if !slices.ContainsFunc(declared, func(d *podspec.Problem) bool { return *d == *p }) {
 			out = append(out, p)
 		}
 	}
