@@ -25,5 +25,7 @@
 // service), components.go (the components, inits and copies),
 // servicekeys.go (service keys carried onto a component: volumes, sysctls,
 // env files), stack.go (Render: the stack in, the stack out), pod.go (template -pod: a whole
-// project as one pod), recursion.go (refusing recursive templates).
+// project as one pod; podservice.go its service keys: deploy, placement,
+// ports; podlimits.go its limits, reservations and stop budget; podunion.go
+// keys gathered from every service), recursion.go (refusing recursive templates).
 package template
