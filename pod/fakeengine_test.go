@@ -81,6 +81,16 @@ type fakeEngine struct {
 	onStart func(name string) error
 	// panicIn makes a method panic, for the supervisor's panic handling.
 	panicIn string
+	// reshape, when set, rewrites each answer (a pointer to it) before it
+	// is given: the API contract check answers as a newer API does
+	// (apicontract_test.go).
+	reshape func(method string, answer any)
+}
+
+func (f *fakeEngine) shaped(method string, answer any) {
+	if f.reshape != nil {
+		f.reshape(method, answer)
+	}
 }
 
 type fakeContainer struct {
@@ -192,6 +202,7 @@ func (f *fakeEngine) publish(id string, action events.Action, attrs map[string]s
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	msg := events.Message{Type: events.ContainerEventType, Action: action, Actor: events.Actor{ID: id, Attributes: attrs}, TimeNano: time.Now().UnixNano()}
+	f.shaped("Events", &msg)
 	for _, sub := range f.subs {
 		select {
 		case sub <- msg:
@@ -328,7 +339,9 @@ func (f *fakeEngine) ContainerInspect(ctx context.Context, id string) (container
 	if c.health != "" {
 		st.Health = &container.Health{Status: container.HealthStatus(c.health)}
 	}
-	return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: c.id, State: st}, Config: &cfg}, nil
+	info := container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: c.id, State: st}, Config: &cfg}
+	f.shaped("ContainerInspect", &info)
+	return info, nil
 }
 
 func (f *fakeEngine) ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error) {
@@ -355,7 +368,9 @@ func (f *fakeEngine) ContainerCreate(ctx context.Context, cfg *container.Config,
 	id := fmt.Sprintf("%064x", f.seq)
 	f.containers[id] = &fakeContainer{id: id, name: name, cfg: *cfg, host: *host, status: "created", exited: make(chan struct{}), removed: make(chan struct{})}
 	f.names[name] = id
-	return container.CreateResponse{ID: id}, nil
+	resp := container.CreateResponse{ID: id}
+	f.shaped("ContainerCreate", &resp)
+	return resp, nil
 }
 
 func (f *fakeEngine) ContainerAttach(ctx context.Context, id string, _ container.AttachOptions) (types.HijackedResponse, error) {
@@ -472,8 +487,10 @@ func (f *fakeEngine) ContainerWait(ctx context.Context, id string, cond containe
 			f.mu.Lock()
 			code := c.code
 			f.mu.Unlock()
+			resp := container.WaitResponse{StatusCode: int64(code)}
+			f.shaped("ContainerWait", &resp)
 			select {
-			case results <- container.WaitResponse{StatusCode: int64(code)}:
+			case results <- resp:
 			case <-ctx.Done():
 				errs <- ctx.Err()
 			}

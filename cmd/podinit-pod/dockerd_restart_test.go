@@ -129,6 +129,11 @@ func (e *privateEngine) mustDocker(args ...string) string {
 // the shim are that engine's. Unset, they are the machine's.
 var dockerdRoot = os.Getenv("PODINIT_TEST_DOCKERD_ROOT")
 
+// dockerdArgs is PODINIT_TEST_DOCKERD_ARGS: more flags for the private
+// dockerd, so that it is configured as the engine under test (the
+// 28-containerd stage: its containerd image store).
+var dockerdArgs = strings.Fields(os.Getenv("PODINIT_TEST_DOCKERD_ARGS"))
+
 func (e *privateEngine) start() {
 	e.t.Helper()
 	// --debug: the engine's own SIGKILLs are logged at debug level only.
@@ -137,6 +142,7 @@ func (e *privateEngine) start() {
 	if e.liveRestore {
 		args = append(args, "--live-restore")
 	}
+	args = append(args, dockerdArgs...)
 	log, err := os.OpenFile(e.logFile(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	require.NoError(e.t, err)
 	defer log.Close()
