@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/internal/testenv"
+	"github.com/podinit/podinit/plan"
 )
 
 // The Engine API contract check, for the engines the tests cannot run.
@@ -156,7 +158,7 @@ func TestRecordedAnswersHaveWhatPodinitReads(t *testing.T) {
 			require.Equal(t, container.Healthy, run.State.Health.Status)
 			require.Equal(t, "SIGTERM", run.Config.StopSignal)
 			require.Equal(t, 7, *run.Config.StopTimeout)
-			require.Equal(t, "app", run.Config.Labels[LabelComponent])
+			require.Equal(t, "app", run.Config.Labels[plan.LabelComponent])
 			require.Equal(t, []string{"CMD", "true"}, run.Config.Healthcheck.Test)
 			require.Equal(t, int64(500000000), run.HostConfig.NanoCPUs)
 			require.Equal(t, int64(100), *run.HostConfig.PidsLimit)
@@ -392,23 +394,28 @@ func TestPodinitNamesNoFieldNewerEnginesDrop(t *testing.T) {
 	}
 	root := testenv.RepoRoot()
 	var found []string
-	for _, dir := range []string{"pod", "cgroup", "cmd/podinit-pod", "cmd/podinit", "labels", "podspec"} {
-		files, err := filepath.Glob(filepath.Join(root, dir, "*.go"))
-		require.NoError(t, err)
-		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
-				continue
-			}
-			fset := token.NewFileSet()
-			file, err := parser.ParseFile(fset, f, nil, 0)
-			require.NoError(t, err)
-			ast.Inspect(file, func(n ast.Node) bool {
-				if sel, ok := n.(*ast.SelectorExpr); ok && slices.Contains(dropped, sel.Sel.Name) {
-					found = append(found, fmt.Sprintf("%s: .%s", fset.Position(sel.Pos()), sel.Sel.Name))
-				}
-				return true
-			})
+	// Every package of the module, so that a new one is never left out.
+	err := filepath.WalkDir(root, func(f string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
 		}
-	}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(f, ".go") || strings.HasSuffix(f, "_test.go") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(file, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && slices.Contains(dropped, sel.Sel.Name) {
+				found = append(found, fmt.Sprintf("%s: .%s", fset.Position(sel.Pos()), sel.Sel.Name))
+			}
+			return true
+		})
+		return nil
+	})
+	require.NoError(t, err)
 	require.Empty(t, found, "podinit reads fields that API 1.52 removed or that are deprecated for removal; read them from NetworkSettings.Networks or the endpoint settings instead")
 }
