@@ -58,7 +58,10 @@ func TestEngineImageStoreIsTheStagesOne(t *testing.T) {
 func buildImage(t *testing.T, base, tag, label string) string {
 	t.Helper()
 	cmd := exec.Command("docker", "build", "-q", "-t", tag, "-")
-	cmd.Stdin = strings.NewReader("FROM " + base + "\nLABEL podinit.test=" + label + "\n")
+	// The tag in the label makes the image this test's own: the build cache
+	// would give two tests that build the same lines one image, and the
+	// first cleanup would remove it from under the other.
+	cmd.Stdin = strings.NewReader("FROM " + base + "\nLABEL podinit.test=" + tag + "-" + label + "\n")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "docker build: %s", out)
 	id := testenv.MustDocker(t, "image", "inspect", "-f", "{{.Id}}", tag)
