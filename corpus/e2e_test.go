@@ -358,9 +358,27 @@ func TestPreStopDrain(t *testing.T) {
 	t.Parallel()
 	d := deploy(t, "pre-stop-drain")
 	d.component("worker")
+	// The controller's output is followed from before the scale-down to its
+	// end: Swarm removes a scaled-down task, and with it what docker
+	// service logs could show, as soon as it has shut down.
+	ctrl := strings.Fields(testenv.MustDocker(t, "ps", "-q", "--filter", "label=com.docker.swarm.service.name="+d.service()))
+	require.Len(t, ctrl, 1, "the pod's controller")
+	var out bytes.Buffer
+	follow := exec.Command("docker", "logs", "-f", ctrl[0])
+	follow.Stdout, follow.Stderr = &out, &out
+	require.NoError(t, follow.Start())
 	testenv.MustDocker(t, "service", "scale", "--detach", d.service()+"=0")
-	d.waitLogs(`worker: stopped after the drain`, `ended: .*exit 0`)
-	logs, _ := testenv.Docker("service", "logs", "--raw", d.service())
+	ended := make(chan error, 1)
+	go func() { ended <- follow.Wait() }()
+	select {
+	case <-ended:
+	case <-time.After(60 * time.Second):
+		follow.Process.Kill()
+		t.Fatalf("the controller has not ended 60s after the scale-down; its output:\n%s", out.String())
+	}
+	logs := out.String()
+	require.Regexp(t, `worker: stopped after the drain`, logs)
+	require.Regexp(t, `ended: .*exit 0`, logs)
 	require.NotContains(t, logs, "without the drain")
 	require.NotContains(t, logs, "SIGKILL")
 	d.rm()
