@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/docker/docker/api/types/versions"
+	"github.com/moby/moby/client/pkg/versions"
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/internal/testenv"
@@ -12,8 +12,8 @@ import (
 // TestStartIntervalFollowsTheEnginesAPI: a healthcheck's start_interval
 // reaches the component on an engine whose API has it (1.44, Docker 25),
 // and is left out with a warning on an older one (Debian's 20.10 speaks
-// 1.41, where the engine client refuses such a create): the pod runs
-// either way.
+// 1.41, which would drop the field without a word: the client sends it
+// whatever the version): the pod runs either way.
 func TestStartIntervalFollowsTheEnginesAPI(t *testing.T) {
 	t.Parallel()
 	p := runPod(t, map[string]string{
