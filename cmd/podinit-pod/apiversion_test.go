@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/moby/moby/client/pkg/versions"
@@ -29,4 +32,20 @@ func TestStartIntervalFollowsTheEnginesAPI(t *testing.T) {
 		require.Contains(t, health, `"StartInterval":1000000000`)
 		require.NotContains(t, p.logs(), "start_interval")
 	}
+}
+
+// TestAnEngineBelowTheClientsLowestAPIIsRefused: an engine below API 1.40
+// (Docker 19.03) is refused at the connect, saying what podinit needs; the
+// controller then exits 3 (ExitCannotRun).
+func TestAnEngineBelowTheClientsLowestAPIIsRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.39")
+		w.Write([]byte("OK"))
+	}))
+	defer srv.Close()
+	t.Setenv("DOCKER_HOST", "tcp://"+srv.Listener.Addr().String())
+	t.Setenv("DOCKER_API_VERSION", "")
+	_, err := connect(context.Background())
+	require.ErrorContains(t, err, "API version 1.39 is not supported")
+	require.ErrorContains(t, err, "podinit needs Engine API 1.40 or later")
 }
