@@ -1,6 +1,6 @@
 package cgroup
 
-import "github.com/docker/docker/api/types/container"
+import "github.com/moby/moby/api/types/container"
 
 // Configured is the budget a container's engine configuration gives it:
 // what its own cgroup holds once the engine has created it. The limits of a

@@ -3,7 +3,7 @@ package cgroup
 import (
 	"strconv"
 
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 )
 
 // Inherit gives r, a component's resources, the pod's limit for every

@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/blkiodev"
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/mount"
-	"github.com/docker/docker/api/types/strslice"
+	"github.com/moby/moby/api/types/blkiodev"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/strslice"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 

@@ -6,8 +6,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/docker/docker/api/types/mount"
-	"github.com/docker/docker/api/types/strslice"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/strslice"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 

@@ -3,14 +3,15 @@ package plan
 import (
 	"fmt"
 
-	"github.com/docker/docker/api/types/versions"
+	"github.com/moby/moby/client/pkg/versions"
 
 	"github.com/podinit/podinit/podspec"
 )
 
-// The Engine API versions that added a field a component may use. On an
-// older engine the client refuses a create that sets one, so the plan
-// decides first: a field whose loss does no harm is left out with a
+// The Engine API versions that added a field a component may use. The
+// client (github.com/moby/moby/client) sends such a field whatever the
+// version, and an older engine ignores it without a word, so the plan
+// decides: a field whose loss does no harm is left out with a
 // warning, one whose loss would change what the component gets is a
 // problem.
 const (

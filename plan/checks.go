@@ -6,7 +6,7 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 
 	"github.com/podinit/podinit/cgroup"
 	"github.com/podinit/podinit/podspec"

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 
 	"github.com/podinit/podinit/cgroup"
 	"github.com/podinit/podinit/podspec"

@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/api/types/system"
-	"github.com/docker/docker/api/types/volume"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
+	"github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/system"
+	"github.com/moby/moby/api/types/volume"
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/healthprobe"
@@ -76,7 +76,7 @@ var contractReads = []struct {
 	{"container-wait", func() any { return new(container.WaitResponse) }, []string{"StatusCode"}},
 	// Lifecycle hooks (hooks.go).
 	{"exec-create", func() any { return new(container.ExecCreateResponse) }, []string{"Id"}},
-	{"exec-inspect", func() any { return new(container.ExecInspect) }, []string{"ExitCode", "Running"}},
+	{"exec-inspect", func() any { return new(ExecState) }, []string{"ExitCode", "Running"}},
 	// fromInspect: a volume's labels (its Compose name) and bind device.
 	{"volume-inspect", func() any { return new(volume.Volume) }, []string{"Driver", "Labels", "Options"}},
 	// ensureImage reads only whether the image is there; the IPC holder's
@@ -367,8 +367,9 @@ func TestTheControllerReadsTheSameFromAnAPI152Answer(t *testing.T) {
 			shape.base = nil // the answer as recorded, not merged
 			cut := full
 			shape.reshape("ContainerInspect", &cut)
-			require.Positive(t, shape.removed["NetworkSettings.IPAddress"])
-			require.Empty(t, cut.NetworkSettings.IPAddress) //nolint:staticcheck // absent, as 1.52 sends it
+			// The API 1.57 types podinit decodes into have no field 1.52
+			// removed, so there is little left to cut; the recorded JSON's
+			// fields are checked in TestRecordedAnswersHaveWhatPodinitReads.
 			ref := func(name string, _ map[string]string) string { return name }
 			a, err := Discover(context.Background(), inspectOnly{newFakeEngine(), full}, []string{full.ID}, ref)
 			require.NoError(t, err)

@@ -8,8 +8,7 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types"
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 
 	"github.com/podinit/podinit/plan"
 )
@@ -75,8 +74,7 @@ func (c *engineCalls) withTimeout(ctx context.Context, d time.Duration) (context
 func (c *engineCalls) ping() error {
 	ctx, cancel := c.withTimeout(c.life, pingTimeout)
 	defer cancel()
-	_, err := c.eng.Ping(ctx)
-	return err
+	return c.eng.Ping(ctx)
 }
 
 // create makes container name (of component) from cfg and host; a
@@ -85,12 +83,12 @@ func (c *engineCalls) ping() error {
 func (c *engineCalls) create(name, component string, cfg container.Config, host container.HostConfig) (string, error) {
 	ctx, cancel := c.withTimeout(c.untilDeadline, callTimeout)
 	defer cancel()
-	resp, err := c.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, name)
+	resp, err := c.eng.ContainerCreate(ctx, name, &cfg, &host)
 	if errdefs.IsConflict(err) {
 		c.log.Printf("removing an old container named %s", name)
 		c.remove(ctx, name)
 		c.awaitGone(ctx, name)
-		resp, err = c.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, name)
+		resp, err = c.eng.ContainerCreate(ctx, name, &cfg, &host)
 	}
 	if err != nil {
 		return "", fmt.Errorf("creating container %s (image %s): %w", name, cfg.Image, err)
@@ -105,7 +103,7 @@ func (c *engineCalls) create(name, component string, cfg container.Config, host 
 func (c *engineCalls) startContainer(name, id string) error {
 	ctx, cancel := c.withTimeout(c.untilDeadline, callTimeout)
 	defer cancel()
-	if err := c.eng.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+	if err := c.eng.ContainerStart(ctx, id); err != nil {
 		return fmt.Errorf("starting container %s: %w", name, err)
 	}
 	return nil
@@ -123,7 +121,7 @@ func (c *engineCalls) inspect(ctx context.Context, id string) (container.Inspect
 func (c *engineCalls) remove(ctx context.Context, id string) {
 	ctx, cancel := c.withTimeout(ctx, callTimeout)
 	defer cancel()
-	err := c.eng.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
+	err := c.eng.ContainerRemove(ctx, id)
 	// A conflict is a removal already in progress (auto-remove).
 	if err != nil && !errdefs.IsNotFound(err) && !errdefs.IsConflict(err) {
 		c.log.Printf("warning: removing %s: %v", short(id), err)
@@ -147,10 +145,10 @@ func (c *engineCalls) awaitGone(ctx context.Context, name string) {
 }
 
 // attach attaches to a container's output on ctx, within callTimeout.
-func (c *engineCalls) attach(ctx context.Context, id string) (types.HijackedResponse, error) {
+func (c *engineCalls) attach(ctx context.Context, id string) (Stream, error) {
 	ctx, cancel := c.withTimeout(ctx, callTimeout)
 	defer cancel()
-	return c.eng.ContainerAttach(ctx, id, container.AttachOptions{Stream: true, Stdout: true, Stderr: true})
+	return c.eng.ContainerAttach(ctx, id)
 }
 
 // kill sends sig to a container through the engine, given up at until.

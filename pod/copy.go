@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/docker/docker/api/types/container"
-
 	"github.com/podinit/podinit/podcopy"
 )
 
@@ -38,7 +36,7 @@ func (r *runner) copyFiles(ctx context.Context, id string) error {
 	}()
 	// Entries carry their full path, so the engine makes missing parent
 	// directories in the component.
-	err := r.calls.eng.CopyToContainer(ctx, id, "/", pr, container.CopyToContainerOptions{})
+	err := r.calls.eng.CopyToContainer(ctx, id, "/", pr)
 	pr.CloseWithError(errCopyAbandoned)
 	if werr := <-written; werr != nil && !errors.Is(werr, errCopyAbandoned) {
 		return werr

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/api/types/filters"
+	"github.com/moby/moby/api/types/events"
 
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/plan"
@@ -23,20 +22,20 @@ import (
 // container's health from an inspect: the truth after a reconnect.
 func (w *engineWatch) events(subscribed chan<- struct{}) {
 	ctx := w.ctx
-	f := filters.NewArgs(
-		filters.Arg("type", string(events.ContainerEventType)),
-		filters.Arg("label", plan.LabelController+"="+w.controller),
-	)
+	f := Filters{
+		"type":  {string(events.ContainerEventType)},
+		"label": {plan.LabelController + "=" + w.controller},
+	}
 	delay := 100 * time.Millisecond
 	first := true
 	var last int64 // engine time of the last event, ns
 	for ctx.Err() == nil {
 		began := time.Now()
-		opts := events.ListOptions{Filters: f}
+		since := ""
 		if last != 0 {
-			opts.Since = fmt.Sprintf("%d.%09d", last/1e9, last%1e9)
+			since = fmt.Sprintf("%d.%09d", last/1e9, last%1e9)
 		}
-		msgs, errs := w.eng.Events(ctx, opts)
+		msgs, errs := w.eng.Events(ctx, since, f)
 		// Engine time, as the events carry: the engine runs on this host.
 		var resynced int64
 		if first {
@@ -168,6 +167,6 @@ func (w *engineWatch) resync(ctx context.Context) {
 		if err != nil || info.State == nil || info.State.Health == nil {
 			continue
 		}
-		w.setHealth(id, info.State.Health.Status)
+		w.setHealth(id, string(info.State.Health.Status))
 	}
 }

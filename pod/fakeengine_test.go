@@ -13,15 +13,11 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types"
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/api/types/network"
-	"github.com/docker/docker/api/types/system"
-	"github.com/docker/docker/api/types/volume"
-	"github.com/docker/docker/client"
-	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
+	"github.com/moby/moby/api/types/image"
+	"github.com/moby/moby/api/types/system"
+	"github.com/moby/moby/api/types/volume"
 	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/plan"
@@ -277,8 +273,8 @@ func (f *fakeEngine) Info(ctx context.Context) (system.Info, error) {
 	return system.Info{}, f.enter(ctx, "Info")
 }
 
-func (f *fakeEngine) Ping(ctx context.Context) (types.Ping, error) {
-	return types.Ping{}, f.enter(ctx, "Ping")
+func (f *fakeEngine) Ping(ctx context.Context) error {
+	return f.enter(ctx, "Ping")
 }
 
 // target is the container's first process as a pidfd would reach it:
@@ -339,16 +335,16 @@ func (f *fakeEngine) ContainerInspect(ctx context.Context, id string) (container
 	if c.health != "" {
 		st.Health = &container.Health{Status: container.HealthStatus(c.health)}
 	}
-	info := container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: c.id, State: st}, Config: &cfg}
+	info := container.InspectResponse{ID: c.id, State: st, Config: &cfg}
 	f.shaped("ContainerInspect", &info)
 	return info, nil
 }
 
-func (f *fakeEngine) ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error) {
+func (f *fakeEngine) ContainerList(ctx context.Context, _ Filters) ([]container.Summary, error) {
 	return nil, f.enter(ctx, "ContainerList")
 }
 
-func (f *fakeEngine) ContainerCreate(ctx context.Context, cfg *container.Config, host *container.HostConfig, _ *network.NetworkingConfig, _ *ocispec.Platform, name string) (container.CreateResponse, error) {
+func (f *fakeEngine) ContainerCreate(ctx context.Context, name string, cfg *container.Config, host *container.HostConfig) (container.CreateResponse, error) {
 	f.mu.Lock()
 	n := f.calls["ContainerCreate"] + 1
 	hook := f.onCreate
@@ -373,13 +369,13 @@ func (f *fakeEngine) ContainerCreate(ctx context.Context, cfg *container.Config,
 	return resp, nil
 }
 
-func (f *fakeEngine) ContainerAttach(ctx context.Context, id string, _ container.AttachOptions) (types.HijackedResponse, error) {
+func (f *fakeEngine) ContainerAttach(ctx context.Context, id string) (Stream, error) {
 	if err := f.enter(ctx, "ContainerAttach"); err != nil {
-		return types.HijackedResponse{}, err
+		return Stream{}, err
 	}
 	c, err := f.get(id)
 	if err != nil {
-		return types.HijackedResponse{}, err
+		return Stream{}, err
 	}
 	// The stream ends when the container exits or streams break.
 	mine, theirs := net.Pipe()
@@ -395,10 +391,10 @@ func (f *fakeEngine) ContainerAttach(ctx context.Context, id string, _ container
 		}
 		theirs.Close()
 	}()
-	return types.NewHijackedResponse(mine, ""), nil
+	return Stream{Reader: mine, Conn: mine}, nil
 }
 
-func (f *fakeEngine) ContainerStart(ctx context.Context, id string, _ container.StartOptions) error {
+func (f *fakeEngine) ContainerStart(ctx context.Context, id string) error {
 	if err := f.enter(ctx, "ContainerStart"); err != nil {
 		return err
 	}
@@ -525,7 +521,7 @@ func (f *fakeEngine) ContainerKill(ctx context.Context, id, signal string) error
 	return nil
 }
 
-func (f *fakeEngine) ContainerRemove(ctx context.Context, id string, _ container.RemoveOptions) error {
+func (f *fakeEngine) ContainerRemove(ctx context.Context, id string) error {
 	if err := f.enter(ctx, "ContainerRemove"); err != nil {
 		return err
 	}
@@ -558,11 +554,11 @@ func (f *fakeEngine) beingRemoved(name string, d time.Duration) {
 	time.AfterFunc(d, func() { f.drop(c) })
 }
 
-func (f *fakeEngine) CopyToContainer(ctx context.Context, id, _ string, content io.Reader, _ container.CopyToContainerOptions) error {
+func (f *fakeEngine) CopyToContainer(ctx context.Context, id, _ string, content io.Reader) error {
 	return f.enter(ctx, "CopyToContainer")
 }
 
-func (f *fakeEngine) Events(ctx context.Context, _ events.ListOptions) (<-chan events.Message, <-chan error) {
+func (f *fakeEngine) Events(ctx context.Context, _ string, _ Filters) (<-chan events.Message, <-chan error) {
 	errs := make(chan error, 1)
 	msgs := make(chan events.Message, 64)
 	if err := f.enter(ctx, "Events"); err != nil {
@@ -589,11 +585,11 @@ func (f *fakeEngine) Events(ctx context.Context, _ events.ListOptions) (<-chan e
 	return msgs, errs
 }
 
-func (f *fakeEngine) ImageInspect(ctx context.Context, _ string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
+func (f *fakeEngine) ImageInspect(ctx context.Context, _ string) (image.InspectResponse, error) {
 	return image.InspectResponse{}, f.enter(ctx, "ImageInspect")
 }
 
-func (f *fakeEngine) ImagePull(ctx context.Context, _ string, _ image.PullOptions) (io.ReadCloser, error) {
+func (f *fakeEngine) ImagePull(ctx context.Context, _, _ string) (io.ReadCloser, error) {
 	return io.NopCloser(&fakeEmpty{}), f.enter(ctx, "ImagePull")
 }
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 
 	"github.com/podinit/podinit/plan"
 )
@@ -25,7 +25,7 @@ import (
 type fakeExec struct {
 	c       *fakeContainer
 	cmd     []string
-	opts    container.ExecOptions
+	opts    container.ExecCreateRequest
 	started time.Time
 	after   time.Duration // -1: until its container ends
 	code    int
@@ -51,26 +51,26 @@ func (f *fakeEngine) poll(e *fakeExec) {
 	f.trail = append(f.trail, fmt.Sprintf("%s exec-done %s %d", e.c.cfg.Labels[plan.LabelComponent], strings.Join(e.cmd, " "), code))
 }
 
-func (f *fakeEngine) ContainerExecCreate(ctx context.Context, id string, opts container.ExecOptions) (container.ExecCreateResponse, error) {
+func (f *fakeEngine) ContainerExecCreate(ctx context.Context, id string, opts container.ExecCreateRequest) (string, error) {
 	if err := f.enter(ctx, "ContainerExecCreate"); err != nil {
-		return container.ExecCreateResponse{}, err
+		return "", err
 	}
 	c, err := f.get(id)
 	if err != nil {
-		return container.ExecCreateResponse{}, err
+		return "", err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c.status != "running" {
-		return container.ExecCreateResponse{}, fmt.Errorf("container %s is not running: %w", c.id, errdefs.ErrConflict)
+		return "", fmt.Errorf("container %s is not running: %w", c.id, errdefs.ErrConflict)
 	}
 	f.seq++
 	execID := fmt.Sprintf("exec%d", f.seq)
 	f.execs[execID] = &fakeExec{c: c, cmd: opts.Cmd, opts: opts}
-	return container.ExecCreateResponse{ID: execID}, nil
+	return execID, nil
 }
 
-func (f *fakeEngine) ContainerExecStart(ctx context.Context, execID string, _ container.ExecStartOptions) error {
+func (f *fakeEngine) ContainerExecStart(ctx context.Context, execID string) error {
 	if err := f.enter(ctx, "ContainerExecStart"); err != nil {
 		return err
 	}
@@ -94,18 +94,18 @@ func (f *fakeEngine) ContainerExecStart(ctx context.Context, execID string, _ co
 	return nil
 }
 
-func (f *fakeEngine) ContainerExecInspect(ctx context.Context, execID string) (container.ExecInspect, error) {
+func (f *fakeEngine) ContainerExecInspect(ctx context.Context, execID string) (ExecState, error) {
 	if err := f.enter(ctx, "ContainerExecInspect"); err != nil {
-		return container.ExecInspect{}, err
+		return ExecState{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	e, ok := f.execs[execID]
 	if !ok {
-		return container.ExecInspect{}, fmt.Errorf("no such exec: %s: %w", execID, errdefs.ErrNotFound)
+		return ExecState{}, fmt.Errorf("no such exec: %s: %w", execID, errdefs.ErrNotFound)
 	}
 	f.poll(e)
-	return container.ExecInspect{ExecID: execID, ContainerID: e.c.id, Running: e.running, ExitCode: e.code}, nil
+	return ExecState{Running: e.running, ExitCode: e.code}, nil
 }
 
 // trailOf is the fake engine's trail of what happened to component name's
@@ -131,10 +131,10 @@ func (f *fakeEngine) fullTrail() []string {
 
 // execOpts is the options of the execs made in component name's containers,
 // in order.
-func (f *fakeEngine) execOpts(name string) []container.ExecOptions {
+func (f *fakeEngine) execOpts(name string) []container.ExecCreateRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []container.ExecOptions
+	var out []container.ExecCreateRequest
 	for i := 1; i <= f.seq; i++ {
 		if e, ok := f.execs[fmt.Sprintf("exec%d", i)]; ok && e.c.cfg.Labels[plan.LabelComponent] == name {
 			out = append(out, e.opts)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 
 	"github.com/podinit/podinit/podspec"
 )
@@ -69,7 +69,7 @@ var errHookCut = errors.New("its time ran out")
 // execHook runs one hook in container id on ctx and returns its exit code.
 func (c *engineCalls) execHook(ctx context.Context, id string, h podspec.Hook) (int, error) {
 	call, cancel := c.withTimeout(ctx, callTimeout)
-	resp, err := c.eng.ContainerExecCreate(call, id, container.ExecOptions{
+	execID, err := c.eng.ContainerExecCreate(call, id, container.ExecCreateRequest{
 		Cmd: h.Command, User: h.User, Privileged: h.Privileged, Env: h.Env, WorkingDir: h.WorkingDir,
 	})
 	cancel()
@@ -77,14 +77,14 @@ func (c *engineCalls) execHook(ctx context.Context, id string, h podspec.Hook) (
 		return 0, c.hookErr(ctx, "creating its exec", err)
 	}
 	call, cancel = c.withTimeout(ctx, callTimeout)
-	err = c.eng.ContainerExecStart(call, resp.ID, container.ExecStartOptions{Detach: true})
+	err = c.eng.ContainerExecStart(call, execID)
 	cancel()
 	if err != nil {
 		return 0, c.hookErr(ctx, "starting it", err)
 	}
 	for {
 		call, cancel = c.withTimeout(ctx, callTimeout)
-		info, err := c.eng.ContainerExecInspect(call, resp.ID)
+		info, err := c.eng.ContainerExecInspect(call, execID)
 		cancel()
 		if err != nil {
 			return 0, c.hookErr(ctx, "asking whether it ended", err)

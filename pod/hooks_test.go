@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/healthprobe"
@@ -42,7 +42,7 @@ func TestPreStopRunsBeforeTheStopSignal(t *testing.T) {
 		h.waitFor(10*time.Second, func() bool { return h.runs("app") }, "app to run")
 		require.Equal(t, 0, h.stop().Code)
 		require.Equal(t, []string{"start", "exec exit 0 500ms", "exec-done exit 0 500ms 0", "SIGTERM"}, h.eng.trailOf("app"))
-		require.Equal(t, []container.ExecOptions{{Cmd: pre.Command, User: "1000:1000", Env: []string{"A=1", "B"}, WorkingDir: "/work", Privileged: true}}, h.eng.execOpts("app"))
+		require.Equal(t, []container.ExecCreateRequest{{Cmd: pre.Command, User: "1000:1000", Env: []string{"A=1", "B"}, WorkingDir: "/work", Privileged: true}}, h.eng.execOpts("app"))
 		require.Contains(t, h.logs.String(), "app: pre_stop[0] [exit 0 500ms] done in 500ms")
 	})
 }

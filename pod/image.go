@@ -14,8 +14,8 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/distribution/reference"
-	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/api/types/registry"
+	"github.com/moby/moby/api/pkg/authconfig"
+	"github.com/moby/moby/api/types/registry"
 )
 
 // ensureImage makes the image available: pulled when missing, or always with
@@ -71,7 +71,7 @@ func (c *engineCalls) pullIfNeeded(ctx context.Context, ref string) error {
 	defer cancel()
 	auth, authFrom := registryAuth(ref, c.opts.RegistryAuthFiles)
 	c.log.Printf("pulling %s%s", ref, authFrom)
-	rc, err := c.eng.ImagePull(pctx, ref, image.PullOptions{RegistryAuth: auth})
+	rc, err := c.eng.ImagePull(pctx, ref, auth)
 	if err == nil {
 		err = drainPull(rc)
 		rc.Close()
@@ -148,7 +148,7 @@ func registryAuth(ref string, files []string) (string, string) {
 				}
 			}
 			a.ServerAddress = k
-			enc, err := registry.EncodeAuthConfig(a)
+			enc, err := authconfig.Encode(a)
 			if err != nil {
 				continue
 			}

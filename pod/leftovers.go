@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/api/types/filters"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
 
 	"github.com/podinit/podinit/plan"
 )
@@ -33,10 +32,10 @@ const sweepFollowUp = 20 * time.Second
 
 // leftoverEngine is the part of the Engine a sweep uses.
 type leftoverEngine interface {
-	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
+	ContainerList(ctx context.Context, filters Filters) ([]container.Summary, error)
 	ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error)
-	ContainerRemove(ctx context.Context, id string, options container.RemoveOptions) error
-	Events(ctx context.Context, options events.ListOptions) (<-chan events.Message, <-chan error)
+	ContainerRemove(ctx context.Context, id string) error
+	Events(ctx context.Context, since string, filters Filters) (<-chan events.Message, <-chan error)
 }
 
 // controllerState is what a sweep knows of a component's controller.
@@ -81,10 +80,7 @@ func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logge
 func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *log.Logger) (removed int, kept []string) {
 	ctx, cancel := context.WithTimeout(ctx, leftoverBudget)
 	defer cancel()
-	list, err := eng.ContainerList(ctx, container.ListOptions{
-		All:     true,
-		Filters: filters.NewArgs(filters.Arg("label", label)),
-	})
+	list, err := eng.ContainerList(ctx, Filters{"label": {label}})
 	if err != nil {
 		logger.Printf("warning: listing the containers of podinit controllers to remove leftovers: %v", err)
 		return 0, nil
@@ -116,7 +112,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := eng.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+			err := eng.ContainerRemove(ctx, c.ID)
 			switch {
 			case err == nil:
 				mu.Lock()
@@ -156,17 +152,14 @@ func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logg
 	}
 	ctx, cancel := context.WithTimeout(ctx, sweepFollowUp)
 	defer cancel()
-	f := filters.NewArgs(
-		filters.Arg("type", string(events.ContainerEventType)),
-		filters.Arg("event", string(events.ActionDie)),
-	)
+	f := Filters{"type": {string(events.ContainerEventType)}, "event": {string(events.ActionDie)}}
 	waiting := map[string]bool{}
 	for _, id := range kept {
-		f.Add("container", id)
+		f["container"] = append(f["container"], id)
 		waiting[id] = true
 	}
 	// Engine time, as events carry it: the engine runs on this host.
-	msgs, errs := eng.Events(ctx, events.ListOptions{Since: fmt.Sprintf("%d.%09d", began.Unix(), began.Nanosecond()), Filters: f})
+	msgs, errs := eng.Events(ctx, fmt.Sprintf("%d.%09d", began.Unix(), began.Nanosecond()), f)
 	for len(waiting) > 0 {
 		select {
 		case <-ctx.Done():
@@ -193,7 +186,7 @@ func inspectController(ctx context.Context, eng leftoverEngine, id string) contr
 	switch {
 	case errdefs.IsNotFound(err):
 		return controllerGone
-	case err != nil || info.ContainerJSONBase == nil || info.State == nil:
+	case err != nil || info.State == nil:
 		return controllerUnknown
 	case info.State.Running:
 		return controllerRuns

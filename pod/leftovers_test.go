@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/events"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/events"
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/internal/testenv"
@@ -36,14 +36,20 @@ type sweepEngine struct {
 	listed     []string      // label filters of each list
 	removed    []string
 
-	subscribed chan events.ListOptions // each subscription's options, when set
-	events     chan events.Message     // what a subscription delivers
-	streamErr  chan error              // what breaks it
+	subscribed chan subscription   // each subscription's options, when set
+	events     chan events.Message // what a subscription delivers
+	streamErr  chan error          // what breaks it
 }
 
-func (e *sweepEngine) Events(ctx context.Context, o events.ListOptions) (<-chan events.Message, <-chan error) {
+// subscription is what an event stream was asked for.
+type subscription struct {
+	Since   string
+	Filters Filters
+}
+
+func (e *sweepEngine) Events(ctx context.Context, since string, filters Filters) (<-chan events.Message, <-chan error) {
 	if e.subscribed != nil {
-		e.subscribed <- o
+		e.subscribed <- subscription{since, filters}
 	}
 	return e.events, e.streamErr
 }
@@ -56,17 +62,15 @@ func (e *sweepEngine) dies(id string) {
 	e.events <- events.Message{Type: events.ContainerEventType, Action: events.ActionDie, Actor: events.Actor{ID: id}}
 }
 
-func (e *sweepEngine) ContainerList(_ context.Context, o container.ListOptions) ([]container.Summary, error) {
+// ContainerList lists stopped containers too, as Engine promises.
+func (e *sweepEngine) ContainerList(_ context.Context, filters Filters) ([]container.Summary, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.listed = append(e.listed, o.Filters.Get("label")...)
-	if !o.All {
-		return nil, errors.New("the sweep must list stopped containers too")
-	}
+	e.listed = append(e.listed, filters["label"]...)
 	var out []container.Summary
 	for _, c := range e.containers {
 		keep := true
-		for _, f := range o.Filters.Get("label") {
+		for _, f := range filters["label"] {
 			k, v, exact := strings.Cut(f, "=")
 			got, has := c.Labels[k]
 			keep = keep && has && (!exact || got == v)
@@ -88,13 +92,11 @@ func (e *sweepEngine) ContainerInspect(_ context.Context, id string) (container.
 	if !ok {
 		return container.InspectResponse{}, errdefs.ErrNotFound.WithMessage("No such container: " + id)
 	}
-	return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: id, State: st}}, nil
+	return container.InspectResponse{ID: id, State: st}, nil
 }
 
-func (e *sweepEngine) ContainerRemove(ctx context.Context, id string, o container.RemoveOptions) error {
-	if !o.Force {
-		return errors.New("a leftover may still run: the removal must force")
-	}
+// ContainerRemove removes by force, as Engine promises.
+func (e *sweepEngine) ContainerRemove(ctx context.Context, id string) error {
 	if e.block != nil {
 		select {
 		case <-e.block:
@@ -177,7 +179,7 @@ func TestSweepThatCannotListLeavesEverything(t *testing.T) {
 
 type failingList struct{ sweepEngine }
 
-func (*failingList) ContainerList(context.Context, container.ListOptions) ([]container.Summary, error) {
+func (*failingList) ContainerList(context.Context, Filters) ([]container.Summary, error) {
 	return nil, errors.New("connection refused")
 }
 
@@ -234,7 +236,7 @@ func afterReturn() *sweepEngine {
 			"victim": {Running: true, Status: "running"},
 			"live":   {Running: true, Status: "running"},
 		},
-		subscribed: make(chan events.ListOptions, 1),
+		subscribed: make(chan subscription, 1),
 		events:     make(chan events.Message),
 		streamErr:  make(chan error, 1),
 	}
@@ -256,8 +258,8 @@ func TestSweepAfterReturnFollowsTheDeathsTheEngineRecordsLate(t *testing.T) {
 		}()
 		sub := <-eng.subscribed
 		require.Equal(t, []string{"gone-a"}, eng.removedNow(), "the first sweep removes what the gone controller left")
-		require.ElementsMatch(t, []string{"victim", "live"}, sub.Filters.Get("container"), "it follows the controllers whose components it kept")
-		require.Equal(t, []string{"die"}, sub.Filters.Get("event"))
+		require.ElementsMatch(t, []string{"victim", "live"}, sub.Filters["container"], "it follows the controllers whose components it kept")
+		require.Equal(t, []string{"die"}, sub.Filters["event"])
 		require.Equal(t, fmt.Sprintf("%d.%09d", began.Unix(), began.Nanosecond()), sub.Since, "deaths recorded since the sweep began are replayed")
 
 		eng.dies("victim")

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/healthprobe"
@@ -289,7 +289,7 @@ func (r *runner) running(id string) {
 		if info.State != nil {
 			pid = info.State.Pid
 			if info.State.Health != nil {
-				health = info.State.Health.Status
+				health = string(info.State.Health.Status)
 			}
 		}
 	}

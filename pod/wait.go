@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 )
 
 // engineWatch follows the engine's word on the pod's containers: each one's

@@ -6,7 +6,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
 )
 
 // Spec is a pod as the user declared it: what package labels reads from the

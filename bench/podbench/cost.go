@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/moby/moby/client"
 )
 
 // The cost of one pod, side by side (issue 11): podinit with its defaults
@@ -114,7 +116,8 @@ func (b *bench) costPod(n int, ipc, logDir string) (costRun, error) {
 	}
 	run := costRun{start: last(got).Sub(t0)}
 	time.Sleep(settle)
-	info, err := b.cli.ContainerInspect(b.ctx, id)
+	res, err := b.cli.ContainerInspect(b.ctx, id, client.ContainerInspectOptions{})
+	info := res.Container
 	if err != nil || info.State == nil || info.State.Pid == 0 {
 		return costRun{}, fmt.Errorf("finding the host pid of controller %s: %v", name, err)
 	}
@@ -131,8 +134,8 @@ func (b *bench) costPod(n int, ipc, logDir string) (costRun, error) {
 	if run.spec, err = b.specCost(id, t0); err != nil {
 		return costRun{}, fmt.Errorf("podinit pod %s: %w", name, err)
 	}
-	if ci, err := b.cli.ContainerInspect(b.ctx, members[0]); err == nil && ci.State != nil && ci.State.Pid > 0 {
-		run.component, _ = cpuTime(ci.State.Pid)
+	if ci, err := b.cli.ContainerInspect(b.ctx, members[0], client.ContainerInspectOptions{}); err == nil && ci.Container.State != nil && ci.Container.State.Pid > 0 {
+		run.component, _ = cpuTime(ci.Container.State.Pid)
 	}
 	if run.stop, err = b.stopController(id, name, members); err != nil {
 		return costRun{}, fmt.Errorf("podinit pod %s: %w", name, err)

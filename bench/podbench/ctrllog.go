@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/client"
 )
 
 // logLine is one of podinit's own log lines ("podinit: 15:04:05.000000 …").
@@ -20,7 +20,7 @@ type logLine struct {
 // stamps its lines with microseconds of wall-clock time in UTC (a FROM
 // scratch image has no zone data); day is any time on the same UTC day.
 func (b *bench) controllerLog(id string, day time.Time) []logLine {
-	rc, err := b.cli.ContainerLogs(b.ctx, id, container.LogsOptions{ShowStderr: true})
+	rc, err := b.cli.ContainerLogs(b.ctx, id, client.ContainerLogsOptions{ShowStderr: true})
 	if err != nil {
 		return nil
 	}

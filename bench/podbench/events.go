@@ -6,9 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/docker/docker/api/types/events"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
+	"github.com/moby/moby/api/types/events"
+	"github.com/moby/moby/client"
 )
 
 // seen is one engine event of a container, as the benchmark saw it.
@@ -32,7 +31,8 @@ func key(name, action string) string { return name + "\x00" + action }
 // record subscribes to container events; the stream is read until ctx ends.
 func record(ctx context.Context, cli *client.Client) *recorder {
 	r := &recorder{byKey: map[string][]seen{}, wake: make(chan struct{})}
-	msgs, errs := cli.Events(ctx, events.ListOptions{Filters: filters.NewArgs(filters.Arg("type", string(events.ContainerEventType)))})
+	sub := cli.Events(ctx, client.EventsListOptions{Filters: client.Filters{}.Add("type", string(events.ContainerEventType))})
+	msgs, errs := sub.Messages, sub.Err
 	// Events returns before the engine has taken the subscription: the
 	// driver proves it live with a throw-away container (see warmUp).
 	go func() {

@@ -22,9 +22,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 )
 
 const bbox = "podinit-test/busybox:latest"
@@ -54,12 +53,12 @@ func main() {
 		os.Exit(2)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.FromEnv)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "podbench: connecting to the Docker engine: %v\n", err)
 		os.Exit(1)
 	}
-	cli.NegotiateAPIVersion(ctx)
+	cli.Ping(ctx, client.PingOptions{NegotiateAPIVersion: true})
 	b := &bench{ctx: ctx, cli: cli, prefix: fmt.Sprintf("pb-%d-", os.Getpid())}
 	b.ev = record(ctx, cli)
 
@@ -98,18 +97,18 @@ func (b *bench) name(what string) string {
 func (b *bench) cleanup() {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	list, err := b.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("name", b.prefix))})
+	list, err := b.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: client.Filters{}.Add("name", b.prefix)})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "podbench: listing containers to clean up: %v\n", err)
 		return
 	}
-	for _, c := range list {
+	for _, c := range list.Items {
 		mine := false
 		for _, n := range c.Names {
 			mine = mine || strings.HasPrefix(strings.TrimPrefix(n, "/"), b.prefix)
 		}
 		if mine {
-			b.cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+			b.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true})
 		}
 	}
 }
@@ -119,11 +118,11 @@ func (b *bench) cleanup() {
 // every measurement after it.
 func (b *bench) warmUp() error {
 	name := b.name("warm")
-	resp, err := b.cli.ContainerCreate(b.ctx, &container.Config{Image: bbox, Cmd: []string{"true"}}, &container.HostConfig{AutoRemove: true}, nil, nil, name)
+	resp, err := b.cli.ContainerCreate(b.ctx, client.ContainerCreateOptions{Name: name, Config: &container.Config{Image: bbox, Cmd: []string{"true"}}, HostConfig: &container.HostConfig{AutoRemove: true}})
 	if err != nil {
 		return fmt.Errorf("creating a warm-up container from %s: %w (run ./scripts/test-images.sh)", bbox, err)
 	}
-	if err := b.cli.ContainerStart(b.ctx, resp.ID, container.StartOptions{}); err != nil {
+	if _, err := b.cli.ContainerStart(b.ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
 		return fmt.Errorf("starting the warm-up container: %w", err)
 	}
 	_, err = b.ev.waitAll([]string{name}, "destroy", 30*time.Second)

@@ -8,7 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 )
 
 // The components' command: not PID 1 in the pod's shared PID namespace, so
@@ -48,14 +49,14 @@ func (b *bench) controller(name string, labels map[string]string, flags []string
 // controllerIPC is controller with the controller's own IPC mode (`docker
 // run --ipc`; "" for the engine's default).
 func (b *bench) controllerIPC(name string, labels map[string]string, flags []string, logDir, ipc string) (string, error) {
-	resp, err := b.cli.ContainerCreate(b.ctx,
-		&container.Config{Image: podImage, Labels: labels, Cmd: flags},
-		&container.HostConfig{AutoRemove: true, Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}, IpcMode: container.IpcMode(ipc)},
-		nil, nil, name)
+	resp, err := b.cli.ContainerCreate(b.ctx, client.ContainerCreateOptions{Name: name,
+		Config:     &container.Config{Image: podImage, Labels: labels, Cmd: flags},
+		HostConfig: &container.HostConfig{AutoRemove: true, Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}, IpcMode: container.IpcMode(ipc)},
+	})
 	if err != nil {
 		return "", fmt.Errorf("creating controller %s: %w", name, err)
 	}
-	if err := b.cli.ContainerStart(b.ctx, resp.ID, container.StartOptions{}); err != nil {
+	if _, err := b.cli.ContainerStart(b.ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
 		return "", fmt.Errorf("starting controller %s: %w", name, err)
 	}
 	if logDir != "" {
@@ -66,7 +67,7 @@ func (b *bench) controllerIPC(name string, labels map[string]string, flags []str
 
 // saveLog follows a container's output into a file until it ends.
 func (b *bench) saveLog(id, path string) {
-	rc, err := b.cli.ContainerLogs(b.ctx, id, container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
+	rc, err := b.cli.ContainerLogs(b.ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
 	if err != nil {
 		return
 	}
@@ -90,7 +91,7 @@ func (b *bench) stopController(id, name string, pod []string) (time.Duration, er
 func (b *bench) stopControllerAt(id, name string, pod []string) (time.Time, time.Duration, error) {
 	all := append([]string{name}, pod...)
 	t0 := time.Now()
-	go b.cli.ContainerStop(b.ctx, id, container.StopOptions{})
+	go b.cli.ContainerStop(b.ctx, id, client.ContainerStopOptions{})
 	got, err := b.ev.waitAll(all, "destroy", 60*time.Second)
 	if err != nil {
 		return t0, 0, err
@@ -163,7 +164,8 @@ type floorPod struct {
 }
 
 func (b *bench) newFloor() (*floorPod, error) {
-	info, err := b.cli.Info(b.ctx)
+	res, err := b.cli.Info(b.ctx, client.InfoOptions{})
+	info := res.Info
 	if err != nil {
 		return nil, fmt.Errorf("asking the engine for its cgroup driver: %w", err)
 	}
@@ -193,11 +195,11 @@ func (f *floorPod) run(component string, cfg container.Config, host container.Ho
 			host.CgroupParent = "/docker/" + f.pauseID
 		}
 	}
-	resp, err := f.b.cli.ContainerCreate(f.b.ctx, &cfg, &host, nil, nil, name)
+	resp, err := f.b.cli.ContainerCreate(f.b.ctx, client.ContainerCreateOptions{Name: name, Config: &cfg, HostConfig: &host})
 	if err != nil {
 		return "", fmt.Errorf("floor: creating %s: %w", name, err)
 	}
-	if err := f.b.cli.ContainerStart(f.b.ctx, resp.ID, container.StartOptions{}); err != nil {
+	if _, err := f.b.cli.ContainerStart(f.b.ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
 		return "", fmt.Errorf("floor: starting %s: %w", name, err)
 	}
 	return resp.ID, nil
@@ -262,12 +264,12 @@ func (f *floorPod) stop(members []string) (time.Duration, error) {
 func (f *floorPod) stopAt(members []string) (time.Time, time.Duration, error) {
 	t0 := time.Now()
 	for _, m := range members {
-		go f.b.cli.ContainerStop(f.b.ctx, m, container.StopOptions{})
+		go f.b.cli.ContainerStop(f.b.ctx, m, client.ContainerStopOptions{})
 	}
 	if _, err := f.b.ev.waitAll(members, "destroy", 60*time.Second); err != nil {
 		return t0, 0, fmt.Errorf("floor %s: %w", f.name, err)
 	}
-	go f.b.cli.ContainerStop(f.b.ctx, f.pauseID, container.StopOptions{})
+	go f.b.cli.ContainerStop(f.b.ctx, f.pauseID, client.ContainerStopOptions{})
 	got, err := f.b.ev.waitAll([]string{f.name}, "destroy", 60*time.Second)
 	if err != nil {
 		return t0, 0, fmt.Errorf("floor %s: %w", f.name, err)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
+	"github.com/moby/moby/client"
 )
 
 // mem is a process's memory from /proc/<pid>/status, in KiB.
@@ -87,7 +87,8 @@ func (b *bench) memory(n int, logDir string) error {
 	if _, err := b.ev.waitAll(members, "start", 90*time.Second); err != nil {
 		return fmt.Errorf("memory pod %s: %w", name, err)
 	}
-	info, err := b.cli.ContainerInspect(b.ctx, id)
+	res, err := b.cli.ContainerInspect(b.ctx, id, client.ContainerInspectOptions{})
+	info := res.Container
 	if err != nil || info.State == nil || info.State.Pid == 0 {
 		return fmt.Errorf("finding the host pid of controller %s: %v", name, err)
 	}
@@ -105,14 +106,14 @@ func (b *bench) memory(n int, logDir string) error {
 	// The holder is podinit as a pause process: its memory is what the
 	// image's entry binary costs when it does nothing.
 	var holder mem
-	if hi, err := b.cli.ContainerInspect(b.ctx, name+".ipc-holder"); err == nil && hi.State != nil {
-		holder, _ = memKB(hi.State.Pid)
+	if hi, err := b.cli.ContainerInspect(b.ctx, name+".ipc-holder", client.ContainerInspectOptions{}); err == nil && hi.Container.State != nil {
+		holder, _ = memKB(hi.Container.State.Pid)
 	}
 
 	// A restart cycle: the component is killed behind podinit's back, and
 	// podinit creates and starts it again after its 1s back-off.
 	first := members[0]
-	if err := b.cli.ContainerKill(b.ctx, first, "SIGKILL"); err != nil {
+	if _, err := b.cli.ContainerKill(b.ctx, first, client.ContainerKillOptions{Signal: "SIGKILL"}); err != nil {
 		return fmt.Errorf("killing %s: %w", first, err)
 	}
 	if _, err := b.ev.waitAllNth([]string{first}, "start", 1, 30*time.Second); err != nil {
@@ -127,7 +128,7 @@ func (b *bench) memory(n int, logDir string) error {
 
 	// The stop: read until the process is gone; the last read is the peak
 	// of its whole life but for the last few milliseconds.
-	go b.cli.ContainerStop(b.ctx, id, container.StopOptions{})
+	go b.cli.ContainerStop(b.ctx, id, client.ContainerStopOptions{})
 	hwmStop := hwmRestart
 	for {
 		m, err := memSum(initPid, podPid)

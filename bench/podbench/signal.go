@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/client"
 )
 
 // hupPath is one way a SIGHUP reaches the sigcatch component.
@@ -25,7 +25,7 @@ type hupPath struct {
 // every "HUP <ns>" line; it closes the channel when the stream ends. The
 // first line ("ready") is awaited before it returns.
 func (b *bench) follow(id string) (<-chan int64, error) {
-	rc, err := b.cli.ContainerLogs(b.ctx, id, container.LogsOptions{ShowStdout: true, Follow: true})
+	rc, err := b.cli.ContainerLogs(b.ctx, id, client.ContainerLogsOptions{ShowStdout: true, Follow: true})
 	if err != nil {
 		return nil, fmt.Errorf("following the output of %s: %w", id, err)
 	}
@@ -127,7 +127,7 @@ func (b *bench) signalMain(args []string) int {
 		for j := range paths {
 			p := paths[(i+j)%len(paths)]
 			t0 := time.Now()
-			if err := b.cli.ContainerKill(b.ctx, p.target, "SIGHUP"); err != nil {
+			if _, err := b.cli.ContainerKill(b.ctx, p.target, client.ContainerKillOptions{Signal: "SIGHUP"}); err != nil {
 				return fail(fmt.Errorf("sending HUP to %s: %w", p.target, err))
 			}
 			select {

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
-	"github.com/docker/docker/api/types/versions"
+	"github.com/moby/moby/client/pkg/versions"
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/internal/testenv"
@@ -12,8 +15,8 @@ import (
 // TestStartIntervalFollowsTheEnginesAPI: a healthcheck's start_interval
 // reaches the component on an engine whose API has it (1.44, Docker 25),
 // and is left out with a warning on an older one (Debian's 20.10 speaks
-// 1.41, where the engine client refuses such a create): the pod runs
-// either way.
+// 1.41, which would drop the field without a word: the client sends it
+// whatever the version): the pod runs either way.
 func TestStartIntervalFollowsTheEnginesAPI(t *testing.T) {
 	t.Parallel()
 	p := runPod(t, map[string]string{
@@ -29,4 +32,20 @@ func TestStartIntervalFollowsTheEnginesAPI(t *testing.T) {
 		require.Contains(t, health, `"StartInterval":1000000000`)
 		require.NotContains(t, p.logs(), "start_interval")
 	}
+}
+
+// TestAnEngineBelowTheClientsLowestAPIIsRefused: an engine below API 1.40
+// (Docker 19.03) is refused at the connect, saying what podinit needs; the
+// controller then exits 3 (ExitCannotRun).
+func TestAnEngineBelowTheClientsLowestAPIIsRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.39")
+		w.Write([]byte("OK"))
+	}))
+	defer srv.Close()
+	t.Setenv("DOCKER_HOST", "tcp://"+srv.Listener.Addr().String())
+	t.Setenv("DOCKER_API_VERSION", "")
+	_, err := connect(context.Background())
+	require.ErrorContains(t, err, "API version 1.39 is not supported")
+	require.ErrorContains(t, err, "podinit needs Engine API 1.40 or later")
 }

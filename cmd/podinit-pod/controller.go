@@ -13,8 +13,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/docker/docker/api/types/system"
-	"github.com/docker/docker/client"
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/system"
 	"github.com/oklog/run"
 
 	"github.com/podinit/podinit/healthprobe"
@@ -159,7 +159,7 @@ func runController(args []string) int {
 	}
 	var plan *plan.Plan
 	code := guard(func(line string) { logger.Print(line) }, "reading the pod", func() (code int) {
-		plan, code = planPod(ctrl, info, eng.ClientVersion(), f.opts, f.strictCompose, logger)
+		plan, code = planPod(ctrl, info, eng.APIVersion(), f.opts, f.strictCompose, logger)
 		return code
 	})
 	if plan == nil {
@@ -273,19 +273,22 @@ func engineInfo(ctx context.Context, eng pod.Engine) <-chan infoResult {
 
 // connect reaches the engine from the environment (DOCKER_HOST…) and settles
 // the API version now, since negotiation is otherwise lazy.
-func connect(ctx context.Context) (*client.Client, error) {
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+func connect(ctx context.Context) (*pod.Moby, error) {
+	eng, err := pod.NewMoby()
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the Docker engine: %w", err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	ping, err := cli.Ping(pctx)
-	if err != nil {
-		return nil, fmt.Errorf("the Docker engine does not answer at %s: %w (mount /var/run/docker.sock into the controller, or set DOCKER_HOST)", cli.DaemonHost(), err)
+	switch err := eng.Negotiate(pctx); {
+	case errdefs.IsInvalidArgument(err):
+		eng.Close()
+		return nil, fmt.Errorf("the Docker engine at %s: %w (podinit needs Engine API %s or later: Docker 19.03 or later)", eng.Host(), err, pod.MinAPIVersion)
+	case err != nil:
+		eng.Close()
+		return nil, fmt.Errorf("the Docker engine does not answer at %s: %w (mount /var/run/docker.sock into the controller, or set DOCKER_HOST)", eng.Host(), err)
 	}
-	cli.NegotiateAPIVersionPing(ping)
-	return cli, nil
+	return eng, nil
 }
 
 // planPod reads the pod from the controller's labels and plans it for the

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/system"
+	"github.com/moby/moby/api/types/system"
 
 	"github.com/podinit/podinit/cgroup"
 	"github.com/podinit/podinit/plan"

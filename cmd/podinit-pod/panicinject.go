@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	"github.com/docker/docker/api/types/container"
-
 	"github.com/podinit/podinit/pod"
 )
 
@@ -38,9 +36,9 @@ type panickingStart struct {
 	starts atomic.Int64
 }
 
-func (p *panickingStart) ContainerStart(ctx context.Context, id string, opts container.StartOptions) error {
+func (p *panickingStart) ContainerStart(ctx context.Context, id string) error {
 	if p.starts.Add(1) == p.nth {
 		panic("injected for a test: start number " + strconv.FormatInt(p.nth, 10))
 	}
-	return p.Engine.ContainerStart(ctx, id, opts)
+	return p.Engine.ContainerStart(ctx, id)
 }

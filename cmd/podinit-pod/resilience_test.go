@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/client"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/internal/testenv"
@@ -258,7 +258,7 @@ depends_on: {db: {condition: service_healthy}}`,
 func TestSignalsInTheFirstMomentsStopThePodCleanly(t *testing.T) {
 	t.Parallel()
 	requirePodEnv(t)
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	cli, err := client.New(client.FromEnv)
 	require.NoError(t, err)
 	defer cli.Close()
 	ctx := context.Background()
@@ -267,14 +267,16 @@ func TestSignalsInTheFirstMomentsStopThePodCleanly(t *testing.T) {
 		delay *= time.Millisecond
 		p := &testPod{t: t, name: uniqueName(t, "sig")}
 		t.Cleanup(p.cleanup)
-		_, err := cli.ContainerCreate(ctx, &container.Config{Image: podImage, Labels: labels},
-			&container.HostConfig{Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}}, nil, nil, p.name)
+		_, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{Name: p.name,
+			Config:     &container.Config{Image: podImage, Labels: labels},
+			HostConfig: &container.HostConfig{Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}}})
 		require.NoError(t, err)
-		require.NoError(t, cli.ContainerStart(ctx, p.name, container.StartOptions{}))
+		_, err = cli.ContainerStart(ctx, p.name, client.ContainerStartOptions{})
+		require.NoError(t, err)
 		started := time.Now()
-		info, err := cli.ContainerInspect(ctx, p.name)
+		info, err := cli.ContainerInspect(ctx, p.name, client.ContainerInspectOptions{})
 		require.NoError(t, err)
-		pid := info.State.Pid
+		pid := info.Container.State.Pid
 		// How soon it comes is reported below, not asserted: a loaded
 		// machine may take long to run podinit's first instructions.
 		for !catches(pid, syscall.SIGTSTP) {

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/client"
 	"github.com/docker/go-units"
 
 	"github.com/podinit/podinit/plan"
@@ -131,7 +130,7 @@ func validatedController(file, target string) (plan.Controller, []string, int) {
 	if file != "" && len(candidates) == 0 {
 		return standInController(), []string{standInNote}, 0
 	}
-	ctrl, notes, eng, err := func() (plan.Controller, []string, *client.Client, error) {
+	ctrl, notes, eng, err := func() (plan.Controller, []string, *pod.Moby, error) {
 		eng, err := connect(ctx)
 		if err != nil {
 			return plan.Controller{}, nil, nil, err
@@ -154,7 +153,7 @@ func validatedController(file, target string) (plan.Controller, []string, int) {
 	ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if info, err := eng.Info(ictx); err == nil {
-		notes = append(notes, engineView(&ctrl, info, eng.ClientVersion(), inside)...)
+		notes = append(notes, engineView(&ctrl, info, eng.APIVersion(), inside)...)
 	} else {
 		notes = append(notes, fmt.Sprintf("warning: the engine's /info did not answer (%v): its data root is not among the paths no component gets", err))
 	}
