@@ -23,6 +23,7 @@ import (
 	"github.com/moby/moby/api/types/volume"
 	"github.com/stretchr/testify/require"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/internal/testenv"
 	"github.com/podinit/podinit/plan"
@@ -76,7 +77,7 @@ var contractReads = []struct {
 	{"container-wait", func() any { return new(container.WaitResponse) }, []string{"StatusCode"}},
 	// Lifecycle hooks (hooks.go).
 	{"exec-create", func() any { return new(container.ExecCreateResponse) }, []string{"Id"}},
-	{"exec-inspect", func() any { return new(ExecState) }, []string{"ExitCode", "Running"}},
+	{"exec-inspect", func() any { return new(engine.ExecState) }, []string{"ExitCode", "Running"}},
 	// fromInspect: a volume's labels (its Compose name) and bind device.
 	{"volume-inspect", func() any { return new(volume.Volume) }, []string{"Driver", "Labels", "Options"}},
 	// ensureImage reads only whether the image is there; the IPC holder's

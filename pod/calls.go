@@ -10,6 +10,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/plan"
 )
 
@@ -52,7 +53,7 @@ const callTimeout = time.Minute
 // within the limit the deadline policy above gives it. The contexts are the
 // supervisor's; only it ends them.
 type engineCalls struct {
-	eng        Engine
+	eng        engine.Engine
 	log        *log.Logger
 	opts       *plan.Options // the plan's, read only
 	controller string        // the controller's ID, which labels its containers
@@ -145,7 +146,7 @@ func (c *engineCalls) awaitGone(ctx context.Context, name string) {
 }
 
 // attach attaches to a container's output on ctx, within callTimeout.
-func (c *engineCalls) attach(ctx context.Context, id string) (Stream, error) {
+func (c *engineCalls) attach(ctx context.Context, id string) (engine.Stream, error) {
 	ctx, cancel := c.withTimeout(ctx, callTimeout)
 	defer cancel()
 	return c.eng.ContainerAttach(ctx, id)

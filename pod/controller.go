@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/mount"
 
 	"github.com/podinit/podinit/cgroup"
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/plan"
 )
 
@@ -17,7 +18,7 @@ import (
 // (best first, from package selfid) that the engine knows and that runs.
 // volumeRef names each of the controller's volumes as components refer to
 // it (package labels' VolumeRef).
-func Discover(ctx context.Context, eng Engine, candidates []string, volumeRef func(name string, labels map[string]string) string) (plan.Controller, error) {
+func Discover(ctx context.Context, eng engine.Engine, candidates []string, volumeRef func(name string, labels map[string]string) string) (plan.Controller, error) {
 	if len(candidates) == 0 {
 		return plan.Controller{}, errors.New("cannot tell which container podinit runs in: /proc/self/mountinfo, /proc/self/cgroup and $HOSTNAME name none; is podinit running as a container's entrypoint?")
 	}
@@ -36,7 +37,7 @@ func Discover(ctx context.Context, eng Engine, candidates []string, volumeRef fu
 // DefaultEngineHost is where the engine client looks without DOCKER_HOST.
 const DefaultEngineHost = "unix:///var/run/docker.sock"
 
-func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse, volumeRef func(string, map[string]string) string) plan.Controller {
+func fromInspect(ctx context.Context, eng engine.Engine, info container.InspectResponse, volumeRef func(string, map[string]string) string) plan.Controller {
 	c := plan.Controller{
 		ID:     info.ID,
 		Name:   strings.TrimPrefix(info.Name, "/"),

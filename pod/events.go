@@ -9,6 +9,7 @@ import (
 
 	"github.com/moby/moby/api/types/events"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/plan"
 )
@@ -22,7 +23,7 @@ import (
 // container's health from an inspect: the truth after a reconnect.
 func (w *engineWatch) events(subscribed chan<- struct{}) {
 	ctx := w.ctx
-	f := Filters{
+	f := engine.Filters{
 		"type":  {string(events.ContainerEventType)},
 		"label": {plan.LabelController + "=" + w.controller},
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/moby/moby/api/types/volume"
 	"golang.org/x/sys/unix"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/plan"
 )
 
@@ -115,7 +116,7 @@ func newFakeEngine() *fakeEngine {
 	}
 }
 
-var _ Engine = (*fakeEngine)(nil)
+var _ engine.Engine = (*fakeEngine)(nil)
 
 func (f *fakeEngine) setFault(method string, x fault) {
 	f.mu.Lock()
@@ -340,7 +341,7 @@ func (f *fakeEngine) ContainerInspect(ctx context.Context, id string) (container
 	return info, nil
 }
 
-func (f *fakeEngine) ContainerList(ctx context.Context, _ Filters) ([]container.Summary, error) {
+func (f *fakeEngine) ContainerList(ctx context.Context, _ engine.Filters) ([]container.Summary, error) {
 	return nil, f.enter(ctx, "ContainerList")
 }
 
@@ -369,13 +370,13 @@ func (f *fakeEngine) ContainerCreate(ctx context.Context, name string, cfg *cont
 	return resp, nil
 }
 
-func (f *fakeEngine) ContainerAttach(ctx context.Context, id string) (Stream, error) {
+func (f *fakeEngine) ContainerAttach(ctx context.Context, id string) (engine.Stream, error) {
 	if err := f.enter(ctx, "ContainerAttach"); err != nil {
-		return Stream{}, err
+		return engine.Stream{}, err
 	}
 	c, err := f.get(id)
 	if err != nil {
-		return Stream{}, err
+		return engine.Stream{}, err
 	}
 	// The stream ends when the container exits or streams break.
 	mine, theirs := net.Pipe()
@@ -391,7 +392,7 @@ func (f *fakeEngine) ContainerAttach(ctx context.Context, id string) (Stream, er
 		}
 		theirs.Close()
 	}()
-	return Stream{Reader: mine, Conn: mine}, nil
+	return engine.Stream{Reader: mine, Conn: mine}, nil
 }
 
 func (f *fakeEngine) ContainerStart(ctx context.Context, id string) error {
@@ -558,7 +559,7 @@ func (f *fakeEngine) CopyToContainer(ctx context.Context, id, _ string, content 
 	return f.enter(ctx, "CopyToContainer")
 }
 
-func (f *fakeEngine) Events(ctx context.Context, _ string, _ Filters) (<-chan events.Message, <-chan error) {
+func (f *fakeEngine) Events(ctx context.Context, _ string, _ engine.Filters) (<-chan events.Message, <-chan error) {
 	errs := make(chan error, 1)
 	msgs := make(chan events.Message, 64)
 	if err := f.enter(ctx, "Events"); err != nil {

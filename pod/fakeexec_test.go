@@ -10,6 +10,7 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/plan"
 )
 
@@ -94,18 +95,18 @@ func (f *fakeEngine) ContainerExecStart(ctx context.Context, execID string) erro
 	return nil
 }
 
-func (f *fakeEngine) ContainerExecInspect(ctx context.Context, execID string) (ExecState, error) {
+func (f *fakeEngine) ContainerExecInspect(ctx context.Context, execID string) (engine.ExecState, error) {
 	if err := f.enter(ctx, "ContainerExecInspect"); err != nil {
-		return ExecState{}, err
+		return engine.ExecState{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	e, ok := f.execs[execID]
 	if !ok {
-		return ExecState{}, fmt.Errorf("no such exec: %s: %w", execID, errdefs.ErrNotFound)
+		return engine.ExecState{}, fmt.Errorf("no such exec: %s: %w", execID, errdefs.ErrNotFound)
 	}
 	f.poll(e)
-	return ExecState{Running: e.running, ExitCode: e.code}, nil
+	return engine.ExecState{Running: e.running, ExitCode: e.code}, nil
 }
 
 // trailOf is the fake engine's trail of what happened to component name's

@@ -12,6 +12,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/events"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/plan"
 )
 
@@ -32,10 +33,10 @@ const sweepFollowUp = 20 * time.Second
 
 // leftoverEngine is the part of the Engine a sweep uses.
 type leftoverEngine interface {
-	ContainerList(ctx context.Context, filters Filters) ([]container.Summary, error)
+	ContainerList(ctx context.Context, filters engine.Filters) ([]container.Summary, error)
 	ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error)
 	ContainerRemove(ctx context.Context, id string) error
-	Events(ctx context.Context, since string, filters Filters) (<-chan events.Message, <-chan error)
+	Events(ctx context.Context, since string, filters engine.Filters) (<-chan events.Message, <-chan error)
 }
 
 // controllerState is what a sweep knows of a component's controller.
@@ -80,7 +81,7 @@ func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logge
 func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *log.Logger) (removed int, kept []string) {
 	ctx, cancel := context.WithTimeout(ctx, leftoverBudget)
 	defer cancel()
-	list, err := eng.ContainerList(ctx, Filters{"label": {label}})
+	list, err := eng.ContainerList(ctx, engine.Filters{"label": {label}})
 	if err != nil {
 		logger.Printf("warning: listing the containers of podinit controllers to remove leftovers: %v", err)
 		return 0, nil
@@ -152,7 +153,7 @@ func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logg
 	}
 	ctx, cancel := context.WithTimeout(ctx, sweepFollowUp)
 	defer cancel()
-	f := Filters{"type": {string(events.ContainerEventType)}, "event": {string(events.ActionDie)}}
+	f := engine.Filters{"type": {string(events.ContainerEventType)}, "event": {string(events.ActionDie)}}
 	waiting := map[string]bool{}
 	for _, id := range kept {
 		f["container"] = append(f["container"], id)

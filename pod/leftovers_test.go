@@ -20,6 +20,7 @@ import (
 	"github.com/moby/moby/api/types/events"
 	"github.com/stretchr/testify/require"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/internal/testenv"
 	"github.com/podinit/podinit/plan"
 )
@@ -44,10 +45,10 @@ type sweepEngine struct {
 // subscription is what an event stream was asked for.
 type subscription struct {
 	Since   string
-	Filters Filters
+	Filters engine.Filters
 }
 
-func (e *sweepEngine) Events(ctx context.Context, since string, filters Filters) (<-chan events.Message, <-chan error) {
+func (e *sweepEngine) Events(ctx context.Context, since string, filters engine.Filters) (<-chan events.Message, <-chan error) {
 	if e.subscribed != nil {
 		e.subscribed <- subscription{since, filters}
 	}
@@ -63,7 +64,7 @@ func (e *sweepEngine) dies(id string) {
 }
 
 // ContainerList lists stopped containers too, as Engine promises.
-func (e *sweepEngine) ContainerList(_ context.Context, filters Filters) ([]container.Summary, error) {
+func (e *sweepEngine) ContainerList(_ context.Context, filters engine.Filters) ([]container.Summary, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.listed = append(e.listed, filters["label"]...)
@@ -179,7 +180,7 @@ func TestSweepThatCannotListLeavesEverything(t *testing.T) {
 
 type failingList struct{ sweepEngine }
 
-func (*failingList) ContainerList(context.Context, Filters) ([]container.Summary, error) {
+func (*failingList) ContainerList(context.Context, engine.Filters) ([]container.Summary, error) {
 	return nil, errors.New("connection refused")
 }
 

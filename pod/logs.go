@@ -7,6 +7,7 @@ import (
 
 	"github.com/moby/moby/api/pkg/stdcopy"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/linesplit"
 )
 
@@ -47,22 +48,22 @@ func (r *runner) streamLogs(ctx context.Context, id string) error {
 // wait does: giving up then would leave the rest of the output unshown.
 // What the container writes until the new attach is in place goes to the
 // engine's own log of it only.
-func (r *runner) reattach(id string) (Stream, bool) {
+func (r *runner) reattach(id string) (engine.Stream, bool) {
 	life := r.calls.life
 	for delay, warned := rewaitFirst, false; ; delay = min(2*delay, rewaitMax) {
 		if life.Err() != nil {
-			return Stream{}, false
+			return engine.Stream{}, false
 		}
 		alive, _, err := r.watch.aliveOrExit(life, id)
 		if err == nil && !alive {
-			return Stream{}, false
+			return engine.Stream{}, false
 		}
 		if !warned {
 			r.log.Printf("warning: the output stream of %s broke; attaching again", r.m.Name)
 			warned = true
 		}
 		if err == nil {
-			var resp Stream
+			var resp engine.Stream
 			if resp, err = r.calls.attach(life, id); err == nil {
 				return resp, true
 			}
@@ -73,14 +74,14 @@ func (r *runner) reattach(id string) (Stream, bool) {
 		case <-t.C:
 		case <-life.Done():
 			t.Stop()
-			return Stream{}, false
+			return engine.Stream{}, false
 		}
 	}
 }
 
 // copyOutput copies one attach stream until it ends, or the supervisor's
 // life does.
-func (r *runner) copyOutput(resp Stream, tty bool, out, errw io.Writer) {
+func (r *runner) copyOutput(resp engine.Stream, tty bool, out, errw io.Writer) {
 	defer context.AfterFunc(r.calls.life, resp.Close)()
 	defer resp.Close()
 	if tty {

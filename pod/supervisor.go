@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
@@ -88,7 +89,7 @@ type Supervisor struct {
 
 // NewSupervisor prepares a supervisor; logger gets podinit's own messages,
 // out and errw the components' output when the plan streams logs.
-func NewSupervisor(eng Engine, p *plan.Plan, logger *log.Logger, out, errw io.Writer) *Supervisor {
+func NewSupervisor(eng engine.Engine, p *plan.Plan, logger *log.Logger, out, errw io.Writer) *Supervisor {
 	s := &Supervisor{
 		plan: p, log: logger,
 		budget: plan.NewBudget(p.Options),

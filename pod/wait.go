@@ -8,6 +8,8 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
+
+	"github.com/podinit/podinit/engine"
 )
 
 // engineWatch follows the engine's word on the pod's containers: each one's
@@ -15,7 +17,7 @@ import (
 // streams that break; both are made again and checked against an inspect,
 // and neither takes a broken stream for an exit.
 type engineWatch struct {
-	eng        Engine
+	eng        engine.Engine
 	log        *log.Logger
 	ctx        context.Context // the supervisor's life
 	controller string          // the controller's ID, which labels its containers

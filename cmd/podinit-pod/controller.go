@@ -17,6 +17,7 @@ import (
 	"github.com/moby/moby/api/types/system"
 	"github.com/oklog/run"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/init/reap"
 	"github.com/podinit/podinit/init/signals"
@@ -262,7 +263,7 @@ type infoResult struct {
 }
 
 // engineInfo asks the engine for its info in the background.
-func engineInfo(ctx context.Context, eng pod.Engine) <-chan infoResult {
+func engineInfo(ctx context.Context, eng engine.Engine) <-chan infoResult {
 	c := make(chan infoResult, 1)
 	go func() {
 		info, err := eng.Info(ctx)
@@ -273,8 +274,8 @@ func engineInfo(ctx context.Context, eng pod.Engine) <-chan infoResult {
 
 // connect reaches the engine from the environment (DOCKER_HOST…) and settles
 // the API version now, since negotiation is otherwise lazy.
-func connect(ctx context.Context) (*pod.Moby, error) {
-	eng, err := pod.NewMoby()
+func connect(ctx context.Context) (*engine.Moby, error) {
+	eng, err := engine.NewMoby()
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the Docker engine: %w", err)
 	}
@@ -283,7 +284,7 @@ func connect(ctx context.Context) (*pod.Moby, error) {
 	switch err := eng.Negotiate(pctx); {
 	case errdefs.IsInvalidArgument(err):
 		eng.Close()
-		return nil, fmt.Errorf("the Docker engine at %s: %w (podinit needs Engine API %s or later: Docker 19.03 or later)", eng.Host(), err, pod.MinAPIVersion)
+		return nil, fmt.Errorf("the Docker engine at %s: %w (podinit needs Engine API %s or later: Docker 19.03 or later)", eng.Host(), err, engine.MinAPIVersion)
 	case err != nil:
 		eng.Close()
 		return nil, fmt.Errorf("the Docker engine does not answer at %s: %w (mount /var/run/docker.sock into the controller, or set DOCKER_HOST)", eng.Host(), err)

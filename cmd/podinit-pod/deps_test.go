@@ -23,8 +23,8 @@ func TestComposeStaysOutOfTheSupervisor(t *testing.T) {
 	}
 }
 
-// TestTheEngineClientStaysBehindTheAdapter: only package pod's adapter
-// (pod/mobyclient.go) and the benchmark call the Engine API client; the rest
+// TestTheEngineClientStaysBehindTheAdapter: only package engine's adapter
+// (engine/moby.go) and the benchmark call the Engine API client; the rest
 // of podinit uses the Engine API's types (docs/engines.md, API versions).
 // Tests that set up controllers of their own may use the client.
 // The deprecated github.com/docker/docker is not even in the module graph.
@@ -40,7 +40,7 @@ func TestTheEngineClientStaysBehindTheAdapter(t *testing.T) {
 			}
 		}
 	}
-	require.ElementsMatch(t, []string{"github.com/podinit/podinit/pod", "github.com/podinit/podinit/bench/podbench"}, users, "packages that import the engine client")
+	require.ElementsMatch(t, []string{"github.com/podinit/podinit/engine", "github.com/podinit/podinit/bench/podbench"}, users, "packages that import the engine client")
 	mods, err := exec.Command("go", "list", "-m", "all").CombinedOutput()
 	require.NoError(t, err, "%s", mods)
 	require.NotContains(t, string(mods), "github.com/docker/docker ")

@@ -11,6 +11,7 @@ import (
 	"github.com/moby/moby/api/types/system"
 
 	"github.com/podinit/podinit/cgroup"
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/pod"
 	"github.com/podinit/podinit/podspec"
@@ -28,7 +29,7 @@ import (
 // describeController finds the controller among candidates and adds what
 // needs no answer from the engine's /info (which the controller asks for
 // in the meantime).
-func describeController(ctx context.Context, eng pod.Engine, candidates []string, inside bool) (plan.Controller, []string, error) {
+func describeController(ctx context.Context, eng engine.Engine, candidates []string, inside bool) (plan.Controller, []string, error) {
 	ctrl, err := pod.Discover(ctx, eng, candidates, podspec.VolumeRef)
 	if err != nil {
 		return ctrl, nil, err

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/pod"
 )
 
@@ -26,12 +27,12 @@ func init() {
 		}
 	}
 	if n, err := strconv.Atoi(os.Getenv("PODINIT_INJECT_START_PANIC")); err == nil {
-		engineHook = func(e pod.Engine) pod.Engine { return &panickingStart{Engine: e, nth: int64(n)} }
+		engineHook = func(e engine.Engine) engine.Engine { return &panickingStart{Engine: e, nth: int64(n)} }
 	}
 }
 
 type panickingStart struct {
-	pod.Engine
+	engine.Engine
 	nth    int64
 	starts atomic.Int64
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/internal/panicguard"
 	"github.com/podinit/podinit/pod"
 )
@@ -19,7 +20,7 @@ var panicHook func(what string)
 
 // engineHook wraps the engine the supervisor uses; a test build wraps it to
 // inject a panic into one of the supervisor's goroutines.
-var engineHook = func(e pod.Engine) pod.Engine { return e }
+var engineHook = func(e engine.Engine) engine.Engine { return e }
 
 // guard runs f and returns its code; a panic in f gives pod.ExitInvalid and
 // one line through report (package panicguard).

@@ -16,9 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/podinit/podinit/internal/testenv"
-
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/internal/testenv"
 )
 
 // Supervision as a user sees it: signals to the pod, orphans, the stop

@@ -13,6 +13,7 @@ import (
 
 	"github.com/docker/go-units"
 
+	"github.com/podinit/podinit/engine"
 	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/pod"
 	"github.com/podinit/podinit/podspec"
@@ -130,7 +131,7 @@ func validatedController(file, target string) (plan.Controller, []string, int) {
 	if file != "" && len(candidates) == 0 {
 		return standInController(), []string{standInNote}, 0
 	}
-	ctrl, notes, eng, err := func() (plan.Controller, []string, *pod.Moby, error) {
+	ctrl, notes, eng, err := func() (plan.Controller, []string, *engine.Moby, error) {
 		eng, err := connect(ctx)
 		if err != nil {
 			return plan.Controller{}, nil, nil, err

@@ -1,4 +1,4 @@
-package pod
+package engine
 
 import (
 	"context"
@@ -135,7 +135,7 @@ func (m *Moby) VolumeInspect(ctx context.Context, name string) (volume.Volume, e
 func (m *Moby) ContainerExecCreate(ctx context.Context, id string, exec container.ExecCreateRequest) (string, error) {
 	if exec.Tty || exec.AttachStdin || exec.AttachStdout || exec.AttachStderr {
 		// Hooks run detached; nothing reads an exec's streams.
-		return "", fmt.Errorf("an exec in %s: only detached execs without a tty are supported", short(id))
+		return "", fmt.Errorf("an exec in %s: only detached execs without a tty are supported", id[:min(len(id), 12)])
 	}
 	r, err := m.cli.ExecCreate(ctx, id, client.ExecCreateOptions{
 		Cmd: exec.Cmd, User: exec.User, Privileged: exec.Privileged, Env: exec.Env, WorkingDir: exec.WorkingDir,

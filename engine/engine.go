@@ -1,4 +1,4 @@
-package pod
+package engine
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // Engine is the part of the Docker Engine API the pod uses, in plain
 // arguments and the Engine API's own types (github.com/moby/moby/api), so
 // that the planner, the supervisor and the fake engine of the tests never
-// see the client module's call style. *Moby (mobyclient.go) is the one
+// see the client module's call style. *Moby (moby.go) is the one
 // implementation over the real client; tests of pure ordering logic may use
 // a fake, every behaviour a user sees is tested against the real engine.
 type Engine interface {
