@@ -47,7 +47,7 @@ type Engine interface {
 	// config, "" for none) and returns the engine's progress stream.
 	ImagePull(ctx context.Context, ref, registryAuth string) (io.ReadCloser, error)
 	VolumeInspect(ctx context.Context, name string) (volume.Volume, error)
-	// Lifecycle hooks (hooks.go): an exec, started detached and asked
+	// Lifecycle hooks (pod/hooks.go): an exec, started detached and asked
 	// until it ends (the Engine API has no wait for an exec).
 	ContainerExecCreate(ctx context.Context, id string, exec container.ExecCreateRequest) (execID string, err error)
 	ContainerExecStart(ctx context.Context, execID string) error
