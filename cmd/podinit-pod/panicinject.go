@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 
 	"github.com/podinit/podinit/engine"
-	"github.com/podinit/podinit/pod"
 )
 
 // Built only with -tags podinit_panic_injection, for the tests that prove
