@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +33,6 @@ const sweepFollowUp = 20 * time.Second
 // leftoverEngine is the part of the Engine a sweep uses.
 type leftoverEngine interface {
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
-	ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error)
 	ContainerRemove(ctx context.Context, id string, options container.RemoveOptions) error
 	Events(ctx context.Context, options events.ListOptions) (<-chan events.Message, <-chan error)
 }
@@ -87,7 +87,13 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 		logger.Printf("warning: listing the containers of podinit controllers to remove leftovers: %v", err)
 		return 0, nil
 	}
-	states := map[string]controllerState{self: controllerRuns}
+	states := controllerStates(ctx, eng, self, list)
+	for id, o := range states {
+		if id != self && (o == controllerRuns || o == controllerUnknown) {
+			kept = append(kept, id)
+		}
+	}
+	slices.Sort(kept)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for _, c := range list {
@@ -95,14 +101,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 		if id == "" {
 			continue
 		}
-		o, known := states[id]
-		if !known {
-			o = inspectController(ctx, eng, id)
-			states[id] = o
-			if o == controllerRuns || o == controllerUnknown {
-				kept = append(kept, id)
-			}
-		}
+		o := states[id]
 		if o == controllerRuns || o == controllerUnknown {
 			continue
 		}
@@ -185,18 +184,46 @@ func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logg
 	}
 }
 
-// inspectController asks the engine about a controller.
-func inspectController(ctx context.Context, eng leftoverEngine, id string) controllerState {
-	info, err := eng.ContainerInspect(ctx, id)
-	switch {
-	case errdefs.IsNotFound(err):
-		return controllerGone
-	case err != nil || info.ContainerJSONBase == nil || info.State == nil:
-		return controllerUnknown
-	case info.State.Running:
-		return controllerRuns
+// controllerStates asks the engine, in one list, about every controller
+// whose components are in list: one call however many pods the node runs,
+// where an inspect per controller made a sweep cost O(pods) calls, and the
+// sweeps of pods that start together O(pods²). A controller the list does
+// not hold is gone; when the list fails, every one is unknown. self runs.
+func controllerStates(ctx context.Context, eng leftoverEngine, self string, list []container.Summary) map[string]controllerState {
+	states := map[string]controllerState{self: controllerRuns}
+	f := filters.NewArgs()
+	for _, c := range list {
+		if id := c.Labels[LabelController]; id != "" {
+			if _, ok := states[id]; !ok {
+				states[id] = controllerGone
+				f.Add("id", id)
+			}
+		}
 	}
-	return controllerStopped
+	if f.Len() == 0 {
+		return states
+	}
+	found, err := eng.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	for id, o := range states {
+		if err != nil && o == controllerGone {
+			states[id] = controllerUnknown
+		}
+	}
+	if err != nil {
+		return states
+	}
+	for _, c := range found {
+		if _, asked := states[c.ID]; !asked || c.ID == self {
+			continue // an id filter matches as a pattern: only exact IDs count
+		}
+		switch container.ContainerState(c.State) {
+		case container.StateRunning, container.StatePaused, container.StateRestarting:
+			states[c.ID] = controllerRuns
+		default:
+			states[c.ID] = controllerStopped
+		}
+	}
+	return states
 }
 
 // removeLeftovers is the supervisor's sweep of the node at its start

@@ -29,7 +29,8 @@ type sweepEngine struct {
 	mu         sync.Mutex
 	containers []container.Summary
 	states     map[string]*container.State // controllers; absent: not found
-	inspectErr map[string]error
+	stateErr   error                       // what a list of controllers by ID fails with
+	asked      [][]string                  // the IDs of each list of controllers
 	removeErr  map[string]error
 	block      chan struct{} // when set, removals wait for it or the context
 	listed     []string      // label filters of each list
@@ -63,6 +64,19 @@ func (e *sweepEngine) ContainerList(_ context.Context, o container.ListOptions) 
 		return nil, errors.New("the sweep must list stopped containers too")
 	}
 	var out []container.Summary
+	if ids := o.Filters.Get("id"); len(ids) > 0 {
+		sort.Strings(ids)
+		e.asked = append(e.asked, ids)
+		if e.stateErr != nil {
+			return nil, e.stateErr
+		}
+		for _, id := range ids {
+			if st, ok := e.states[id]; ok {
+				out = append(out, container.Summary{ID: id, State: st.Status})
+			}
+		}
+		return out, nil
+	}
 	for _, c := range e.containers {
 		keep := true
 		for _, f := range o.Filters.Get("label") {
@@ -75,19 +89,6 @@ func (e *sweepEngine) ContainerList(_ context.Context, o container.ListOptions) 
 		}
 	}
 	return out, nil
-}
-
-func (e *sweepEngine) ContainerInspect(_ context.Context, id string) (container.InspectResponse, error) {
-	if err := e.inspectErr[id]; err != nil {
-		return container.InspectResponse{}, err
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	st, ok := e.states[id]
-	if !ok {
-		return container.InspectResponse{}, errdefs.ErrNotFound.WithMessage("No such container: " + id)
-	}
-	return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: id, State: st}}, nil
 }
 
 func (e *sweepEngine) ContainerRemove(ctx context.Context, id string, o container.RemoveOptions) error {
@@ -125,16 +126,16 @@ func TestSweepRemovesWhatDeadControllersOfAnyPodLeft(t *testing.T) {
 			component("gone-b", "gone", "web.3"),
 			component("exited-a", "exited", "db.1"),
 			component("paused-a", "paused", "db.2"),
-			component("unsure-a", "unsure", "db.3"),
+			component("restarting-a", "restarting", "db.3"),
 			{ID: "unlabelled", Labels: map[string]string{}},
 		},
 		states: map[string]*container.State{
-			"self":   {Running: true, Status: "running"},
-			"live":   {Running: true, Status: "running"},
-			"exited": {Status: "exited", ExitCode: 255},
-			"paused": {Running: true, Paused: true, Status: "paused"},
+			"self":       {Running: true, Status: "running"},
+			"live":       {Running: true, Status: "running"},
+			"exited":     {Status: "exited", ExitCode: 255},
+			"paused":     {Running: true, Paused: true, Status: "paused"},
+			"restarting": {Running: true, Restarting: true, Status: "restarting"},
 		},
-		inspectErr: map[string]error{"unsure": errors.New("engine busy")},
 	}
 	var out bytes.Buffer
 	n := RemoveLeftovers(context.Background(), eng, "self", log.New(&out, "", 0))
@@ -142,8 +143,25 @@ func TestSweepRemovesWhatDeadControllersOfAnyPodLeft(t *testing.T) {
 	require.Equal(t, []string{"exited-a", "gone-a", "gone-b"}, eng.removed)
 	require.Equal(t, 3, n)
 	require.Equal(t, []string{LabelController}, eng.listed, "one list of every podinit component of the node")
+	require.Equal(t, [][]string{{"exited", "gone", "live", "paused", "restarting"}}, eng.asked, "one list of their controllers, however many")
 	require.Contains(t, out.String(), "removing web.3.gone-a (pod web.3), left behind by controller gone which is gone")
 	require.Contains(t, out.String(), "removing db.1.exited-a (pod db.1), left behind by controller exited which no longer runs")
+}
+
+// TestSweepThatCannotAskAfterTheControllersLeavesEverything: when the
+// engine will not say whether the controllers run, each may, and its
+// components stay.
+func TestSweepThatCannotAskAfterTheControllersLeavesEverything(t *testing.T) {
+	eng := &sweepEngine{
+		containers: []container.Summary{component("a", "gone", "web.1"), component("b", "exited", "web.2")},
+		states:     map[string]*container.State{"exited": {Status: "exited"}},
+		stateErr:   errors.New("engine busy"),
+	}
+	var out bytes.Buffer
+	removed, kept := sweep(context.Background(), eng, "self", LabelController, log.New(&out, "", 0))
+	require.Zero(t, removed)
+	require.Empty(t, eng.removed)
+	require.Equal(t, []string{"exited", "gone"}, kept)
 }
 
 func TestSweepToleratesRacesAndReportsFailures(t *testing.T) {

@@ -421,9 +421,14 @@ func (b *bench) scaleTimeline(c *scaleCtrl, hasHolder bool) []stage {
 		if create.IsZero() && strings.HasSuffix(call.endpoint, "(label podinit.controller)") && sweepFrom.IsZero() {
 			sweepFrom, sweepTo = call.began, call.ended
 		}
-		if create.IsZero() && !sweepFrom.IsZero() && call.endpoint == "GET /containers/{id}/json" && call.ended.After(sweepTo) {
-			sweepTo = call.ended
+		if create.IsZero() && !sweepFrom.IsZero() && call.endpoint == "GET /containers/{id}/json" {
+			// The sweep's inspects of other controllers: podinit inspects
+			// its own container before the sweep, and its members after
+			// their create.
 			inspects++
+			if call.ended.After(sweepTo) {
+				sweepTo = call.ended
+			}
 		}
 	}
 	at("controller started (engine event)", ev([]string{c.name}, "start", false))
