@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types/versions"
 	"github.com/stretchr/testify/require"
@@ -29,4 +32,46 @@ func TestStartIntervalFollowsTheEnginesAPI(t *testing.T) {
 		require.Contains(t, health, `"StartInterval":1000000000`)
 		require.NotContains(t, p.logs(), "start_interval")
 	}
+}
+
+// TestControllerHealthcheckSchedule: the image's HEALTHCHECK probes every
+// 10 s with 3 retries, and every second until the pod is first healthy
+// where the engine has a start interval (API 1.44; docs/lifecycle.md). On
+// such an engine the probe that first passes begins about 1 s after the
+// one before it ended (or after the controller's start): well under the
+// 10 s it would wait without the start interval, whatever the machine's
+// load does to the probe itself. On an older engine, whose builder refuses
+// the flag, the image has no start interval.
+func TestControllerHealthcheckSchedule(t *testing.T) {
+	t.Parallel()
+	requirePodEnv(t)
+	api := testenv.MustDocker(t, "version", "--format", "{{.Server.APIVersion}}")
+	hc := testenv.MustDocker(t, "image", "inspect", "-f", "{{.Config.Healthcheck.Interval}} {{.Config.Healthcheck.StartInterval}} {{.Config.Healthcheck.Retries}} {{.Config.Healthcheck.StartPeriod}}", podImage)
+	if versions.LessThan(api, "1.44") {
+		require.Equal(t, "10s 0s 3 1m0s", hc)
+		return
+	}
+	require.Equal(t, "10s 1s 3 1m0s", hc)
+	p := runPod(t, map[string]string{
+		"pod.component.app":  "image: " + bbox + "\ncommand: sleep 3600",
+		"pod.component.side": "image: " + bbox + "\ncommand: sleep 3600",
+	}, nil)
+	testenv.WaitFor(t, 60*time.Second, func() bool { return inspect(t, "{{.State.Health.Status}}", p.name) == "healthy" }, "the controller to be healthy")
+	stamp := "2006-01-02T15:04:05.999999999Z07:00"
+	out := inspect(t, `{{.State.StartedAt.Format "`+stamp+`"}}{{range .State.Health.Log}} {{.Start.Format "`+stamp+`"}},{{.End.Format "`+stamp+`"}},{{.ExitCode}}{{end}}`, p.name)
+	f := strings.Fields(out)
+	prevEnd, err := time.Parse(time.RFC3339Nano, f[0])
+	require.NoError(t, err)
+	for _, probe := range f[1:] {
+		parts := strings.Split(probe, ",")
+		start, err1 := time.Parse(time.RFC3339Nano, parts[0])
+		end, err2 := time.Parse(time.RFC3339Nano, parts[1])
+		require.NoError(t, errors.Join(err1, err2))
+		if start.After(prevEnd) && parts[2] == "0" {
+			require.Less(t, start.Sub(prevEnd), 5*time.Second, "the first passing probe (%s) waited the steady interval, not the start interval: %s", probe, out)
+			return
+		}
+		prevEnd = end
+	}
+	t.Fatalf("no passing probe in the controller's health log: %s", out)
 }
