@@ -33,6 +33,7 @@ const sweepFollowUp = 20 * time.Second
 // leftoverEngine is the part of the Engine a sweep uses.
 type leftoverEngine interface {
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
+	ContainerInspect(ctx context.Context, id string) (container.InspectResponse, error)
 	ContainerRemove(ctx context.Context, id string, options container.RemoveOptions) error
 	Events(ctx context.Context, options events.ListOptions) (<-chan events.Message, <-chan error)
 }
@@ -68,15 +69,20 @@ func (o controllerState) why() string {
 // before its own components exist, and may call it again once its engine
 // answers after a loss. It returns how many containers it removed.
 func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) int {
-	removed, _ := sweep(ctx, eng, self, LabelController, logger)
+	removed, _ := sweep(ctx, eng, self, LabelController, nil, logger)
 	return removed
 }
 
 // sweep is RemoveLeftovers over the containers that carry label (a label
 // filter: every podinit component, or one controller's); it also returns
 // the other controllers whose components it kept because they run, or
-// because the engine would not say.
-func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *log.Logger) (removed int, kept []string) {
+// because the engine would not say. With dead set, the engine has just
+// reported that controller's death, and it is inspected rather than
+// listed: the engine sends the "die" event before it has cleaned the
+// container up and updated the view its lists read (moby's
+// handleContainerExit), so a list can still say it runs; an inspect waits
+// for the container's lock, held until then.
+func sweep(ctx context.Context, eng leftoverEngine, self, label string, dead *string, logger *log.Logger) (removed int, kept []string) {
 	ctx, cancel := context.WithTimeout(ctx, leftoverBudget)
 	defer cancel()
 	list, err := eng.ContainerList(ctx, container.ListOptions{
@@ -87,7 +93,12 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 		logger.Printf("warning: listing the containers of podinit controllers to remove leftovers: %v", err)
 		return 0, nil
 	}
-	states := controllerStates(ctx, eng, self, list)
+	var states map[string]controllerState
+	if dead != nil {
+		states = map[string]controllerState{self: controllerRuns, *dead: inspectController(ctx, eng, *dead)}
+	} else {
+		states = controllerStates(ctx, eng, self, list)
+	}
 	for id, o := range states {
 		if id != self && (o == controllerRuns || o == controllerUnknown) {
 			kept = append(kept, id)
@@ -147,7 +158,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 // return sweeps again.
 func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) {
 	began := time.Now()
-	_, kept := sweep(ctx, eng, self, LabelController, logger)
+	_, kept := sweep(ctx, eng, self, LabelController, nil, logger)
 	if len(kept) == 0 {
 		return
 	}
@@ -179,7 +190,8 @@ func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logg
 			}
 			delete(waiting, m.Actor.ID)
 			logger.Printf("controller %s died while the engine caught up after its return; removing what it left", short(m.Actor.ID))
-			sweep(ctx, eng, self, LabelController+"="+m.Actor.ID, logger)
+			id := m.Actor.ID
+			sweep(ctx, eng, self, LabelController+"="+id, &id, logger)
 		}
 	}
 }
@@ -224,6 +236,20 @@ func controllerStates(ctx context.Context, eng leftoverEngine, self string, list
 		}
 	}
 	return states
+}
+
+// inspectController asks the engine about a controller.
+func inspectController(ctx context.Context, eng leftoverEngine, id string) controllerState {
+	info, err := eng.ContainerInspect(ctx, id)
+	switch {
+	case errdefs.IsNotFound(err):
+		return controllerGone
+	case err != nil || info.ContainerJSONBase == nil || info.State == nil:
+		return controllerUnknown
+	case info.State.Running:
+		return controllerRuns
+	}
+	return controllerStopped
 }
 
 // removeLeftovers is the supervisor's sweep of the node at its start

@@ -30,6 +30,7 @@ type sweepEngine struct {
 	containers []container.Summary
 	states     map[string]*container.State // controllers; absent: not found
 	stateErr   error                       // what a list of controllers by ID fails with
+	lagging    map[string]string           // what a list still says of a controller that died (the engine's view lags its events)
 	asked      [][]string                  // the IDs of each list of controllers
 	removeErr  map[string]error
 	block      chan struct{} // when set, removals wait for it or the context
@@ -48,9 +49,15 @@ func (e *sweepEngine) Events(ctx context.Context, o events.ListOptions) (<-chan 
 	return e.events, e.streamErr
 }
 
-// dies makes a controller exit, as the engine records it.
+// dies makes a controller exit, as the engine records it: its "die" event
+// comes before the view its lists read is updated, so a list still says it
+// runs; an inspect says it exited.
 func (e *sweepEngine) dies(id string) {
 	e.mu.Lock()
+	if e.lagging == nil {
+		e.lagging = map[string]string{}
+	}
+	e.lagging[id] = e.states[id].Status
 	e.states[id] = &container.State{Status: "exited", ExitCode: 137}
 	e.mu.Unlock()
 	e.events <- events.Message{Type: events.ContainerEventType, Action: events.ActionDie, Actor: events.Actor{ID: id}}
@@ -71,7 +78,9 @@ func (e *sweepEngine) ContainerList(_ context.Context, o container.ListOptions) 
 			return nil, e.stateErr
 		}
 		for _, id := range ids {
-			if st, ok := e.states[id]; ok {
+			if st, ok := e.lagging[id]; ok {
+				out = append(out, container.Summary{ID: id, State: st})
+			} else if st, ok := e.states[id]; ok {
 				out = append(out, container.Summary{ID: id, State: st.Status})
 			}
 		}
@@ -89,6 +98,16 @@ func (e *sweepEngine) ContainerList(_ context.Context, o container.ListOptions) 
 		}
 	}
 	return out, nil
+}
+
+func (e *sweepEngine) ContainerInspect(_ context.Context, id string) (container.InspectResponse, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	st, ok := e.states[id]
+	if !ok {
+		return container.InspectResponse{}, errdefs.ErrNotFound.WithMessage("No such container: " + id)
+	}
+	return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: id, State: st}}, nil
 }
 
 func (e *sweepEngine) ContainerRemove(ctx context.Context, id string, o container.RemoveOptions) error {
@@ -158,7 +177,7 @@ func TestSweepThatCannotAskAfterTheControllersLeavesEverything(t *testing.T) {
 		stateErr:   errors.New("engine busy"),
 	}
 	var out bytes.Buffer
-	removed, kept := sweep(context.Background(), eng, "self", LabelController, log.New(&out, "", 0))
+	removed, kept := sweep(context.Background(), eng, "self", LabelController, nil, log.New(&out, "", 0))
 	require.Zero(t, removed)
 	require.Empty(t, eng.removed)
 	require.Equal(t, []string{"exited", "gone"}, kept)

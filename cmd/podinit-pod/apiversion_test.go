@@ -1,8 +1,7 @@
 package main
 
 import (
-	"errors"
-	"strings"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -57,21 +56,24 @@ func TestControllerHealthcheckSchedule(t *testing.T) {
 		"pod.component.side": "image: " + bbox + "\ncommand: sleep 3600",
 	}, nil)
 	testenv.WaitFor(t, 60*time.Second, func() bool { return inspect(t, "{{.State.Health.Status}}", p.name) == "healthy" }, "the controller to be healthy")
-	stamp := "2006-01-02T15:04:05.999999999Z07:00"
-	out := inspect(t, `{{.State.StartedAt.Format "`+stamp+`"}}{{range .State.Health.Log}} {{.Start.Format "`+stamp+`"}},{{.End.Format "`+stamp+`"}},{{.ExitCode}}{{end}}`, p.name)
-	f := strings.Fields(out)
-	prevEnd, err := time.Parse(time.RFC3339Nano, f[0])
-	require.NoError(t, err)
-	for _, probe := range f[1:] {
-		parts := strings.Split(probe, ",")
-		start, err1 := time.Parse(time.RFC3339Nano, parts[0])
-		end, err2 := time.Parse(time.RFC3339Nano, parts[1])
-		require.NoError(t, errors.Join(err1, err2))
-		if start.After(prevEnd) && parts[2] == "0" {
-			require.Less(t, start.Sub(prevEnd), 5*time.Second, "the first passing probe (%s) waited the steady interval, not the start interval: %s", probe, out)
+	var st struct {
+		StartedAt time.Time
+		Health    struct {
+			Log []struct {
+				Start, End time.Time
+				ExitCode   int
+			}
+		}
+	}
+	out := inspect(t, "{{json .State}}", p.name)
+	require.NoError(t, json.Unmarshal([]byte(out), &st), out)
+	prevEnd := st.StartedAt
+	for _, probe := range st.Health.Log {
+		if probe.Start.After(prevEnd) && probe.ExitCode == 0 {
+			require.Less(t, probe.Start.Sub(prevEnd), 5*time.Second, "the first passing probe waited the steady interval, not the start interval: %s", out)
 			return
 		}
-		prevEnd = end
+		prevEnd = probe.End
 	}
 	t.Fatalf("no passing probe in the controller's health log: %s", out)
 }
