@@ -23,6 +23,9 @@ import (
 
 const scaleComponents = 2
 
+// scaleHealth overrides the image's HEALTHCHECK (-health); nil keeps it.
+var scaleHealth *container.HealthConfig
+
 // scaleRun is one round of one side.
 type scaleRun struct {
 	start, stop time.Duration
@@ -44,7 +47,24 @@ func (b *bench) scaleMain(args []string) int {
 	idle := fs.Duration("idle", 30*time.Second, "window over which the idle CPU is measured")
 	ipc := fs.String("ctrl-ipc", "", "the controllers' own --ipc (shareable: podinit makes no holder)")
 	logDir := fs.String("logs", "", "directory to copy every controller's log into")
+	health := fs.String("health", "", "the controllers' HEALTHCHECK instead of the image's: INTERVAL,START-INTERVAL (e.g. 3s,0s: the image's before issue 21), so that schedules compare in one session without a rebuild")
 	fs.Parse(args)
+	if *health != "" {
+		iv, si, _ := strings.Cut(*health, ",")
+		i, err1 := time.ParseDuration(iv)
+		st, err2 := time.ParseDuration(si)
+		if err1 != nil || err2 != nil {
+			fmt.Fprintf(os.Stderr, "podbench: -health %q: want INTERVAL,START-INTERVAL (e.g. 10s,1s)\n", *health)
+			return 2
+		}
+		scaleHealth = &container.HealthConfig{Test: []string{"CMD", "/podinit", "healthcheck"}, Interval: i, StartInterval: st,
+			Timeout: 15 * time.Second, StartPeriod: time.Minute, Retries: 3}
+	}
+	if scaleHealth != nil {
+		fmt.Printf("controllers' HEALTHCHECK: every %s, every %s until first healthy (-health)\n", scaleHealth.Interval, scaleHealth.StartInterval)
+	} else {
+		fmt.Println("controllers' HEALTHCHECK: the image's")
+	}
 	began := time.Now()
 	if err := b.warmUp(); err != nil {
 		fmt.Fprintf(os.Stderr, "podbench: %v\n", err)
@@ -192,7 +212,7 @@ func (b *bench) scalePodinit(n int, idle time.Duration, ipc, logDir string) (sca
 			defer wg.Done()
 			c.t0 = time.Now()
 			resp, err := b.cli.ContainerCreate(b.ctx,
-				&container.Config{Image: podImage, Labels: labels},
+				&container.Config{Image: podImage, Labels: labels, Healthcheck: scaleHealth},
 				&container.HostConfig{AutoRemove: true, Binds: []string{c.proxy.sock + ":/var/run/docker.sock"}, IpcMode: container.IpcMode(ipc)},
 				nil, nil, c.name)
 			if err != nil {
