@@ -192,3 +192,31 @@ func TestReadmeExampleIsTheTestedStack(t *testing.T) {
 	require.Equal(t, "```yaml\n"+stack+"```\n", testenv.DocBlock(t, "README.md", "example-sidecar"),
 		"README.md's example-sidecar block must be examples/sidecar/stack.yml")
 }
+
+// TestStageListsAreTheScripts: the stages CONTRIBUTING.md names, and the
+// ones the engines table of engines.md names, are those scripts/test.sh
+// runs by default, in its order.
+func TestStageListsAreTheScripts(t *testing.T) {
+	script := read(t, "scripts/test.sh")
+	m := regexp.MustCompile(`STAGES=\$\{PODINIT_TEST_STAGES:-([^}]*)\}`).FindStringSubmatch(script)
+	require.NotNil(t, m, "scripts/test.sh sets STAGES")
+	stages := strings.Fields(m[1])
+
+	contrib := read(t, "CONTRIBUTING.md")
+	m = regexp.MustCompile("The stages are ((?s:.*?))\n\\(").FindStringSubmatch(contrib)
+	require.NotNil(t, m, "CONTRIBUTING.md lists the stages (\"The stages are …\")")
+	var listed []string
+	for _, n := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(m[1], -1) {
+		listed = append(listed, n[1])
+	}
+	require.Equal(t, stages, listed, "CONTRIBUTING.md's stages")
+
+	// Every stage that runs on an engine of the table is named in it.
+	engines := read(t, "docs/engines.md")
+	for _, s := range stages {
+		if s == "vet" || s == "swarmlab" || s == "fuzz" {
+			continue
+		}
+		require.Contains(t, engines, "`"+s+"`", "docs/engines.md's table names the stage %s", s)
+	}
+}

@@ -26,7 +26,10 @@ const (
 	Unhealthy = "unhealthy"
 )
 
-// Component roles (Component.Role), spelled as x-podinit's role.
+// Component roles (Component.Role), spelled as x-podinit's role: the
+// status's words for podspec.Role, which this package does not import, so
+// that podinit (PID 1) links no engine types; pod's TestStatusRolesArePodspecs
+// keeps the two the same.
 const (
 	RoleInit    = "init"
 	RoleSidecar = "sidecar"

@@ -8,13 +8,14 @@ import (
 	yaml "go.yaml.in/yaml/v4"
 
 	"github.com/podinit/podinit/podspec"
+	"github.com/podinit/podinit/yamltree"
 )
 
 // parseCopies reads a pod.copy.<name> value: "src:dst", a YAML list of
 // "src:dst", or a YAML map of src: dst. Both paths must be absolute; a path
 // that contains ':' can be written only in the map form.
 func parseCopies(value string) ([]podspec.Copy, error) {
-	node, err := parseYAML([]byte(value))
+	node, err := yamltree.Parse([]byte(value))
 	if err != nil {
 		return nil, fmt.Errorf("invalid YAML: %v", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
@@ -32,7 +33,7 @@ func parseCopies(value string) ([]podspec.Copy, error) {
 	case yaml.SequenceNode:
 		for _, item := range node.Content {
 			if item.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("line %d: list items must be strings src:dst, got %s", item.Line, kindName(item))
+				return nil, fmt.Errorf("line %d: list items must be strings src:dst, got %s", item.Line, yamltree.KindName(item))
 			}
 			c, err := splitCopy(item.Value)
 			if err != nil {
@@ -44,7 +45,7 @@ func parseCopies(value string) ([]podspec.Copy, error) {
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k, v := node.Content[i], node.Content[i+1]
 			if v.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("line %d: %s: the destination must be a path, got %s", v.Line, k.Value, kindName(v))
+				return nil, fmt.Errorf("line %d: %s: the destination must be a path, got %s", v.Line, k.Value, yamltree.KindName(v))
 			}
 			c := podspec.Copy{Src: k.Value, Dst: v.Value}
 			if err := checkCopy(c); err != nil {

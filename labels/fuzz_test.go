@@ -12,14 +12,14 @@ import (
 	"testing"
 	"time"
 
-	yaml "go.yaml.in/yaml/v4"
 	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/internal/fuzzbudget"
 	"github.com/podinit/podinit/internal/fuzzseed"
 	"github.com/podinit/podinit/internal/testenv"
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
+	"github.com/podinit/podinit/yamltree"
 )
 
 // Budget per input of every fuzz target here: compose-go loads a service
@@ -30,7 +30,7 @@ const (
 	fuzzAlloc = 256 << 20
 )
 
-var fuzzCtrl = pod.Controller{ID: "0123456789ab", Name: "ctrl", Image: "podinit:dev", IpcMode: "private"}
+var fuzzCtrl = plan.Controller{ID: "0123456789ab", Name: "ctrl", Image: "podinit:dev", IpcMode: "private"}
 
 // checkDeclaration asserts the properties every reading of a declaration
 // has: rejected, every error is a *Error naming one of sources (a label or
@@ -76,8 +76,8 @@ func checkDeclaration(t *testing.T, spec podspec.Spec, err error, sources ...str
 	if jerr := json.Unmarshal(b, &back); jerr != nil || !reflect.DeepEqual(spec, back) {
 		t.Fatalf("accepted spec changes through JSON (%v):\nread: %#v\nback: %#v", jerr, spec, back)
 	}
-	for _, opts := range []pod.Options{{ShareIPC: true, SharePID: true, StopBudget: 10 * time.Second}, {StopBudget: time.Second}} {
-		plan, perr := pod.NewPlan(spec, fuzzCtrl, opts)
+	for _, opts := range []plan.Options{{ShareIPC: true, SharePID: true, StopBudget: 10 * time.Second}, {StopBudget: time.Second}} {
+		pl, perr := plan.NewPlan(spec, fuzzCtrl, opts)
 		if perr != nil {
 			named := false
 			for _, c := range all {
@@ -88,8 +88,8 @@ func checkDeclaration(t *testing.T, spec podspec.Spec, err error, sources ...str
 			}
 			continue
 		}
-		if len(plan.Members()) < len(spec.Components) {
-			t.Fatalf("plan lost components: %d members for %d components", len(plan.Members()), len(spec.Components))
+		if len(pl.Members()) < len(spec.Components) {
+			t.Fatalf("plan lost components: %d members for %d components", len(pl.Members()), len(spec.Components))
 		}
 	}
 }
@@ -212,11 +212,11 @@ func FuzzExtension(f *testing.F) {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, value string, isInit bool) {
-		var v any
-		if yaml.Unmarshal([]byte(value), &v) != nil {
+		n, err := yamltree.Parse([]byte(value))
+		if err != nil {
 			return
 		}
-		v, err := stringKeys(v)
+		v, err := yamltree.Decode(n)
 		if err != nil {
 			return
 		}

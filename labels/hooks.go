@@ -11,7 +11,7 @@ import (
 // hooks reads the service's post_start and pre_stop hooks (compose-go has
 // checked their keys against the schema, which requires command) onto the
 // component. Whether a privileged hook is allowed is the privilege
-// ceiling's to say, with the component's own grants (pod/ceiling.go).
+// ceiling's to say, with the component's own grants (plan/ceiling.go).
 func hooks(svc *types.ServiceConfig, at where, c *podspec.Component) []*Error {
 	var errs []*Error
 	read := func(key string, in []types.ServiceHook) []podspec.Hook {

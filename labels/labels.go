@@ -31,6 +31,7 @@ import (
 
 	"github.com/podinit/podinit/podspec"
 	"github.com/podinit/podinit/regularfile"
+	"github.com/podinit/podinit/yamltree"
 )
 
 // FromLabels reads the pod declared by the controller's labels l. env
@@ -65,7 +66,7 @@ func FromLabels(l map[string]string, env []string) (podspec.Spec, error) {
 				errs = append(errs, at.errf("", "%q is not a valid component name: use letters, digits, '_', '.' and '-', starting with a letter or digit", name))
 				continue
 			}
-			node, err := parseYAML([]byte(value))
+			node, err := yamltree.Parse([]byte(value))
 			if err != nil {
 				errs = append(errs, yamlErr(key, false, err))
 				continue
@@ -157,7 +158,7 @@ func composeFile(path string, env []string, inController bool) (podspec.Spec, er
 		}
 		return *spec, &Error{Source: path, File: true, Msg: fmt.Sprintf("cannot read the file %s: %v", abs, unwrapPathError(err))}
 	}
-	node, err := parseYAML(text)
+	node, err := yamltree.Parse(text)
 	if err != nil {
 		return *spec, yamlErr(path, true, err)
 	}
@@ -171,7 +172,7 @@ func composeFile(path string, env []string, inController bool) (podspec.Spec, er
 	for _, d := range dropDuplicateKeys(node) {
 		errs = append(errs, fileErr(d.line, "%s", d.msg()))
 	}
-	lines := keyLines(node)
+	lines := yamltree.KeyLines(node)
 	for _, k := range slices.Sorted(maps.Keys(lines)) {
 		switch {
 		case strings.HasPrefix(k, "x-"), k == "services", k == "version", k == "name",
@@ -182,12 +183,12 @@ func composeFile(path string, env []string, inController bool) (podspec.Spec, er
 			errs = append(errs, fileErr(lines[k], "unknown top-level key %q: a pod's Compose file has services: (and x-* extension fields)", k))
 		}
 	}
-	spec.Volumes = p.declaredVolumes(path, mappingValue(node, "volumes"))
+	spec.Volumes = p.declaredVolumes(path, yamltree.Value(node, "volumes"))
 	objectPaths := map[string]map[string]string{
-		secretKind.kind: p.declaredObjects(path, secretKind, mappingValue(node, secretKind.key)),
-		configKind.kind: p.declaredObjects(path, configKind, mappingValue(node, configKind.key)),
+		secretKind.kind: p.declaredObjects(path, secretKind, yamltree.Value(node, secretKind.key)),
+		configKind.kind: p.declaredObjects(path, configKind, yamltree.Value(node, configKind.key)),
 	}
-	services := mappingValue(node, "services")
+	services := yamltree.Value(node, "services")
 	if services == nil || services.Kind != yaml.MappingNode || len(services.Content) == 0 {
 		errs = append(errs, fileErr(lines["services"], "no services: each service of the file is a component of the pod"))
 		return *spec, join(errs)
@@ -223,7 +224,7 @@ func (p *podReading) declaredVolumes(path string, n *yaml.Node) map[string]strin
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, decl := n.Content[i].Value, n.Content[i+1]
 		out[key] = key
-		if name := mappingValue(decl, "name"); name != nil && name.Kind == yaml.ScalarNode && name.Value != "" {
+		if name := yamltree.Value(decl, "name"); name != nil && name.Kind == yaml.ScalarNode && name.Value != "" {
 			out[key] = name.Value
 		}
 		if decl.Kind != yaml.MappingNode {
@@ -235,9 +236,7 @@ func (p *podReading) declaredVolumes(path string, n *yaml.Node) map[string]strin
 			if !ok || rule.Treatment != Warned {
 				continue
 			}
-			var v any
-			_ = decl.Content[j+1].Decode(&v)
-			v, _ = stringKeys(v)
+			v, _ := yamltree.Decode(decl.Content[j+1])
 			p.spec.Warnings = append(p.spec.Warnings, &Error{Source: path, File: true, Line: decl.Content[j].Line,
 				Msg: fmt.Sprintf("volumes.%s.%s: %s %s", key, k, compact(v), rule.Why)})
 		}
@@ -248,14 +247,14 @@ func (p *podReading) declaredVolumes(path string, n *yaml.Node) map[string]strin
 // readInit reads pod.init.components: a list of services, named init-1,
 // init-2, … unless x-podinit.name names one.
 func readInit(value string, env types.Mapping, wd string, p *podReading) []*Error {
-	node, err := parseYAML([]byte(value))
+	node, err := yamltree.Parse([]byte(value))
 	if err != nil {
 		return []*Error{yamlErr(InitComponents, false, err)}
 	}
 	if node == nil || node.Kind != yaml.SequenceNode {
 		got := "nothing"
 		if node != nil {
-			got = kindName(node)
+			got = yamltree.KindName(node)
 		}
 		return []*Error{{Source: InitComponents, Msg: fmt.Sprintf("must be a YAML list of Compose services (- image: busybox), got %s", got)}}
 	}
@@ -278,7 +277,7 @@ func readInit(value string, env types.Mapping, wd string, p *podReading) []*Erro
 // initName returns x-podinit.name of an init item when it is a valid name
 // (readExtension reports it otherwise).
 func initName(item *yaml.Node) (string, bool) {
-	n := mappingValue(mappingValue(item, Extension), "name")
+	n := yamltree.Value(yamltree.Value(item, Extension), "name")
 	if n == nil || n.Kind != yaml.ScalarNode || !ValidName(n.Value) {
 		return "", false
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/podinit/podinit/podspec"
 	"github.com/podinit/podinit/regularfile"
+	"github.com/podinit/podinit/yamltree"
 )
 
 // service is one Compose service to read into a component.
@@ -63,16 +64,17 @@ func (s service) read(env types.Mapping) reading {
 	if s.node == nil || s.node.Kind != yaml.MappingNode {
 		got := "nothing"
 		if s.node != nil {
-			got = kindName(s.node)
+			got = yamltree.KindName(s.node)
 		}
 		r.errs = []*Error{s.at.errf("", "a component must be a YAML mapping of Compose service keys (for example `image: nginx:1.27`), got %s", got)}
 		return r
 	}
-	s.at.lines = keyLines(s.node)
+	s.at.lines = yamltree.KeyLines(s.node)
 	if len(s.at.lines) > 0 {
 		r.c.Lines = s.at.lines
 	}
-	raw, err := decodeMap(s.node)
+	decoded, err := yamltree.Decode(s.node)
+	raw, _ := decoded.(map[string]any)
 	if err != nil {
 		r.errs = []*Error{s.at.errf("", "%v", err)}
 		return r
@@ -91,7 +93,7 @@ func (s service) read(env types.Mapping) reading {
 	catchComposeLog(func(msg string) { r.warns = append(r.warns, s.composeWarning(raw, msg)) }, func() {
 		for range 20 {
 			var loadErrs []*Error
-			svc, loadErrs = s.load(deepCopy(raw).(map[string]any), env)
+			svc, loadErrs = s.load(yamltree.DeepCopy(raw).(map[string]any), env)
 			r.errs = append(r.errs, loadErrs...)
 			if svc != nil || !dropKeys(raw, loadErrs) {
 				break
@@ -506,22 +508,4 @@ func dropKeys(raw map[string]any, errs []*Error) bool {
 		}
 	}
 	return dropped
-}
-
-func deepCopy(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[k] = deepCopy(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(x))
-		for i, e := range x {
-			l[i] = deepCopy(e)
-		}
-		return l
-	}
-	return v
 }

@@ -12,6 +12,7 @@ import (
 	yaml "go.yaml.in/yaml/v4"
 
 	"github.com/podinit/podinit/podspec"
+	"github.com/podinit/podinit/yamltree"
 )
 
 // A component's secrets: and configs: are Swarm objects that Swarm mounts on
@@ -163,9 +164,7 @@ func (p *podReading) declaredObjects(file string, k swarmKind, n *yaml.Node) map
 				paths[name] = at
 			case strings.HasPrefix(kn.Value, "x-"):
 			case known && rule.Treatment == Warned:
-				var v any
-				_ = vn.Decode(&v)
-				v, _ = stringKeys(v)
+				v, _ := yamltree.Decode(vn)
 				p.spec.Warnings = append(p.spec.Warnings, fileErr(kn.Line, "%s: %s %s", field, compact(v), rule.Why))
 			default:
 				var fields []string

@@ -10,6 +10,8 @@ import (
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
+
+	"github.com/podinit/podinit/plan"
 )
 
 // The deadline policy: every engine call runs on one of three contexts,
@@ -53,8 +55,8 @@ const callTimeout = time.Minute
 type engineCalls struct {
 	eng        Engine
 	log        *log.Logger
-	opts       *Options // the plan's, read only
-	controller string   // the controller's ID, which labels its containers
+	opts       *plan.Options // the plan's, read only
+	controller string        // the controller's ID, which labels its containers
 
 	life, untilDeadline, untilStop context.Context
 
@@ -77,37 +79,34 @@ func (c *engineCalls) ping() error {
 	return err
 }
 
-// create makes the member's container; a container of the same name left
-// over from an earlier run of this pod is removed first.
-func (c *engineCalls) create(m *member) (string, error) {
+// create makes container name (of component) from cfg and host; a
+// container of the same name left over from an earlier run of this pod is
+// removed first.
+func (c *engineCalls) create(name, component string, cfg container.Config, host container.HostConfig) (string, error) {
 	ctx, cancel := c.withTimeout(c.untilDeadline, callTimeout)
 	defer cancel()
-	cfg, host := m.Config, m.Host
-	if m.ipcFrom != "" {
-		host.IpcMode = container.IpcMode("container:" + m.ipcFrom)
-	}
-	resp, err := c.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, m.ContainerName)
+	resp, err := c.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, name)
 	if errdefs.IsConflict(err) {
-		c.log.Printf("removing an old container named %s", m.ContainerName)
-		c.remove(ctx, m.ContainerName)
-		c.awaitGone(ctx, m.ContainerName)
-		resp, err = c.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, m.ContainerName)
+		c.log.Printf("removing an old container named %s", name)
+		c.remove(ctx, name)
+		c.awaitGone(ctx, name)
+		resp, err = c.eng.ContainerCreate(ctx, &cfg, &host, nil, nil, name)
 	}
 	if err != nil {
-		return "", fmt.Errorf("creating container %s (image %s): %w", m.ContainerName, m.Config.Image, err)
+		return "", fmt.Errorf("creating container %s (image %s): %w", name, cfg.Image, err)
 	}
 	for _, w := range resp.Warnings {
-		c.log.Printf("warning: %s: %s", m.Name, w)
+		c.log.Printf("warning: %s: %s", component, w)
 	}
 	return resp.ID, nil
 }
 
-// start starts a created container.
-func (c *engineCalls) startContainer(m *member, id string) error {
+// startContainer starts created container id, called name in errors.
+func (c *engineCalls) startContainer(name, id string) error {
 	ctx, cancel := c.withTimeout(c.untilDeadline, callTimeout)
 	defer cancel()
 	if err := c.eng.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
-		return fmt.Errorf("starting container %s: %w", m.ContainerName, err)
+		return fmt.Errorf("starting container %s: %w", name, err)
 	}
 	return nil
 }

@@ -10,15 +10,16 @@ import (
 	"github.com/docker/docker/api/types/mount"
 
 	"github.com/podinit/podinit/cgroup"
+	"github.com/podinit/podinit/plan"
 )
 
 // Discover finds the controller's own container: the first candidate ID
 // (best first, from package selfid) that the engine knows and that runs.
 // volumeRef names each of the controller's volumes as components refer to
 // it (package labels' VolumeRef).
-func Discover(ctx context.Context, eng Engine, candidates []string, volumeRef func(name string, labels map[string]string) string) (Controller, error) {
+func Discover(ctx context.Context, eng Engine, candidates []string, volumeRef func(name string, labels map[string]string) string) (plan.Controller, error) {
 	if len(candidates) == 0 {
-		return Controller{}, errors.New("cannot tell which container podinit runs in: /proc/self/mountinfo, /proc/self/cgroup and $HOSTNAME name none; is podinit running as a container's entrypoint?")
+		return plan.Controller{}, errors.New("cannot tell which container podinit runs in: /proc/self/mountinfo, /proc/self/cgroup and $HOSTNAME name none; is podinit running as a container's entrypoint?")
 	}
 	var tried []string
 	for _, id := range candidates {
@@ -29,14 +30,14 @@ func Discover(ctx context.Context, eng Engine, candidates []string, volumeRef fu
 		}
 		return fromInspect(ctx, eng, info, volumeRef), nil
 	}
-	return Controller{}, fmt.Errorf("none of the container IDs podinit found for itself is known to the engine: %s; is the Docker socket the one of the engine that runs this container?", strings.Join(tried, "; "))
+	return plan.Controller{}, fmt.Errorf("none of the container IDs podinit found for itself is known to the engine: %s; is the Docker socket the one of the engine that runs this container?", strings.Join(tried, "; "))
 }
 
 // DefaultEngineHost is where the engine client looks without DOCKER_HOST.
 const DefaultEngineHost = "unix:///var/run/docker.sock"
 
-func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse, volumeRef func(string, map[string]string) string) Controller {
-	c := Controller{
+func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse, volumeRef func(string, map[string]string) string) plan.Controller {
+	c := plan.Controller{
 		ID:     info.ID,
 		Name:   strings.TrimPrefix(info.Name, "/"),
 		Image:  info.Image,
@@ -55,7 +56,7 @@ func fromInspect(ctx context.Context, eng Engine, info container.InspectResponse
 	}
 	// What a root process of the container holds; the controller itself
 	// replaces it with its own CapEff.
-	c.Caps = Caps{Set: capsOf(info.HostConfig), From: "its engine configuration"}
+	c.Caps = plan.Caps{Set: plan.CapsOf(info.HostConfig), From: "its engine configuration"}
 	if info.HostConfig != nil {
 		c.IpcMode = info.HostConfig.IpcMode
 		c.PidMode = info.HostConfig.PidMode

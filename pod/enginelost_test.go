@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -49,10 +50,10 @@ func TestEngineLostStopsThePodInOrder(t *testing.T) {
 		require.Contains(t, res.Reason, "-engine-lost-after 5s")
 		// Lost after 5s of unanswered pings, a second apart; the stop is
 		// over once the processes are gone, not at the budget's end.
-		require.GreaterOrEqual(t, h.sup.budget.began().Sub(vanished), 5*time.Second)
-		require.LessOrEqual(t, h.sup.budget.began().Sub(vanished), 5*time.Second+pingEvery)
+		require.GreaterOrEqual(t, h.sup.budget.Began().Sub(vanished), 5*time.Second)
+		require.LessOrEqual(t, h.sup.budget.Began().Sub(vanished), 5*time.Second+pingEvery)
 		// The engine is lost: the pidfds alone end the stop.
-		require.Less(t, time.Since(h.sup.budget.began()), 3*goneCheck, "the stop sat out its budget waiting for the engine")
+		require.Less(t, time.Since(h.sup.budget.Began()), 3*goneCheck, "the stop sat out its budget waiting for the engine")
 		require.Empty(t, h.eng.running())
 		var order []string
 		h.eng.mu.Lock()
@@ -103,7 +104,7 @@ func TestEngineLostAfterZeroRunsOn(t *testing.T) {
 		// ping since the stop began (a second at most) went unanswered.
 		require.Equal(t, 0, h.stop().Code)
 		require.Empty(t, h.eng.running())
-		require.Less(t, time.Since(h.sup.budget.began()), pingEvery+3*goneCheck)
+		require.Less(t, time.Since(h.sup.budget.Began()), pingEvery+3*goneCheck)
 	})
 }
 
@@ -143,7 +144,7 @@ func TestPausedEngineIsLost(t *testing.T) {
 		require.Equal(t, ExitEngineLost, res.Code, "%+v", res)
 		// Noticed by the next idle ping, lost 5s later, each ping taking
 		// its whole timeout.
-		require.LessOrEqual(t, h.sup.budget.began().Sub(paused), idleCheck+pingTimeout+5*time.Second+pingEvery+pingTimeout)
+		require.LessOrEqual(t, h.sup.budget.Began().Sub(paused), idleCheck+pingTimeout+5*time.Second+pingEvery+pingTimeout)
 		require.Empty(t, h.eng.running())
 	})
 }
@@ -227,5 +228,27 @@ func TestSweepsAfterReturnsRunOneAtATime(t *testing.T) {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		require.False(t, g.sweeping, "nothing more was asked for")
+	})
+}
+
+// An engine lost at the instant a component started (its inspect went
+// unanswered) still leaves podinit its process to stop through a pidfd.
+func TestEngineLostAsAComponentStartsStillReachesIt(t *testing.T) {
+	cell(t, func(t *testing.T) {
+		opts := testBudget
+		opts.EngineLostAfter, opts.SharePID = 5*time.Second, true
+		h := newHarness(t, defaultPod(t), opts)
+		h.sup.runEnv.findTarget = h.eng.target
+		h.eng.onStart = func(name string) error {
+			if strings.HasSuffix(name, ".app") {
+				h.eng.vanish(true, false) // the start itself goes through
+			}
+			return nil
+		}
+		h.start()
+		res := h.finish()
+		require.Equal(t, ExitEngineLost, res.Code, "%+v", res)
+		require.Empty(t, h.eng.running())
+		require.Contains(t, h.eng.killsOf("app"), "SIGTERM (pidfd)")
 	})
 }

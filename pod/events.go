@@ -11,6 +11,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/plan"
 )
 
 // watchEvents follows the engine's events for this pod's containers: health
@@ -24,7 +25,7 @@ func (w *engineWatch) events(subscribed chan<- struct{}) {
 	ctx := w.ctx
 	f := filters.NewArgs(
 		filters.Arg("type", string(events.ContainerEventType)),
-		filters.Arg("label", LabelController+"="+w.controller),
+		filters.Arg("label", plan.LabelController+"="+w.controller),
 	)
 	delay := 100 * time.Millisecond
 	first := true

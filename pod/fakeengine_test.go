@@ -23,6 +23,8 @@ import (
 	"github.com/docker/docker/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sys/unix"
+
+	"github.com/podinit/podinit/plan"
 )
 
 // fault is what an engine method does when called.
@@ -79,6 +81,16 @@ type fakeEngine struct {
 	onStart func(name string) error
 	// panicIn makes a method panic, for the supervisor's panic handling.
 	panicIn string
+	// reshape, when set, rewrites each answer (a pointer to it) before it
+	// is given: the API contract check answers as a newer API does
+	// (apicontract_test.go).
+	reshape func(method string, answer any)
+}
+
+func (f *fakeEngine) shaped(method string, answer any) {
+	if f.reshape != nil {
+		f.reshape(method, answer)
+	}
 }
 
 type fakeContainer struct {
@@ -190,6 +202,7 @@ func (f *fakeEngine) publish(id string, action events.Action, attrs map[string]s
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	msg := events.Message{Type: events.ContainerEventType, Action: action, Actor: events.Actor{ID: id, Attributes: attrs}, TimeNano: time.Now().UnixNano()}
+	f.shaped("Events", &msg)
 	for _, sub := range f.subs {
 		select {
 		case sub <- msg:
@@ -233,7 +246,7 @@ func (f *fakeEngine) running() []string {
 	var out []string
 	for _, c := range f.containers {
 		if c.status == "running" {
-			out = append(out, c.cfg.Labels[LabelComponent])
+			out = append(out, c.cfg.Labels[plan.LabelComponent])
 		}
 	}
 	return out
@@ -284,8 +297,8 @@ func (t *fakeTarget) signal(sig syscall.Signal) error {
 	}
 	t.f.mu.Lock()
 	cmd := c.cfg.Cmd
-	t.f.kills = append(t.f.kills, c.cfg.Labels[LabelComponent]+" "+signalName(sig)+" (pidfd)")
-	t.f.trail = append(t.f.trail, c.cfg.Labels[LabelComponent]+" "+signalName(sig))
+	t.f.kills = append(t.f.kills, c.cfg.Labels[plan.LabelComponent]+" "+signalName(sig)+" (pidfd)")
+	t.f.trail = append(t.f.trail, c.cfg.Labels[plan.LabelComponent]+" "+signalName(sig))
 	t.f.mu.Unlock()
 	switch {
 	case sig == unix.SIGKILL:
@@ -326,7 +339,9 @@ func (f *fakeEngine) ContainerInspect(ctx context.Context, id string) (container
 	if c.health != "" {
 		st.Health = &container.Health{Status: container.HealthStatus(c.health)}
 	}
-	return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: c.id, State: st}, Config: &cfg}, nil
+	info := container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: c.id, State: st}, Config: &cfg}
+	f.shaped("ContainerInspect", &info)
+	return info, nil
 }
 
 func (f *fakeEngine) ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error) {
@@ -353,7 +368,9 @@ func (f *fakeEngine) ContainerCreate(ctx context.Context, cfg *container.Config,
 	id := fmt.Sprintf("%064x", f.seq)
 	f.containers[id] = &fakeContainer{id: id, name: name, cfg: *cfg, host: *host, status: "created", exited: make(chan struct{}), removed: make(chan struct{})}
 	f.names[name] = id
-	return container.CreateResponse{ID: id}, nil
+	resp := container.CreateResponse{ID: id}
+	f.shaped("ContainerCreate", &resp)
+	return resp, nil
 }
 
 func (f *fakeEngine) ContainerAttach(ctx context.Context, id string, _ container.AttachOptions) (types.HijackedResponse, error) {
@@ -413,7 +430,7 @@ func (f *fakeEngine) ContainerStart(ctx context.Context, id string, _ container.
 	}
 	f.mu.Lock()
 	c.status, c.started = "running", time.Now()
-	f.trail = append(f.trail, c.cfg.Labels[LabelComponent]+" start")
+	f.trail = append(f.trail, c.cfg.Labels[plan.LabelComponent]+" start")
 	cmd := c.cfg.Cmd
 	hc := c.cfg.Healthcheck
 	f.mu.Unlock()
@@ -470,8 +487,10 @@ func (f *fakeEngine) ContainerWait(ctx context.Context, id string, cond containe
 			f.mu.Lock()
 			code := c.code
 			f.mu.Unlock()
+			resp := container.WaitResponse{StatusCode: int64(code)}
+			f.shaped("ContainerWait", &resp)
 			select {
-			case results <- container.WaitResponse{StatusCode: int64(code)}:
+			case results <- resp:
 			case <-ctx.Done():
 				errs <- ctx.Err()
 			}
@@ -494,8 +513,8 @@ func (f *fakeEngine) ContainerKill(ctx context.Context, id, signal string) error
 	}
 	f.mu.Lock()
 	cmd := c.cfg.Cmd
-	f.kills = append(f.kills, c.cfg.Labels[LabelComponent]+" "+signal)
-	f.trail = append(f.trail, c.cfg.Labels[LabelComponent]+" "+signal)
+	f.kills = append(f.kills, c.cfg.Labels[plan.LabelComponent]+" "+signal)
+	f.trail = append(f.trail, c.cfg.Labels[plan.LabelComponent]+" "+signal)
 	f.mu.Unlock()
 	switch {
 	case signal == "SIGKILL":
@@ -592,7 +611,7 @@ func (f *fakeEngine) turnHealth(name, health string) {
 	f.mu.Lock()
 	var id string
 	for _, c := range f.containers {
-		if c.cfg.Labels[LabelComponent] == name && c.status == "running" {
+		if c.cfg.Labels[plan.LabelComponent] == name && c.status == "running" {
 			c.health, id = health, c.id
 		}
 	}
@@ -608,7 +627,7 @@ func (f *fakeEngine) idOf(name string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, c := range f.containers {
-		if c.cfg.Labels[LabelComponent] == name && c.status == "running" {
+		if c.cfg.Labels[plan.LabelComponent] == name && c.status == "running" {
 			return c.id
 		}
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+
+	"github.com/podinit/podinit/plan"
 )
 
 // The fake engine's execs, for lifecycle hooks. An exec's command says what
@@ -46,7 +48,7 @@ func (f *fakeEngine) poll(e *fakeExec) {
 		return
 	}
 	e.running, e.code = false, code
-	f.trail = append(f.trail, fmt.Sprintf("%s exec-done %s %d", e.c.cfg.Labels[LabelComponent], strings.Join(e.cmd, " "), code))
+	f.trail = append(f.trail, fmt.Sprintf("%s exec-done %s %d", e.c.cfg.Labels[plan.LabelComponent], strings.Join(e.cmd, " "), code))
 }
 
 func (f *fakeEngine) ContainerExecCreate(ctx context.Context, id string, opts container.ExecOptions) (container.ExecCreateResponse, error) {
@@ -81,7 +83,7 @@ func (f *fakeEngine) ContainerExecStart(ctx context.Context, execID string, _ co
 	if e.c.status != "running" {
 		return fmt.Errorf("container %s is not running: %w", e.c.id, errdefs.ErrConflict)
 	}
-	name := e.c.cfg.Labels[LabelComponent]
+	name := e.c.cfg.Labels[plan.LabelComponent]
 	what := strings.Join(e.cmd, " ")
 	f.trail = append(f.trail, name+" exec "+what)
 	e.running, e.started, e.after = true, time.Now(), -1
@@ -134,7 +136,7 @@ func (f *fakeEngine) execOpts(name string) []container.ExecOptions {
 	defer f.mu.Unlock()
 	var out []container.ExecOptions
 	for i := 1; i <= f.seq; i++ {
-		if e, ok := f.execs[fmt.Sprintf("exec%d", i)]; ok && e.c.cfg.Labels[LabelComponent] == name {
+		if e, ok := f.execs[fmt.Sprintf("exec%d", i)]; ok && e.c.cfg.Labels[plan.LabelComponent] == name {
 			out = append(out, e.opts)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/internal/testenv"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -33,7 +34,13 @@ import (
 // final state exactly once. What a user sees of the same faults is tested
 // on the real engine in cmd/podinit-pod.
 
-var testBudget = Options{StopBudget: 4 * time.Second, StopMargin: time.Second, ReadyTimeout: 30 * time.Second}
+// ctrl is the controller of the fake pods.
+var ctrl = plan.Controller{ID: "c0ffee", Name: "web.1.abc", IpcMode: "shareable", Labels: map[string]string{
+	"com.docker.swarm.task.name":    "web.1.abc",
+	"com.docker.swarm.service.name": "web",
+}}
+
+var testBudget = plan.Options{StopBudget: 4 * time.Second, StopMargin: time.Second, ReadyTimeout: 30 * time.Second}
 
 // harness is one supervisor on a fake engine.
 type harness struct {
@@ -61,16 +68,16 @@ func defaultPod(t *testing.T) podspec.Spec {
 	return podspec.Spec{Components: []podspec.Component{app, side}}
 }
 
-func newHarness(t *testing.T, spec podspec.Spec, opts Options) *harness {
+func newHarness(t *testing.T, spec podspec.Spec, opts plan.Options) *harness {
 	return newHarnessOf(t, spec, opts, ctrl)
 }
 
-func newHarnessOf(t *testing.T, spec podspec.Spec, opts Options, ctrl Controller) *harness {
+func newHarnessOf(t *testing.T, spec podspec.Spec, opts plan.Options, ctrl plan.Controller) *harness {
 	h := &harness{t: t, logs: &testenv.SyncBuffer{}, done: make(chan Result, 1)}
 	h.eng = newFakeEngine()
-	plan, err := NewPlan(spec, ctrl, opts)
+	pl, err := plan.NewPlan(spec, ctrl, opts)
 	require.NoError(t, err)
-	h.sup = NewSupervisor(h.eng, plan, log.New(h.logs, "podinit: ", log.Lmicroseconds), io.Discard, io.Discard)
+	h.sup = NewSupervisor(h.eng, pl, log.New(h.logs, "podinit: ", log.Lmicroseconds), io.Discard, io.Discard)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("supervisor log:\n%s", h.logs.String())
@@ -96,10 +103,13 @@ func (h *harness) waitFor(d time.Duration, cond func() bool, what string) {
 	}
 }
 
+// runs tells whether the named components run, as both the engine and the
+// supervisor see it: the engine's container starts before podinit records
+// it, and a test that acts in between races the supervisor.
 func (h *harness) runs(names ...string) bool {
 	r := h.eng.running()
 	for _, n := range names {
-		if !slices.Contains(r, n) {
+		if !slices.Contains(r, n) || h.component(n).State != healthprobe.StateRunning {
 			return false
 		}
 	}
@@ -136,8 +146,8 @@ func (h *harness) finish() Result {
 	case <-time.After(10 * time.Second):
 		h.t.Fatalf("Run has not returned 10s after the stop")
 	}
-	took := time.Since(h.sup.budget.began())
-	require.LessOrEqual(h.t, took, h.sup.budget.total, "Run returned %s after the stop request, past the %s budget", took, h.sup.budget.total)
+	took := time.Since(h.sup.budget.Began())
+	require.LessOrEqual(h.t, took, h.sup.budget.Total(), "Run returned %s after the stop request, past the %s budget", took, h.sup.budget.Total())
 	require.Zero(h.t, h.sup.states.refused.Load(), "transitions the table refused")
 	for _, m := range h.sup.roster.all() {
 		m.view(func(m *member) {
@@ -334,7 +344,7 @@ func TestDeathDuringARestartsCreate(t *testing.T) {
 		h.eng.mu.Lock()
 		var side *fakeContainer
 		for _, c := range h.eng.containers {
-			if c.cfg.Labels[LabelComponent] == "side" {
+			if c.cfg.Labels[plan.LabelComponent] == "side" {
 				side = c
 			}
 		}
@@ -463,34 +473,6 @@ func TestPanicInASupervisorGoroutineStopsThePod(t *testing.T) {
 		require.Contains(t, res.Reason, "panic in the lifecycle of app")
 		require.Zero(t, h.eng.left())
 	})
-}
-
-// TestTinyBudgetKeepsAGrace: `--stop-timeout 1` with the default margin
-// still gives components a grace before SIGKILL.
-func TestTinyBudgetKeepsAGrace(t *testing.T) {
-	b := newBudget(Options{StopBudget: time.Second, StopMargin: time.Second})
-	require.Equal(t, 250*time.Millisecond, b.margin)
-	b.begin(time.Unix(0, 0))
-	require.Equal(t, time.Unix(0, 0).Add(750*time.Millisecond), b.deadline())
-	require.True(t, b.end().After(b.deadline()))
-	_, note, err := StopMargin(time.Second, time.Second, false)
-	require.NoError(t, err)
-	require.Contains(t, note, "leaves nothing")
-}
-
-// TestStopMarginRule: a margin the user set that leaves nothing of the
-// budget is an error; the default one shrinks to a quarter.
-func TestStopMarginRule(t *testing.T) {
-	kept, note, err := StopMargin(10*time.Second, time.Second, true)
-	require.NoError(t, err)
-	require.Equal(t, time.Second, kept)
-	require.Empty(t, note)
-	_, _, err = StopMargin(time.Second, 2*time.Second, true)
-	require.EqualError(t, err, "-stop-margin 2s must be less than the stop budget 1s")
-	kept, note, err = StopMargin(2*time.Second, 2*time.Second, false)
-	require.NoError(t, err)
-	require.Equal(t, 500*time.Millisecond, kept)
-	require.Equal(t, "-stop-margin 2s leaves nothing of the stop budget 2s: keeping 500ms instead, so that components get a grace before SIGKILL", note)
 }
 
 // TestTransitionsRefuseImpossibleChanges: the table is the only way.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/podinit/podinit/plan"
 )
 
 // signalRequest is a signal for one container of a member.
@@ -110,7 +112,7 @@ func (s *signaller) forwardThroughEngine() {
 	for {
 		select {
 		case f := <-s.forwards:
-			s.calls.kill(f.id, f.name, signalName(f.sig), time.Now().Add(killWait))
+			s.calls.kill(f.id, f.name, signalName(f.sig), time.Now().Add(plan.KillWait))
 		case <-s.life.Done():
 			return
 		}

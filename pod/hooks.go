@@ -278,19 +278,3 @@ func (s *stopper) preStop(m *member, id string, killAt time.Time, cut <-chan str
 		s.log.Printf("%s: %s done in %s", m.Name, name, took)
 	}
 }
-
-// hooks refuses a privileged hook unless the controller allows privileged
-// components: an exec with privileged gets every capability of the host,
-// as a privileged container does.
-func (ce *ceilingCheck) hooks() {
-	for _, kind := range []struct {
-		key   string
-		hooks []podspec.Hook
-	}{{"post_start", ce.c.PostStart}, {"pre_stop", ce.c.PreStop}} {
-		for i, h := range kind.hooks {
-			if h.Privileged {
-				ce.refuse(AllowPrivileged, fmt.Sprintf("%s[%d].privileged", kind.key, i), "true", "runs the hook with every capability of the host")
-			}
-		}
-	}
-}

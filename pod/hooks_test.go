@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -35,7 +36,7 @@ func TestPreStopRunsBeforeTheStopSignal(t *testing.T) {
 			{Name: "app", Role: podspec.RoleMain, Config: run("run"), PreStop: []podspec.Hook{pre}},
 		}}
 		opts := testBudget
-		opts.Allow = Allow{AllowPrivileged: true}
+		opts.Allow = plan.Allow{plan.AllowPrivileged: true}
 		h := newHarness(t, spec, opts)
 		h.start()
 		h.waitFor(10*time.Second, func() bool { return h.runs("app") }, "app to run")
@@ -57,7 +58,7 @@ func TestPreStopThatRunsOutOfTimeIsCut(t *testing.T) {
 			{Name: "app", Role: podspec.RoleMain, Config: run("stubborn"), StopGrace: 3 * time.Second, PreStop: []podspec.Hook{hook("hang"), hook("exit", "0", "0s")}},
 			{Name: "side", Role: podspec.RoleSidecar, Config: run("run"), PreStop: []podspec.Hook{hook("hang")}},
 		}}
-		opts := Options{StopBudget: 10 * time.Second, StopMargin: time.Second, ReadyTimeout: 30 * time.Second}
+		opts := plan.Options{StopBudget: 10 * time.Second, StopMargin: time.Second, ReadyTimeout: 30 * time.Second}
 		h := newHarness(t, spec, opts)
 		h.start()
 		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
@@ -142,7 +143,7 @@ func TestPostStartBeforeDependentsStart(t *testing.T) {
 		h.pass(1200 * time.Millisecond)
 		require.Equal(t, healthprobe.StateRunning, h.component("side").State)
 		require.Equal(t, "running its post_start hooks", h.component("side").Message)
-		require.False(t, h.runs("db"), "main components wait for the sidecar's post_start")
+		require.NotContains(t, h.eng.running(), "db", "main components wait for the sidecar's post_start")
 		h.waitFor(10*time.Second, func() bool { return h.runs("app") }, "app to run")
 		trail := h.eng.fullTrail()
 		require.Less(t, index(t, trail, "side exec-done exit 0 500ms 0"), index(t, trail, "db start"))
@@ -267,8 +268,8 @@ func TestPrivilegedHookIsUnderTheCeiling(t *testing.T) {
 		PostStart: []podspec.Hook{hook("true"), {Command: []string{"true"}, Privileged: true}},
 		PreStop:   []podspec.Hook{{Command: []string{"true"}, Privileged: true}},
 	}}}
-	_, err := NewPlan(spec, ctrl, testBudget)
-	var pe *PlanError
+	_, err := plan.NewPlan(spec, ctrl, testBudget)
+	var pe *plan.PlanError
 	require.ErrorAs(t, err, &pe)
 	var got []string
 	for _, p := range pe.Problems {
@@ -279,8 +280,8 @@ func TestPrivilegedHookIsUnderTheCeiling(t *testing.T) {
 	require.Len(t, got, 3, "with cap_add's: %q", got)
 
 	opts := testBudget
-	opts.Allow = Allow{AllowPrivileged: true, AllowCapabilities: true}
-	_, err = NewPlan(spec, ctrl, opts)
+	opts.Allow = plan.Allow{plan.AllowPrivileged: true, plan.AllowCapabilities: true}
+	_, err = plan.NewPlan(spec, ctrl, opts)
 	require.NoError(t, err)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/internal/testenv"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -25,10 +26,10 @@ func holderPod(t *testing.T) *harness {
 	opts := testBudget
 	opts.ShareIPC = true
 	h := &harness{t: t, logs: &testenv.SyncBuffer{}, done: make(chan Result, 1), eng: newFakeEngine()}
-	plan, err := NewPlan(spec, private, opts)
+	pl, err := plan.NewPlan(spec, private, opts)
 	require.NoError(t, err)
-	require.NotNil(t, plan.Holder)
-	h.sup = NewSupervisor(h.eng, plan, log.New(h.logs, "podinit: ", log.Lmicroseconds), io.Discard, io.Discard)
+	require.NotNil(t, pl.Holder)
+	h.sup = NewSupervisor(h.eng, pl, log.New(h.logs, "podinit: ", log.Lmicroseconds), io.Discard, io.Discard)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("supervisor log:\n%s", h.logs.String())
@@ -44,7 +45,7 @@ func (h *harness) created(names ...string) bool {
 	defer h.eng.mu.Unlock()
 	have := map[string]bool{}
 	for _, c := range h.eng.containers {
-		have[c.cfg.Labels[LabelComponent]] = true
+		have[c.cfg.Labels[plan.LabelComponent]] = true
 	}
 	for _, n := range names {
 		if !have[n] {
@@ -54,7 +55,7 @@ func (h *harness) created(names ...string) bool {
 	return true
 }
 
-func isHolder(name string) bool { return strings.HasSuffix(name, "."+holderName) }
+func isHolder(name string) bool { return strings.HasSuffix(name, "."+plan.HolderName) }
 
 // TestComponentsAreCreatedWhileTheHolderStarts: the holder's start is off
 // the critical path; the components start once it runs (the fake engine,
@@ -74,7 +75,7 @@ func TestComponentsAreCreatedWhileTheHolderStarts(t *testing.T) {
 		h.waitFor(5*time.Second, func() bool { return h.created("a", "b") }, "both components created while the holder's start has not returned")
 		require.Empty(t, h.eng.running(), "nothing starts before the holder runs")
 		close(release)
-		h.waitFor(5*time.Second, func() bool { return h.runs("a", "b", holderName) }, "the pod running")
+		h.waitFor(5*time.Second, func() bool { return h.runs("a", "b", plan.HolderName) }, "the pod running")
 		h.stillRunning()
 		require.Zero(t, h.stop().Code)
 		require.Zero(t, h.eng.left())
@@ -96,7 +97,7 @@ func TestHolderThatCannotStartEndsThePodWithItsError(t *testing.T) {
 		h.start()
 		res := h.finish()
 		require.Equal(t, ExitCannotRun, res.Code)
-		require.Contains(t, res.Reason, holderName)
+		require.Contains(t, res.Reason, plan.HolderName)
 		require.Contains(t, res.Reason, errInjected.Error())
 		require.Zero(t, h.eng.calls["ContainerStart"]-1, "only the holder's start was tried")
 		require.Zero(t, h.eng.left(), "nothing left behind")

@@ -13,6 +13,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
 	"github.com/docker/docker/api/types/filters"
+
+	"github.com/podinit/podinit/plan"
 )
 
 // leftoverBudget bounds a whole sweep (the list, one inspect per controller,
@@ -69,7 +71,7 @@ func (o controllerState) why() string {
 // before its own components exist, and may call it again once its engine
 // answers after a loss. It returns how many containers it removed.
 func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) int {
-	removed, _ := sweep(ctx, eng, self, LabelController, nil, logger)
+	removed, _ := sweep(ctx, eng, self, plan.LabelController, nil, logger)
 	return removed
 }
 
@@ -108,7 +110,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, dead *st
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for _, c := range list {
-		id := c.Labels[LabelController]
+		id := c.Labels[plan.LabelController]
 		if id == "" {
 			continue
 		}
@@ -120,7 +122,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, dead *st
 		if len(c.Names) > 0 {
 			name = strings.TrimPrefix(c.Names[0], "/")
 		}
-		logger.Printf("removing %s (pod %s), left behind by controller %s which %s", name, c.Labels[LabelPod], short(id), o.why())
+		logger.Printf("removing %s (pod %s), left behind by controller %s which %s", name, c.Labels[plan.LabelPod], short(id), o.why())
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -158,7 +160,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, dead *st
 // return sweeps again.
 func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) {
 	began := time.Now()
-	_, kept := sweep(ctx, eng, self, LabelController, nil, logger)
+	_, kept := sweep(ctx, eng, self, plan.LabelController, nil, logger)
 	if len(kept) == 0 {
 		return
 	}
@@ -191,7 +193,7 @@ func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logg
 			delete(waiting, m.Actor.ID)
 			logger.Printf("controller %s died while the engine caught up after its return; removing what it left", short(m.Actor.ID))
 			id := m.Actor.ID
-			sweep(ctx, eng, self, LabelController+"="+id, &id, logger)
+			sweep(ctx, eng, self, plan.LabelController+"="+id, &id, logger)
 		}
 	}
 }
@@ -205,7 +207,7 @@ func controllerStates(ctx context.Context, eng leftoverEngine, self string, list
 	states := map[string]controllerState{self: controllerRuns}
 	f := filters.NewArgs()
 	for _, c := range list {
-		if id := c.Labels[LabelController]; id != "" {
+		if id := c.Labels[plan.LabelController]; id != "" {
 			if _, ok := states[id]; !ok {
 				states[id] = controllerGone
 				f.Add("id", id)

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/internal/testenv"
+	"github.com/podinit/podinit/plan"
 )
 
 // sweepEngine is a node's containers for the sweep's ordering and fault
@@ -133,7 +134,7 @@ func (e *sweepEngine) ContainerRemove(ctx context.Context, id string, o containe
 }
 
 func component(id, controller, pod string) container.Summary {
-	return container.Summary{ID: id, Names: []string{"/" + pod + "." + id}, Labels: map[string]string{LabelController: controller, LabelPod: pod}}
+	return container.Summary{ID: id, Names: []string{"/" + pod + "." + id}, Labels: map[string]string{plan.LabelController: controller, plan.LabelPod: pod}}
 }
 
 func TestSweepRemovesWhatDeadControllersOfAnyPodLeft(t *testing.T) {
@@ -161,7 +162,7 @@ func TestSweepRemovesWhatDeadControllersOfAnyPodLeft(t *testing.T) {
 
 	require.Equal(t, []string{"exited-a", "gone-a", "gone-b"}, eng.removed)
 	require.Equal(t, 3, n)
-	require.Equal(t, []string{LabelController}, eng.listed, "one list of every podinit component of the node")
+	require.Equal(t, []string{plan.LabelController}, eng.listed, "one list of every podinit component of the node")
 	require.Equal(t, [][]string{{"exited", "gone", "live", "paused", "restarting"}}, eng.asked, "one list of their controllers, however many")
 	require.Contains(t, out.String(), "removing web.3.gone-a (pod web.3), left behind by controller gone which is gone")
 	require.Contains(t, out.String(), "removing db.1.exited-a (pod db.1), left behind by controller exited which no longer runs")
@@ -177,7 +178,7 @@ func TestSweepThatCannotAskAfterTheControllersLeavesEverything(t *testing.T) {
 		stateErr:   errors.New("engine busy"),
 	}
 	var out bytes.Buffer
-	removed, kept := sweep(context.Background(), eng, "self", LabelController, nil, log.New(&out, "", 0))
+	removed, kept := sweep(context.Background(), eng, "self", plan.LabelController, nil, log.New(&out, "", 0))
 	require.Zero(t, removed)
 	require.Empty(t, eng.removed)
 	require.Equal(t, []string{"exited", "gone"}, kept)
@@ -300,7 +301,7 @@ func TestSweepAfterReturnFollowsTheDeathsTheEngineRecordsLate(t *testing.T) {
 		synctest.Wait()
 		require.Equal(t, []string{"gone-a", "victim-a"}, eng.removedNow())
 		eng.mu.Lock()
-		require.Equal(t, []string{LabelController, LabelController + "=victim"}, eng.listed, "a death costs a list of the dead controller's components only")
+		require.Equal(t, []string{plan.LabelController, plan.LabelController + "=victim"}, eng.listed, "a death costs a list of the dead controller's components only")
 		eng.mu.Unlock()
 		require.Contains(t, out.String(), "controller victim died while the engine caught up after its return")
 		require.Contains(t, out.String(), "removing web.2.victim-a (pod web.2), left behind by controller victim which no longer runs")

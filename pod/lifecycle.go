@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
 	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/plan"
 )
 
 // runner runs one member's life: its dependencies, its image, its
@@ -23,7 +25,7 @@ type runner struct {
 // runEnv is what every runner shares: the supervisor's parts, made once by
 // NewSupervisor.
 type runEnv struct {
-	opts    *Options // the plan's, read only
+	opts    *plan.Options // the plan's, read only
 	log     *log.Logger
 	calls   *engineCalls
 	watch   *engineWatch
@@ -108,11 +110,11 @@ func (r *runner) lifecycle() {
 			// A name conflict, an image pruned during the backoff, a full
 			// disk: the next run may well succeed.
 			msg += "; last error: " + out.err.Error()
-			r.log.Printf("%s: %v; retrying in %s (restart: %s)", m.Name, out.err, delay, restartName(m.Restart))
+			r.log.Printf("%s: %v; retrying in %s (restart: %s)", m.Name, out.err, delay, plan.RestartName(m.Restart))
 		case out.unhealthy:
-			r.log.Printf("%s stopped as unhealthy (exit %d); restarting in %s (restart: %s)", m.Name, out.code, delay, restartName(m.Restart))
+			r.log.Printf("%s stopped as unhealthy (exit %d); restarting in %s (restart: %s)", m.Name, out.code, delay, plan.RestartName(m.Restart))
 		default:
-			r.log.Printf("%s exited with %d; restarting in %s (restart: %s)", m.Name, out.code, delay, restartName(m.Restart))
+			r.log.Printf("%s exited with %d; restarting in %s (restart: %s)", m.Name, out.code, delay, plan.RestartName(m.Restart))
 		}
 		next := time.Now().Add(delay)
 		r.states.transition(m, stateRestarting, msg, func(m *member) { m.message, m.nextRestart = msg, next })
@@ -164,7 +166,11 @@ func (r *runner) runOnce() outcome {
 	if r.stopRequested() {
 		return outcome{stopped: true}
 	}
-	id, err := r.calls.create(m)
+	host := m.Host
+	if m.ipcFrom != "" {
+		host.IpcMode = container.IpcMode("container:" + m.ipcFrom)
+	}
+	id, err := r.calls.create(m.ContainerName, m.Name, m.Config, host)
 	if err != nil {
 		if errdefs.IsNotFound(err) {
 			r.calls.forgetImage(m.Config.Image, nil) // gone since it was checked
@@ -200,7 +206,7 @@ func (r *runner) runOnce() outcome {
 		r.calls.remove(r.calls.life, id)
 		return outcome{stopped: true}
 	}
-	if err := r.calls.startContainer(m, id); err != nil {
+	if err := r.calls.startContainer(m.ContainerName, id); err != nil {
 		return r.startFailed(id, err)
 	}
 	r.running(id)
@@ -272,7 +278,8 @@ func (r *runner) running(id string) {
 	hasHealth, health := false, ""
 	pid := 0
 	stopSig := stopSignal(m.StopSignal)
-	if info, err := r.calls.inspect(r.calls.untilDeadline, id); err == nil {
+	info, inspectErr := r.calls.inspect(r.calls.untilDeadline, id)
+	if inspectErr == nil {
 		if info.Config != nil {
 			hc := info.Config.Healthcheck
 			hasHealth = hc != nil && len(hc.Test) > 0 && hc.Test[0] != "NONE"
@@ -287,7 +294,10 @@ func (r *runner) running(id string) {
 		}
 	}
 	var target procTarget
-	if r.opts.SharePID && pid > 0 {
+	// The engine started it, so its process is there to find even when the
+	// inspect went unanswered: an engine lost at this instant must not leave
+	// podinit without a way to stop it.
+	if r.opts.SharePID && (pid > 0 || inspectErr != nil) {
 		target = r.findTarget(id)
 	}
 	var pending []signalRequest

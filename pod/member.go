@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/podinit/podinit/plan"
 )
 
 // member is a planned container while the pod runs. Its lifecycle goroutine
@@ -12,7 +14,7 @@ import (
 // only one that changes its state (through transitioner.transition); everyone
 // else reads it under mu and waits on changed.
 type member struct {
-	*Member // the plan's, never written to
+	*plan.Member // the plan's, never written to
 	// ipcFrom is the IPC holder's container, and ipcHolder the holder,
 	// whose running each container of this member waits for before its
 	// start: set before the lifecycle starts, so the plan itself stays as
@@ -72,15 +74,15 @@ type roster struct {
 	byName  map[string]*member
 }
 
-func newRoster(plan *Plan) *roster {
+func newRoster(p *plan.Plan) *roster {
 	r := &roster{byName: map[string]*member{}}
-	if plan.Holder != nil {
-		r.holder = newMember(plan.Holder)
+	if p.Holder != nil {
+		r.holder = newMember(p.Holder)
 	}
-	for _, m := range plan.Init {
+	for _, m := range p.Init {
 		r.init = append(r.init, newMember(m))
 	}
-	for _, m := range plan.Members() {
+	for _, m := range p.Members() {
 		r.members = append(r.members, newMember(m))
 	}
 	for _, m := range r.all() {
@@ -110,7 +112,7 @@ type outcome struct {
 // pendingMax bounds the signals kept for a component being made.
 const pendingMax = 16
 
-func newMember(m *Member) *member {
+func newMember(m *plan.Member) *member {
 	return &member{
 		Member:  m,
 		state:   stateWaiting,

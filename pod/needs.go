@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -59,7 +60,7 @@ func describe(c podspec.Condition) string {
 		return "healthy"
 	case podspec.ConditionCompleted:
 		return "completed successfully"
-	case conditionReady:
+	case plan.ConditionReady:
 		return "ready"
 	}
 	return "started"
@@ -75,7 +76,7 @@ func (m *member) meets(c podspec.Condition) (met bool, failed string, changed <-
 			// Started once its post_start hooks are done, as docker
 			// compose starts dependents after them.
 			met = !m.startedAt.IsZero() && !m.postStarting
-		case podspec.ConditionHealthy, conditionReady:
+		case podspec.ConditionHealthy, plan.ConditionReady:
 			met = m.ready && !m.postStarting
 			// One that restarts when unhealthy may be ready after its
 			// restart: the dependent waits for it, within -ready-timeout.

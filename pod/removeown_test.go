@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -13,7 +14,7 @@ import (
 // 24.0.8 with live-restore), podinit makes its containers without
 // auto-remove and removes them itself once they end.
 
-func newHarnessRemovingOwn(t *testing.T, spec podspec.Spec, opts Options) *harness {
+func newHarnessRemovingOwn(t *testing.T, spec podspec.Spec, opts plan.Options) *harness {
 	c := ctrl
 	c.RemoveOwn = true
 	return newHarnessOf(t, spec, opts, c)
@@ -28,9 +29,9 @@ func (h *harness) removals() int {
 func TestPlanWithoutAutoRemove(t *testing.T) {
 	c := ctrl
 	c.RemoveOwn = true
-	plan, err := NewPlan(defaultPod(t), c, testBudget)
+	pl, err := plan.NewPlan(defaultPod(t), c, testBudget)
 	require.NoError(t, err)
-	for _, m := range plan.Members() {
+	for _, m := range pl.Members() {
 		require.False(t, m.Host.AutoRemove, m.Name)
 	}
 }

@@ -2,21 +2,21 @@ package pod
 
 import (
 	"log"
+	"syscall"
 	"time"
 
-	"syscall"
+	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/init/signals"
-
-	"golang.org/x/sys/unix"
+	"github.com/podinit/podinit/plan"
 )
 
 // stopper stops the pod: its members in order, each within its own grace
 // and the pod's budget.
 type stopper struct {
-	plan    *Plan // read only
+	plan    *plan.Plan // read only
 	log     *log.Logger
-	budget  *budget
+	budget  *plan.Budget
 	roster  *roster
 	states  *transitioner
 	signals *signaller
@@ -77,7 +77,7 @@ func (s *stopper) stopAndWait(wave []*member) {
 // returns the container's exit code.
 func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 	began := time.Now()
-	killAt, byDeadline := s.budget.killAt(m.Member, began)
+	killAt, byDeadline := s.budget.KillAt(m.Member, began)
 	timer := time.NewTimer(killAt.Sub(began))
 	defer timer.Stop()
 	var sig syscall.Signal
@@ -114,7 +114,7 @@ func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 			}
 			s.log.Printf("%s: SIGKILL after %s (%s)", m.Name, time.Now().Sub(began).Round(time.Millisecond), why)
 		}
-		wait := s.budget.afterKill(time.Now())
+		wait := s.budget.AfterKill(time.Now())
 		if killed {
 			s.signals.deliver(signalRequest{m, id, target, unix.SIGKILL}, time.Now().Add(wait))
 		}
@@ -124,7 +124,11 @@ func (s *stopper) stopContainer(id string, m *member, exit *exitWatch) int {
 			// Its processes are dead; its removal (the engine's
 			// auto-remove, or podinit's own after this stop, abandoned at
 			// the deadline) must not keep the controller past its budget.
-			s.log.Printf("warning: %s ended but the engine has not said so yet; not waiting for it", m.Name)
+			if target != nil {
+				s.log.Printf("warning: %s ended but the engine has not said so yet; not waiting for it", m.Name)
+			} else {
+				s.log.Printf("warning: %s: the engine has not said that it ended, and podinit cannot see its processes without it; not waiting for it", m.Name)
+			}
 			code = codeUnknown
 			if killed {
 				code = 128 + int(unix.SIGKILL)
@@ -165,7 +169,7 @@ func (s *stopper) awaitExit(m *member, exit *exitWatch, target procTarget, timeo
 		case <-timeout:
 			return 0, false
 		case <-poll:
-			if target.gone() && s.engine.awaySince(s.budget.began()) {
+			if target.gone() && s.engine.awaySince(s.budget.Began()) {
 				s.log.Printf("%s: its process is gone; the engine does not answer to report its exit", m.Name)
 				return codeUnknown, true
 			}

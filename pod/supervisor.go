@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -45,16 +46,16 @@ type Result struct {
 // engine's word on the containers (engineWatch: their exits in wait.go, the
 // event stream in events.go), the engine's liveness and what a lost or
 // returning engine calls for (engineGuard: engineguard.go, its states in
-// liveness.go), the stop (stopper: stop.go, budget.go),
+// liveness.go), the stop (stopper: stop.go, with plan.Budget's arithmetic),
 // signal delivery (signaller: forward.go, signal.go), the engine calls with
 // their deadline rule (engineCalls: calls.go, image.go), and the goroutines
 // Run waits for (crew: crew.go). Data flows one way: the supervisor makes
 // the parts and hands each the ones it uses; none of them knows the
 // supervisor (crew is handed RequestStop, to stop the pod on a panic).
 type Supervisor struct {
-	plan   *Plan // read only
+	plan   *plan.Plan // read only
 	log    *log.Logger
-	budget *budget
+	budget *plan.Budget
 	roster *roster
 
 	// Every engine call and every goroutine of the supervisor lives on one
@@ -87,11 +88,11 @@ type Supervisor struct {
 
 // NewSupervisor prepares a supervisor; logger gets podinit's own messages,
 // out and errw the components' output when the plan streams logs.
-func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writer) *Supervisor {
+func NewSupervisor(eng Engine, p *plan.Plan, logger *log.Logger, out, errw io.Writer) *Supervisor {
 	s := &Supervisor{
-		plan: plan, log: logger,
-		budget: newBudget(plan.Options),
-		roster: newRoster(plan),
+		plan: p, log: logger,
+		budget: plan.NewBudget(p.Options),
+		roster: newRoster(p),
 		stopCh: make(chan struct{}),
 		phase:  healthprobe.PhaseStarting,
 	}
@@ -102,7 +103,7 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 	untilStop, s.endBeforeStop = context.WithCancel(untilDeadline)
 	s.crew = &crew{log: logger, stop: s.RequestStop}
 	s.calls = &engineCalls{
-		eng: eng, log: logger, opts: &plan.Options, controller: plan.Controller.ID,
+		eng: eng, log: logger, opts: &p.Options, controller: p.Controller.ID,
 		life: life, untilDeadline: untilDeadline, untilStop: untilStop,
 		pulls: map[string]*pullOnce{},
 	}
@@ -110,16 +111,16 @@ func NewSupervisor(eng Engine, plan *Plan, logger *log.Logger, out, errw io.Writ
 		ping: s.calls.ping, log: logger, life: life, spawn: s.crew.spawn,
 		lost: func(why string) bool { return s.requestStop(why, ExitEngineLost) },
 		back: s.calls.sweepAfterReturn,
-		poke: make(chan struct{}, 1), l: engineLiveness{lostAfter: plan.Options.EngineLostAfter},
+		poke: make(chan struct{}, 1), l: engineLiveness{lostAfter: p.Options.EngineLostAfter},
 	}
 	s.watch = newEngineWatch(s.calls, s.crew.spawn)
 	s.watch.suspect = s.guard.suspect
 	s.states = &transitioner{log: logger}
 	s.signals = &signaller{calls: s.calls, log: logger, life: life, spawn: s.crew.spawn}
-	s.stopper = &stopper{plan: plan, log: logger, budget: s.budget, roster: s.roster, states: s.states, signals: s.signals, engine: s.guard, calls: s.calls,
+	s.stopper = &stopper{plan: p, log: logger, budget: s.budget, roster: s.roster, states: s.states, signals: s.signals, engine: s.guard, calls: s.calls,
 		fenced: func() bool { s.mu.Lock(); defer s.mu.Unlock(); return s.stopCode == ExitEngineLost }}
 	s.runEnv = &runEnv{
-		opts: &plan.Options, log: logger,
+		opts: &p.Options, log: logger,
 		calls: s.calls, watch: s.watch, signals: s.signals, stop: s.stopper, states: s.states, crew: s.crew,
 		byName: s.roster.byName, findTarget: findTarget, podStop: s.stopCh, ended: s.ended,
 		out: out, errw: errw,
@@ -136,11 +137,11 @@ func (s *Supervisor) requestStop(reason string, code int) (first bool) {
 	s.stopOnce.Do(func() {
 		first = true
 		now := time.Now()
-		s.budget.begin(now)
+		s.budget.Begin(now)
 		s.mu.Lock()
 		s.reason, s.stopCode = reason, code
-		s.lifeTimer = time.AfterFunc(s.budget.end().Sub(now), s.endLife)
-		s.deadlineTimer = time.AfterFunc(s.budget.deadline().Sub(now), s.endStartCalls)
+		s.lifeTimer = time.AfterFunc(s.budget.End().Sub(now), s.endLife)
+		s.deadlineTimer = time.AfterFunc(s.budget.Deadline().Sub(now), s.endStartCalls)
 		s.mu.Unlock()
 		// stopCh closes before the calls that end at the stop request are
 		// cancelled, so that a member whose image check or pull ends with

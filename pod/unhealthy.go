@@ -7,13 +7,14 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
 // engineStopGrace is the grace a component without stop_grace_period gets
 // when it is stopped to be restarted as unhealthy: the engine's own default
 // for docker stop. (In the pod's stop it has until the pod's deadline
-// instead: budget.go.)
+// instead: plan.Budget.)
 const engineStopGrace = 10 * time.Second
 
 // Why a run ended, besides "exit code N" and errors (member.lastReason).
@@ -45,7 +46,7 @@ func (m *member) restartWhy() string {
 	case m.Restart.Mode == podspec.RestartOnFailure:
 		return fmt.Sprintf("its restarts are used up (%d of on-failure:%d): it is not started again", restarts, m.Restart.MaxRetries)
 	}
-	return fmt.Sprintf("with restart %q it is not started again", restartName(m.Restart))
+	return fmt.Sprintf("with restart %q it is not started again", plan.RestartName(m.Restart))
 }
 
 // unhealthyNow reports whether the engine's last word on the member's
@@ -114,8 +115,8 @@ func (r *runner) stopOwn(id string, exit *exitWatch, message string, announce fu
 		return 0, true
 	}
 	r.log.Printf("%s: SIGKILL after %s (its stop grace, %s)", m.Name, time.Since(began).Round(time.Millisecond), as)
-	r.signals.deliver(signalRequest{m, id, target, unix.SIGKILL}, time.Now().Add(killWait))
-	code, ended, stopped = r.awaitUnhealthyExit(id, exit, killWait)
+	r.signals.deliver(signalRequest{m, id, target, unix.SIGKILL}, time.Now().Add(plan.KillWait))
+	code, ended, stopped = r.awaitUnhealthyExit(id, exit, plan.KillWait)
 	switch {
 	case ended:
 		return code, false
@@ -124,7 +125,7 @@ func (r *runner) stopOwn(id string, exit *exitWatch, message string, announce fu
 	}
 	// Killed, and the engine has not said so: the next create waits for
 	// the name to be free (create's conflict handling).
-	r.log.Printf("warning: %s: the engine has not reported its exit %s after SIGKILL; going on as if it had", m.Name, killWait)
+	r.log.Printf("warning: %s: the engine has not reported its exit %s after SIGKILL; going on as if it had", m.Name, plan.KillWait)
 	return 128 + int(unix.SIGKILL), false
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/healthprobe"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -210,8 +211,11 @@ func TestUnhealthyRestartTheEngineRefusesIsRetried(t *testing.T) {
 		refuse = true
 		mu.Unlock()
 		h.eng.turnHealth("side", "unhealthy")
-		h.waitFor(10*time.Second, func() bool { return strings.Contains(h.component("side").LastReason, "injected") }, "the refused start")
-		require.Equal(t, healthprobe.StateRestarting, h.component("side").State)
+		// The reason is recorded before the move to restarting.
+		h.waitFor(10*time.Second, func() bool {
+			c := h.component("side")
+			return strings.Contains(c.LastReason, "injected") && c.State == healthprobe.StateRestarting
+		}, "the refused start to be retried")
 		require.Equal(t, healthprobe.Healthy, h.healthNow(), "still a restart in place")
 		h.waitFor(10*time.Second, func() bool { return h.component("side").Health == healthprobe.Healthy }, "side running again")
 		require.Equal(t, 2, h.component("side").Restarts)
@@ -282,11 +286,11 @@ func mustGet(t *testing.T, f *fakeEngine, id string) *fakeContainer {
 // restart left, or without the opt-in, unhealthy is final.
 func TestDependentWaitsForAnUnhealthyDependencyThatRestarts(t *testing.T) {
 	sick := func(on podspec.OnUnhealthy, restart podspec.Restart, restarts int) string {
-		m := newMember(&Member{Component: podspec.Component{Name: "side", OnUnhealthy: on, Restart: restart}})
+		m := newMember(&plan.Member{Component: podspec.Component{Name: "side", OnUnhealthy: on, Restart: restart}})
 		m.update(func(m *member) {
 			m.state, m.hasHealth, m.health, m.restarts = stateRunning, true, healthprobe.Unhealthy, restarts
 		})
-		met, failed, _ := m.meets(conditionReady)
+		met, failed, _ := m.meets(plan.ConditionReady)
 		require.False(t, met)
 		return failed
 	}

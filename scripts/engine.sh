@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Starts one of the Docker engines the tests run on, and prints `docker version`.
 #
-#   scripts/engine.sh 20.10|28             the engine answers on the default socket;
+#   scripts/engine.sh 20.10|28|28-containerd
+#                                          the engine answers on the default socket;
 #                                          whatever listened there is stopped first
 #   scripts/engine.sh stop                 stops the engine on the default socket
-#   scripts/engine.sh 20.10|28 -- CMD…     the engine runs in private network, mount,
+#   scripts/engine.sh ENGINE -- CMD…       the engine runs in private network, mount,
 #                                          UTS and PID namespaces, answering there on
 #                                          /var/run/docker.sock, for as long as CMD runs;
 #                                          the host's engine is neither seen nor touched
@@ -21,6 +22,11 @@
 # keeps its own --data-root /var/lib/podinit-engine/28 and --exec-root
 # /run/podinit-engine/28, so that switching engines never migrates or
 # corrupts the other engine's state.
+# 28-containerd is the same 28.5 with the containerd image store on
+# (--feature containerd-snapshotter=true, Docker 29's default on a fresh
+# install), under its own --data-root /var/lib/podinit-engine/28-containerd
+# and --exec-root /run/podinit-engine/28-containerd: an engine's images live
+# in one store or the other, and switching would hide them.
 #
 # Environment (all optional):
 #   ENGINE_SOCK   the default socket                         (/var/run/docker.sock)
@@ -181,7 +187,7 @@ start_engine() {
       if ! command -v dockerd >/dev/null || ! dockerd --version | grep -q ' 20\.10\.'; then
         apt_install docker.io
       fi ;;
-    28)
+    28 | 28-containerd)
       local root
       root=$(fetch28)
       path=$root/usr/bin:$root/usr/sbin:$PATH ;;
@@ -194,6 +200,9 @@ start_engine() {
   # A system containerd (a containerd.service) would otherwise be shared by
   # both engines under one namespace.
   [ -S /run/containerd/containerd.sock ] && args+=(--containerd-namespace "podinit-$engine")
+  # The flag, not daemon.json's "features": a machine's /etc/docker/daemon.json
+  # stays the machine's.
+  [ "$engine" = 28-containerd ] && args+=(--feature containerd-snapshotter=true)
   # shellcheck disable=SC2206 # ENGINE_ARGS is a list of flags
   args+=(${ENGINE_ARGS:-})
   log "starting dockerd $engine: ${args[*]} (log: $logf)"
@@ -310,18 +319,18 @@ sandbox() {
 }
 
 case ${1:-} in
-  20.10 | 28)
+  20.10 | 28 | 28-containerd)
     engine=$1; shift
     if [ "${1:-}" = -- ]; then
       shift; [ $# -gt 0 ] || die "no command after --"
-      [ "$engine" = 28 ] && fetch28 >/dev/null
+      [ "$engine" != 20.10 ] && fetch28 >/dev/null
       namespaces inside "$engine" "$@"
     fi
-    [ $# = 0 ] || die "usage: $0 20.10|28 [-- CMD…]"
+    [ $# = 0 ] || die "usage: $0 20.10|28|28-containerd [-- CMD…]"
     read -r data exec_root <<<"$(roots "$engine")"
     systemd_stop
     stop_engine "$SOCK"
-    for other in 20.10 28; do
+    for other in 20.10 28 28-containerd; do
       read -r _ other_exec <<<"$(roots "$other")"
       clear_stale_netns "$other_exec"
     done
@@ -334,5 +343,5 @@ case ${1:-} in
     namespaces sandbox "$@" ;;
   __inside) shift; inside "$@" ;;
   __sandbox) shift; sandbox "$@" ;;
-  *) die "usage: $0 20.10|28 [-- CMD…] | stop | fetch | sandbox -- CMD…" ;;
+  *) die "usage: $0 20.10|28|28-containerd [-- CMD…] | stop | fetch | sandbox -- CMD…" ;;
 esac

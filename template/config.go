@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v4"
+
+	"github.com/podinit/podinit/yamltree"
 )
 
 // Extension field names: podinit's own, and podlike's, read the same way so
@@ -76,11 +78,11 @@ var configKeys = []string{"pod", "transformer", "templates", "init", "copy", "ar
 // becomes a pod with the default templates.
 func parseConfig(n *yaml.Node, a at, dir string) (*config, error) {
 	c := &config{}
-	if isNull(n) {
+	if yamltree.IsNull(n) {
 		return c, nil
 	}
 	if n.Kind != yaml.MappingNode {
-		return nil, a.errf(n, "must be a mapping with any of the keys %s, got %s", strings.Join(configKeys, ", "), kindName(n))
+		return nil, a.errf(n, "must be a mapping with any of the keys %s, got %s", strings.Join(configKeys, ", "), yamltree.KindName(n))
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -93,13 +95,13 @@ func parseConfig(n *yaml.Node, a at, dir string) (*config, error) {
 		case "pod", "transformer", "templates", "init", "copy":
 			items, err = parseItems(v, ka, dir)
 		case "args":
-			if isNull(v) {
+			if yamltree.IsNull(v) {
 				continue
 			}
 			if v.Kind != yaml.MappingNode {
-				return nil, ka.errf(v, "must be a mapping of argument names to values, got %s", kindName(v))
+				return nil, ka.errf(v, "must be a mapping of argument names to values, got %s", yamltree.KindName(v))
 			}
-			val, derr := decode(v)
+			val, derr := yamltree.Decode(v)
 			if derr != nil {
 				return nil, ka.errf(v, "%v", derr)
 			}
@@ -163,7 +165,7 @@ type item struct {
 
 // parseItems reads a single template item or a list of them.
 func parseItems(n *yaml.Node, a at, dir string) ([]*item, error) {
-	if isNull(n) {
+	if yamltree.IsNull(n) {
 		return nil, nil
 	}
 	if n.Kind == yaml.SequenceNode {
@@ -192,7 +194,7 @@ func parseItem(n *yaml.Node, a at, dir string) (*item, error) {
 	where := a.errf(n, "")
 	switch n.Kind {
 	case yaml.ScalarNode:
-		if isNull(n) || n.Value == "" {
+		if yamltree.IsNull(n) || n.Value == "" {
 			return nil, a.errf(n, "empty template: give %s", itemForms)
 		}
 		if isURL(n.Value) {
@@ -201,7 +203,7 @@ func parseItem(n *yaml.Node, a at, dir string) (*item, error) {
 		return fileItem(n.Value, dir, where), nil
 	case yaml.MappingNode:
 	default:
-		return nil, a.errf(n, "a template is %s; got %s", itemForms, kindName(n))
+		return nil, a.errf(n, "a template is %s; got %s", itemForms, yamltree.KindName(n))
 	}
 	if len(n.Content) != 2 {
 		var keys []string
@@ -216,7 +218,7 @@ func parseItem(n *yaml.Node, a at, dir string) (*item, error) {
 	case "inline":
 		return inlineItem(v, ka, where)
 	case "file":
-		if v.Kind == yaml.ScalarNode && !isNull(v) && v.Value != "" {
+		if v.Kind == yaml.ScalarNode && !yamltree.IsNull(v) && v.Value != "" {
 			return fileItem(v.Value, dir, where), nil
 		}
 		fields, err := itemFields(v, ka, "path", "path", "fallback")
@@ -225,7 +227,7 @@ func parseItem(n *yaml.Node, a at, dir string) (*item, error) {
 		}
 		p := fields["path"]
 		if p.Kind != yaml.ScalarNode || p.Value == "" {
-			return nil, ka.key("path").errf(p, "must be a file path, got %s", kindName(p))
+			return nil, ka.key("path").errf(p, "must be a file path, got %s", yamltree.KindName(p))
 		}
 		it := fileItem(p.Value, dir, where)
 		if fb := fields["fallback"]; fb != nil {
@@ -235,7 +237,7 @@ func parseItem(n *yaml.Node, a at, dir string) (*item, error) {
 		}
 		return it, nil
 	case "http":
-		if v.Kind == yaml.ScalarNode && !isNull(v) && v.Value != "" {
+		if v.Kind == yaml.ScalarNode && !yamltree.IsNull(v) && v.Value != "" {
 			if !isURL(v.Value) {
 				return nil, ka.errf(v, "%q is not an http:// or https:// URL", v.Value)
 			}
@@ -247,12 +249,12 @@ func parseItem(n *yaml.Node, a at, dir string) (*item, error) {
 		}
 		u := fields["url"]
 		if u.Kind != yaml.ScalarNode || !isURL(u.Value) {
-			return nil, ka.key("url").errf(u, "must be an http:// or https:// URL, got %s", kindName(u))
+			return nil, ka.key("url").errf(u, "must be an http:// or https:// URL, got %s", yamltree.KindName(u))
 		}
 		it := &item{kind: fromHTTP, url: u.Value, given: u.Value, where: where}
 		if ins := fields["insecure"]; ins != nil {
 			if ins.Kind != yaml.ScalarNode || ins.Tag != "!!bool" {
-				return nil, ka.key("insecure").errf(ins, "must be true or false, got %s", kindName(ins))
+				return nil, ka.key("insecure").errf(ins, "must be true or false, got %s", yamltree.KindName(ins))
 			}
 			it.insecure = ins.Value == "true"
 		}
@@ -270,7 +272,7 @@ func parseItem(n *yaml.Node, a at, dir string) (*item, error) {
 // keys, of which required must be present.
 func itemFields(n *yaml.Node, a at, required string, allowed ...string) (map[string]*yaml.Node, error) {
 	if n.Kind != yaml.MappingNode {
-		return nil, a.errf(n, "must be a string or a mapping with %s, got %s", strings.Join(allowed, ", "), kindName(n))
+		return nil, a.errf(n, "must be a string or a mapping with %s, got %s", strings.Join(allowed, ", "), yamltree.KindName(n))
 	}
 	out := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -295,7 +297,7 @@ func itemFields(n *yaml.Node, a at, required string, allowed ...string) (map[str
 func inlineItem(v *yaml.Node, a at, where *Error) (*item, error) {
 	it := &item{kind: fromInline, where: where, given: "inline"}
 	switch {
-	case isNull(v):
+	case yamltree.IsNull(v):
 		return nil, a.errf(v, "empty inline template: give a template text or a mapping")
 	case v.Kind == yaml.ScalarNode:
 		it.text = v.Value
@@ -311,7 +313,7 @@ func inlineItem(v *yaml.Node, a at, where *Error) (*item, error) {
 			}
 		}
 	default:
-		val, err := decode(v)
+		val, err := yamltree.Decode(v)
 		if err != nil {
 			return nil, a.errf(v, "%v", err)
 		}

@@ -6,7 +6,13 @@ import (
 	"fmt"
 	"text/template"
 	"time"
+
+	"github.com/podinit/podinit/yamltree"
 )
+
+// limitError is a document or a rendering refused for its size rather than
+// its syntax; the YAML reader's limits (yamltree) give the same error.
+type limitError = yamltree.LimitError
 
 // Bounds on rendering one template. A template is code from the stack's
 // author, but it may come over the network, and a slip such as
@@ -29,7 +35,7 @@ var renderTimeout = RenderTimeout
 // after, so nothing is left behind for long.
 func execute(ctx context.Context, t *template.Template, data *Data) ([]byte, error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, renderTimeout,
-		&limitError{fmt.Sprintf("rendering took longer than %s: is a range or a recursive template too long?", renderTimeout)})
+		&limitError{Msg: fmt.Sprintf("rendering took longer than %s: is a range or a recursive template too long?", renderTimeout)})
 	defer cancel()
 	w := &boundedWriter{ctx: ctx, limit: MaxRenderedSize}
 	done := make(chan error, 1)
@@ -58,7 +64,7 @@ func (w *boundedWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	if w.buf.Len()+len(p) > w.limit {
-		return 0, &limitError{fmt.Sprintf("renders more than %d bytes: is a range too long?", w.limit)}
+		return 0, &limitError{Msg: fmt.Sprintf("renders more than %d bytes: is a range too long?", w.limit)}
 	}
 	return w.buf.Write(p)
 }

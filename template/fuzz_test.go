@@ -17,6 +17,7 @@ import (
 
 	"github.com/podinit/podinit/internal/fuzzbudget"
 	"github.com/podinit/podinit/internal/fuzzseed"
+	"github.com/podinit/podinit/yamltree"
 )
 
 // Budget per input: one second of rendering per template (renderTimeout is
@@ -131,7 +132,7 @@ func FuzzTemplateText(f *testing.F) {
 }
 
 // FuzzParseYAML flattens YAML documents: anchors, aliases and merge keys.
-// Whatever the input, the expansion stays within MaxAliasNodes.
+// Whatever the input, the expansion stays within yamltree.MaxAliasNodes.
 func FuzzParseYAML(f *testing.F) {
 	for _, b := range fuzzseed.Files(filepath.Join("testdata", "*.yml")) {
 		f.Add(b)
@@ -143,7 +144,7 @@ func FuzzParseYAML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var n *yaml.Node
 		var err error
-		fuzzbudget.Check(t, fuzzTime, fuzzAlloc, func() { n, err = parseYAML(data) })
+		fuzzbudget.Check(t, fuzzTime, fuzzAlloc, func() { n, err = yamltree.ParseFlat(data) })
 		if err != nil || n == nil {
 			return
 		}
@@ -151,7 +152,7 @@ func FuzzParseYAML(f *testing.F) {
 		if yaml.Unmarshal(data, &in) != nil {
 			t.Fatal("flattened a document the parser refuses")
 		}
-		if c, plain := count(n), count(&in); c > MaxAliasNodes+plain {
+		if c, plain := count(n), count(&in); c > yamltree.MaxAliasNodes+plain {
 			t.Fatalf("%d nodes from a document of %d nodes before expansion: past the alias budget", c, plain)
 		}
 	})

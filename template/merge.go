@@ -3,6 +3,8 @@ package template
 import (
 	"fmt"
 	"strings"
+
+	"github.com/podinit/podinit/yamltree"
 )
 
 // merge adds source into target by podlike's rules: later templates only
@@ -18,7 +20,7 @@ func merge(target, source map[string]any) {
 	for k, v := range source {
 		existing, ok := target[k]
 		if !ok {
-			target[k] = deepCopy(v)
+			target[k] = yamltree.DeepCopy(v)
 			continue
 		}
 		switch cur := existing.(type) {
@@ -34,7 +36,7 @@ func merge(target, source map[string]any) {
 		case []any:
 			switch nv := v.(type) {
 			case []any:
-				target[k] = append(cur, deepCopy(nv).([]any)...)
+				target[k] = append(cur, yamltree.DeepCopy(nv).([]any)...)
 			case map[string]any:
 				if m, ok := keyValues(cur); ok {
 					merge(m, nv)
@@ -91,24 +93,4 @@ func asMap(v any, what string) (map[string]any, error) {
 		return m, nil
 	}
 	return nil, fmt.Errorf("%s must be a mapping or a list of KEY=VALUE, got %v", what, v)
-}
-
-// deepCopy copies maps and lists so that merging into the copy leaves the
-// original (a service definition other steps still read) alone.
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			m[k] = deepCopy(e)
-		}
-		return m
-	case []any:
-		l := make([]any, len(t))
-		for i, e := range t {
-			l[i] = deepCopy(e)
-		}
-		return l
-	}
-	return v
 }

@@ -12,6 +12,8 @@ import (
 	"text/template"
 
 	yaml "go.yaml.in/yaml/v4"
+
+	"github.com/podinit/podinit/yamltree"
 )
 
 // Data is what a template sees.
@@ -62,7 +64,7 @@ func replace(old, new string, n int, s string) (string, error) {
 		count = n
 	}
 	if size := len(s) + count*(len(new)-len(old)); size > MaxRenderedSize {
-		return "", &limitError{fmt.Sprintf("replace would make %d bytes, more than %d", size, MaxRenderedSize)}
+		return "", &limitError{Msg: fmt.Sprintf("replace would make %d bytes, more than %d", size, MaxRenderedSize)}
 	}
 	return strings.Replace(s, old, new, n), nil
 }
@@ -80,7 +82,7 @@ func printf(format string, args ...any) (string, error) {
 			switch {
 			case c >= '0' && c <= '9':
 				if num = num*10 + int(c-'0'); num > maxWidth {
-					return "", &limitError{fmt.Sprintf("printf %q: a width or precision over %d", format, maxWidth)}
+					return "", &limitError{Msg: fmt.Sprintf("printf %q: a width or precision over %d", format, maxWidth)}
 				}
 				continue
 			case c == '*':
@@ -113,7 +115,7 @@ func indent(n int, s string) (string, error) {
 		return "", fmt.Errorf("indent %d: give 0 to %d spaces", n, maxWidth)
 	}
 	if size := len(s) + n*(strings.Count(s, "\n")+1); size > MaxRenderedSize {
-		return "", &limitError{fmt.Sprintf("indent would make %d bytes, more than %d", size, MaxRenderedSize)}
+		return "", &limitError{Msg: fmt.Sprintf("indent would make %d bytes, more than %d", size, MaxRenderedSize)}
 	}
 	pad := strings.Repeat(" ", n)
 	lines := strings.Split(s, "\n")
@@ -175,7 +177,7 @@ func render(ctx context.Context, text string, src source, data *Data) (map[strin
 			"%s renders %s at line %d of its output (%q): a .Args or .Service key it reads is missing; give the argument, or guard it with {{ if }} or {{ with }}",
 			src.label(), noValue, line, outputLine(rendered, line))}
 	}
-	node, err := parseYAML(rendered)
+	node, err := yamltree.ParseFlat(rendered)
 	if err != nil {
 		return nil, nil, yamlOutputErr(src, rendered, err)
 	}
@@ -183,9 +185,9 @@ func render(ctx context.Context, text string, src source, data *Data) (map[strin
 		return map[string]any{}, nil, nil
 	}
 	if node.Kind != yaml.MappingNode {
-		return nil, nil, &Error{File: src.name, Msg: fmt.Sprintf("%s renders %s; it must render a mapping of component names to their definitions", src.label(), kindName(node))}
+		return nil, nil, &Error{File: src.name, Msg: fmt.Sprintf("%s renders %s; it must render a mapping of component names to their definitions", src.label(), yamltree.KindName(node))}
 	}
-	v, err := decode(node)
+	v, err := yamltree.Decode(node)
 	if err != nil {
 		return nil, nil, yamlOutputErr(src, rendered, err)
 	}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/override"
 	yaml "go.yaml.in/yaml/v4"
+
+	"github.com/podinit/podinit/yamltree"
 )
 
 // DefaultImage is the controller's image when no pod template gives one.
@@ -164,7 +166,7 @@ func readStack(name, dir string, data []byte, templates bool) (*stackFile, error
 		topAt: map[string]*Error{}, topArgs: map[string]map[string]any{},
 		svcArgs: map[string]map[string]any{}, serviceAt: map[string]*Error{},
 	}
-	root, err := parseYAML(data)
+	root, err := yamltree.ParseFlat(data)
 	if err != nil {
 		what := "not valid YAML: "
 		if errors.As(err, new(*limitError)) {
@@ -179,7 +181,7 @@ func readStack(name, dir string, data []byte, templates bool) (*stackFile, error
 		}
 		return nil, &Error{File: name, Line: line, Msg: "a stack file is a mapping with services: (a Compose file as docker stack deploy takes)"}
 	}
-	v, err := decode(root)
+	v, err := yamltree.Decode(root)
 	if err != nil {
 		return nil, &Error{File: name, Msg: err.Error()}
 	}
@@ -192,29 +194,29 @@ func readStack(name, dir string, data []byte, templates bool) (*stackFile, error
 	// Without templates, a service's x-podinit is its component's own (see
 	// RenderPod), and top-level fields are left for the caller.
 	for _, ext := range exts {
-		k, n := lookup(root, ext)
+		k, n := yamltree.Lookup(root, ext)
 		if k == nil {
 			continue
 		}
 		delete(s.data, ext)
-		if isNull(n) {
+		if yamltree.IsNull(n) {
 			continue
 		}
 		a := at{file: name, path: ext}
 		if n.Kind != yaml.MappingNode {
-			return nil, a.errf(n, "must be a mapping of service names (and args) to their templates, got %s", kindName(n))
+			return nil, a.errf(n, "must be a mapping of service names (and args) to their templates, got %s", yamltree.KindName(n))
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			sk, sv := n.Content[i], n.Content[i+1]
 			sa := a.key(sk.Value)
 			if sk.Value == "args" {
-				if isNull(sv) {
+				if yamltree.IsNull(sv) {
 					continue
 				}
 				if sv.Kind != yaml.MappingNode {
-					return nil, sa.errf(sv, "must be a mapping of argument names to values, got %s", kindName(sv))
+					return nil, sa.errf(sv, "must be a mapping of argument names to values, got %s", yamltree.KindName(sv))
 				}
-				val, err := decode(sv)
+				val, err := yamltree.Decode(sv)
 				if err != nil {
 					return nil, sa.errf(sv, "%v", err)
 				}
@@ -239,14 +241,14 @@ func readStack(name, dir string, data []byte, templates bool) (*stackFile, error
 			mergeArgs(s.topArgs, sk.Value, c.args)
 		}
 	}
-	_, services := lookup(root, "services")
+	_, services := yamltree.Lookup(root, "services")
 	if services != nil && services.Kind == yaml.MappingNode {
 		svcData, _ := s.data["services"].(map[string]any)
 		for i := 0; i+1 < len(services.Content); i += 2 {
 			sk, sv := services.Content[i], services.Content[i+1]
 			s.serviceAt[sk.Value] = (&at{file: name, path: "services." + sk.Value}).errf(sk, "")
 			for _, ext := range exts {
-				k, n := lookup(sv, ext)
+				k, n := yamltree.Lookup(sv, ext)
 				if k == nil {
 					continue
 				}

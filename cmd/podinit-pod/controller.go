@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-
 	"log"
 	"os"
 	"runtime/debug"
@@ -21,6 +20,7 @@ import (
 	"github.com/podinit/podinit/healthprobe"
 	"github.com/podinit/podinit/init/reap"
 	"github.com/podinit/podinit/init/signals"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/pod"
 	"github.com/podinit/podinit/podspec"
 	"github.com/podinit/podinit/selfid"
@@ -29,7 +29,7 @@ import (
 // controllerFlags are the controller's flags; podlike's five keep their
 // names and defaults.
 type controllerFlags struct {
-	opts        pod.Options
+	opts        plan.Options
 	authFiles   string
 	socket      string
 	startPeriod time.Duration
@@ -48,7 +48,7 @@ func newControllerFlags(name string) (*flag.FlagSet, *controllerFlags) {
 	fs.BoolVar(&f.opts.Logs, "logs", false, "stream the components' output into the controller's, each line prefixed with the component's name")
 	fs.BoolVar(&f.opts.Pull, "pull", false, "pull the components' images before every start, not only when missing")
 	fs.DurationVar(&f.opts.StopBudget, "stop-budget", 10*time.Second, "time the whole pod has to stop, from the stop request; keep it equal to the service's stop_grace_period (unset: the controller's own stop timeout when it has one)")
-	fs.DurationVar(&f.opts.StopMargin, "stop-margin", pod.DefaultStopMargin, "part of the stop budget kept for the last SIGKILLs, so podinit exits before Docker kills it")
+	fs.DurationVar(&f.opts.StopMargin, "stop-margin", plan.DefaultStopMargin, "part of the stop budget kept for the last SIGKILLs, so podinit exits before Docker kills it")
 	fs.BoolVar(&f.opts.StrictBudget, "strict-budget", false, "refuse to start when the components' stop grace periods cannot fit the stop budget")
 	fs.DurationVar(&f.opts.ReadyTimeout, "ready-timeout", 2*time.Minute, "how long a component waits for a dependency to become ready before the pod fails")
 	fs.DurationVar(&f.opts.PullTimeout, "pull-timeout", 5*time.Minute, "how long an image pull may take")
@@ -157,7 +157,7 @@ func runController(args []string) int {
 	for _, n := range notes {
 		logger.Print(n)
 	}
-	var plan *pod.Plan
+	var plan *plan.Plan
 	code := guard(func(line string) { logger.Print(line) }, "reading the pod", func() (code int) {
 		plan, code = planPod(ctrl, info, eng.ClientVersion(), f.opts, f.strictCompose, logger)
 		return code
@@ -290,7 +290,7 @@ func connect(ctx context.Context) (*client.Client, error) {
 
 // planPod reads the pod from the controller's labels and plans it for the
 // engine it runs on. A nil plan comes with the exit code.
-func planPod(ctrl pod.Controller, info <-chan infoResult, apiVersion string, opts pod.Options, strict bool, logger *log.Logger) (*pod.Plan, int) {
+func planPod(ctrl plan.Controller, info <-chan infoResult, apiVersion string, opts plan.Options, strict bool, logger *log.Logger) (*plan.Plan, int) {
 	read, err := readSpec(podspec.Request{Labels: ctrl.Labels})
 	if err != nil {
 		logger.Print(err)

@@ -55,6 +55,13 @@ func runPod(t *testing.T, labels map[string]string, dockerArgs []string, flags .
 // controller's /var/run/docker.sock.
 func runPodOn(t *testing.T, socket string, labels map[string]string, dockerArgs []string, flags ...string) *testPod {
 	t.Helper()
+	return runPodFrom(t, socket, podImage, labels, dockerArgs, flags...)
+}
+
+// runPodFrom is runPodOn with the controller made from image (a name or an
+// ID) instead of podImage.
+func runPodFrom(t *testing.T, socket, image string, labels map[string]string, dockerArgs []string, flags ...string) *testPod {
+	t.Helper()
 	requirePodEnv(t)
 	p := &testPod{t: t, name: uniqueName(t, "pod")}
 	args := []string{"run", "-d", "--name", p.name, "-v", socket + ":/var/run/docker.sock"}
@@ -67,7 +74,7 @@ func runPodOn(t *testing.T, socket string, labels map[string]string, dockerArgs 
 		args = append(args, "--label", k+"="+labels[k])
 	}
 	args = append(args, dockerArgs...)
-	args = append(args, podImage)
+	args = append(args, image)
 	args = append(args, flags...)
 	t.Cleanup(p.cleanup)
 	testenv.MustDocker(t, args...)

@@ -11,6 +11,7 @@ import (
 	"github.com/docker/docker/api/types/system"
 
 	"github.com/podinit/podinit/cgroup"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/pod"
 	"github.com/podinit/podinit/podspec"
 )
@@ -27,7 +28,7 @@ import (
 // describeController finds the controller among candidates and adds what
 // needs no answer from the engine's /info (which the controller asks for
 // in the meantime).
-func describeController(ctx context.Context, eng pod.Engine, candidates []string, inside bool) (pod.Controller, []string, error) {
+func describeController(ctx context.Context, eng pod.Engine, candidates []string, inside bool) (plan.Controller, []string, error) {
 	ctrl, err := pod.Discover(ctx, eng, candidates, podspec.VolumeRef)
 	if err != nil {
 		return ctrl, nil, err
@@ -45,8 +46,8 @@ func describeController(ctx context.Context, eng pod.Engine, candidates []string
 	// What the controller's process holds: a non-root controller has no
 	// capability, whatever its engine configuration says.
 	if status, err := os.ReadFile("/proc/self/status"); err == nil {
-		if set, err := pod.CapEff(string(status)); err == nil {
-			ctrl.Caps = pod.Caps{Set: set, From: "its /proc/self/status CapEff"}
+		if set, err := plan.CapEff(string(status)); err == nil {
+			ctrl.Caps = plan.Caps{Set: set, From: "its /proc/self/status CapEff"}
 		}
 	}
 	ctrl.EngineHost = engineHost()
@@ -57,7 +58,7 @@ func describeController(ctx context.Context, eng pod.Engine, candidates []string
 // what the engine's /info decides: whether components nest
 // under the controller's cgroup, whether podinit removes the pod's
 // containers itself, and the engine's data root, which no component gets.
-func engineView(ctrl *pod.Controller, info system.Info, apiVersion string, inside bool) []string {
+func engineView(ctrl *plan.Controller, info system.Info, apiVersion string, inside bool) []string {
 	var notes []string
 	ctrl.APIVersion = apiVersion
 	if inside {
@@ -67,7 +68,7 @@ func engineView(ctrl *pod.Controller, info system.Info, apiVersion string, insid
 		}
 		notes = append(notes, why)
 	}
-	if info.LiveRestoreEnabled && pod.RestoreKillsAutoRemove(info.ServerVersion) {
+	if info.LiveRestoreEnabled && plan.RestoreKillsAutoRemove(info.ServerVersion) {
 		ctrl.RemoveOwn = true
 		notes = append(notes, fmt.Sprintf("Docker %s with live-restore kills auto-remove containers as it restarts (moby/moby#46308): podinit removes the pod's containers itself", info.ServerVersion))
 	}
@@ -88,13 +89,13 @@ func engineHost() string {
 
 // settle finishes the flags against the controller: the stop budget is the
 // controller's own stop timeout unless -stop-budget is given, and the
-// margin follows pod.StopMargin's rule. The note says when the margin was
+// margin follows plan.StopMargin's rule. The note says when the margin was
 // shrunk.
-func (f *controllerFlags) settle(ctrl pod.Controller) (note string, err error) {
+func (f *controllerFlags) settle(ctrl plan.Controller) (note string, err error) {
 	if !f.budgetSet && ctrl.StopTimeout != nil && *ctrl.StopTimeout > 0 {
 		f.opts.StopBudget = time.Duration(*ctrl.StopTimeout) * time.Second
 	}
-	f.opts.StopMargin, note, err = pod.StopMargin(f.opts.StopBudget, f.opts.StopMargin, f.marginSet)
+	f.opts.StopMargin, note, err = plan.StopMargin(f.opts.StopBudget, f.opts.StopMargin, f.marginSet)
 	return note, err
 }
 

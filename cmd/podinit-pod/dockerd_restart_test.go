@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/internal/testenv"
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/plan"
 )
 
 // A pod while its engine restarts. The engine is a private dockerd that the
@@ -129,6 +129,11 @@ func (e *privateEngine) mustDocker(args ...string) string {
 // the shim are that engine's. Unset, they are the machine's.
 var dockerdRoot = os.Getenv("PODINIT_TEST_DOCKERD_ROOT")
 
+// dockerdArgs is PODINIT_TEST_DOCKERD_ARGS: more flags for the private
+// dockerd, so that it is configured as the engine under test (the
+// 28-containerd stage: its containerd image store).
+var dockerdArgs = strings.Fields(os.Getenv("PODINIT_TEST_DOCKERD_ARGS"))
+
 func (e *privateEngine) start() {
 	e.t.Helper()
 	// --debug: the engine's own SIGKILLs are logged at debug level only.
@@ -137,6 +142,7 @@ func (e *privateEngine) start() {
 	if e.liveRestore {
 		args = append(args, "--live-restore")
 	}
+	args = append(args, dockerdArgs...)
 	log, err := os.OpenFile(e.logFile(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	require.NoError(e.t, err)
 	defer log.Close()
@@ -173,7 +179,7 @@ func (e *privateEngine) checkVersion() {
 // auto-remove containers alone when it restarts with live-restore; where it
 // does not, podinit makes its containers without auto-remove.
 func (e *privateEngine) keepsAutoRemoveOnRestore() bool {
-	return !pod.RestoreKillsAutoRemove(e.version())
+	return !plan.RestoreKillsAutoRemove(e.version())
 }
 
 // stop stops the private dockerd as a service manager would (SIGTERM) and
@@ -478,7 +484,11 @@ func TestEngineRestartWithLiveRestoreLosesOutputWhileReattaching(t *testing.T) {
 		len(shown), shown[0], shown[len(shown)-1], lost, gaps[0][0], gaps[0][1],
 		time.Duration(lost)*10*time.Millisecond, back.Sub(stopped).Round(time.Millisecond))
 	require.Greater(t, shown[len(shown)-1], gaps[0][1]+100, "the output goes on after the restart")
-	require.Subset(t, own, []int{gaps[0][0], gaps[0][1]}, "the engine's own log of app has the lines the controller lost")
+	// What app wrote while the engine was away is in the engine's own log
+	// of app. The gap's first lines are not always: an engine that stops
+	// may drop the lines it was copying at that moment (once, on the
+	// containerd image store, the first line of the gap).
+	require.Contains(t, own, gaps[0][1], "the engine's own log of app has the lines the controller lost")
 }
 
 // counterLines reads the numbers of a counter's output lines that start

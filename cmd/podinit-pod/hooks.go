@@ -3,13 +3,14 @@ package main
 import (
 	"strings"
 
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/pod"
 	"github.com/podinit/podinit/podspec"
 )
 
 // postStarts describes a member's post_start hooks for the start listing:
 // they run once it started, before its dependents count it started.
-func postStarts(m *pod.Member) string {
+func postStarts(m *plan.Member) string {
 	if len(m.PostStart) == 0 {
 		return ""
 	}
@@ -18,7 +19,7 @@ func postStarts(m *pod.Member) string {
 
 // preStops describes a member's pre_stop hooks for the stop order: they run
 // before its stop signal, and their time is part of its stop time.
-func preStops(m *pod.Member) string {
+func preStops(m *plan.Member) string {
 	if len(m.PreStop) == 0 {
 		return ""
 	}

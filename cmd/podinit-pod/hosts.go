@@ -7,7 +7,7 @@ import (
 	"syscall"
 
 	"github.com/podinit/podinit/hostsfile"
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/plan"
 )
 
 // hostsPath is the controller's /etc/hosts. Docker bind-mounts the same file
@@ -20,7 +20,7 @@ const hostsPath = "/etc/hosts"
 // process of the pod reads the file while it changes. A file that cannot be
 // written does not stop the pod, which may need no names, but the warning
 // says which names will not resolve and why.
-func addPodNames(plan *pod.Plan, logger *log.Logger) {
+func addPodNames(plan *plan.Plan, logger *log.Logger) {
 	if len(plan.Hosts) == 0 {
 		return
 	}
@@ -45,7 +45,7 @@ func addPodNames(plan *pod.Plan, logger *log.Logger) {
 
 // describeNames is validate's line for the pod's names: each address with
 // the names it has, in the block's order.
-func describeNames(plan *pod.Plan) string {
+func describeNames(plan *plan.Plan) string {
 	if len(plan.Hosts) == 0 {
 		return ""
 	}

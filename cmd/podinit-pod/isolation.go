@@ -4,30 +4,30 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/plan"
 )
 
 // allowClasses lists the -allow classes for the flag's help.
 func allowClasses() string {
 	var names []string
-	for _, c := range pod.Classes {
+	for _, c := range plan.Classes {
 		names = append(names, string(c.Class))
 	}
 	return strings.Join(names, ", ")
 }
 
 // describeCeiling tells what the pod's components may get, for validate.
-func describeCeiling(p *pod.Plan) string {
+func describeCeiling(p *plan.Plan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "privileges beyond the controller's own (-allow %s):\n", orNone(p.Options.Allow.String()))
-	for _, c := range pod.Classes {
+	for _, c := range plan.Classes {
 		state := "refused"
 		if p.Options.Allow[c.Class] {
 			state = "ALLOWED"
 		}
 		fmt.Fprintf(&b, "  %-16s %-8s %s\n", c.Class, state, strings.ReplaceAll(c.Opens, "`", ""))
 	}
-	fmt.Fprintf(&b, "  cap_add up to the controller's capabilities (%s): %s\n", p.Controller.Caps.From, pod.CapNames(p.Controller.Caps.Set))
+	fmt.Fprintf(&b, "  cap_add up to the controller's capabilities (%s): %s\n", p.Controller.Caps.From, plan.CapNames(p.Controller.Caps.Set))
 	fmt.Fprintf(&b, "  never: the engine's socket, data and run directories, the health socket (%s)\n", p.Options.HealthSocket)
 	reach := "not reachable by components"
 	switch scheme, _, _ := strings.Cut(p.Controller.EngineHost, "://"); scheme {
@@ -47,7 +47,7 @@ func orNone(s string) string {
 
 // grants spells out what a member gets past a default container, so that
 // validate shows every privilege the pod hands out.
-func grants(m *pod.Member) string {
+func grants(m *plan.Member) string {
 	h := m.Host
 	var g []string
 	if h.Privileged {

@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/podinit/podinit/internal/testenv"
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/plan"
 )
 
 // Attacks on the pod's isolation, each from inside a component of a default
@@ -412,10 +412,10 @@ func TestDevicesOpenWithAllow(t *testing.T) {
 
 func TestReadmeAllowClassesMatchTheCode(t *testing.T) {
 	want := "| `-allow` | opens |\n|---|---|\n"
-	for _, c := range pod.Classes {
+	for _, c := range plan.Classes {
 		want += "| `" + string(c.Class) + "` | " + c.Opens + " |\n"
 	}
-	require.Equal(t, want, testenv.DocBlock(t, "docs/security.md", "allow"), "docs/security.md's -allow table must be pod.Classes")
+	require.Equal(t, want, testenv.DocBlock(t, "docs/security.md", "allow"), "docs/security.md's -allow table must be plan.Classes")
 }
 
 func TestVolumesDeclaredByThePodNeedNoAllow(t *testing.T) {

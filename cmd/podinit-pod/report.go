@@ -3,10 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
-	"github.com/podinit/podinit/pod"
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/podspec"
 )
 
@@ -16,7 +17,7 @@ import (
 // in one list, so that a user does not fix one and then learn the next: the
 // plan checks what could be read even of a declaration with problems. With
 // strict (-strict-compose), the declaration's warnings are problems too.
-func planRead(read specRun, ctrl pod.Controller, opts pod.Options, strict bool) (plan *pod.Plan, problems, warnings []*podspec.Problem) {
+func planRead(read specRun, ctrl plan.Controller, opts plan.Options, strict bool) (pl *plan.Plan, problems, warnings []*podspec.Problem) {
 	problems = append(problems, read.Problems...)
 	if read.Spec == nil {
 		return nil, sortProblems(problems), nil
@@ -30,8 +31,8 @@ func planRead(read specRun, ctrl pod.Controller, opts pod.Options, strict bool) 
 		}
 		warnings = append(warnings, w)
 	}
-	plan, err := pod.NewPlan(*read.Spec, ctrl, opts)
-	var pe *pod.PlanError
+	pl, err := plan.NewPlan(*read.Spec, ctrl, opts)
+	var pe *plan.PlanError
 	switch {
 	case errors.As(err, &pe):
 		problems = append(problems, planProblems(pe.Problems, read.Problems)...)
@@ -42,24 +43,19 @@ func planRead(read specRun, ctrl pod.Controller, opts pod.Options, strict bool) 
 	if len(problems) > 0 {
 		return nil, sortProblems(problems), warnings
 	}
-	for _, w := range plan.Warnings {
+	for _, w := range pl.Warnings {
 		warnings = append(warnings, &podspec.Problem{Msg: w})
 	}
-	return plan, nil, warnings
+	return pl, nil, warnings
 }
 
-// planProblems leaves out the plan's dependency problems when the
-// declaration has some: package labels checks the dependency graph too, and
-// says it first.
+// planProblems leaves out the plan's problems that the declaration has
+// already: the plan guards with the same depends_on check (podspec's) that
+// package labels reports first.
 func planProblems(plan, declared []*podspec.Problem) []*podspec.Problem {
-	depends := func(p *podspec.Problem) bool { return strings.HasPrefix(p.Key, "depends_on") }
-	declaredDeps := false
-	for _, p := range declared {
-		declaredDeps = declaredDeps || depends(p)
-	}
 	var out []*podspec.Problem
 	for _, p := range plan {
-		if !(declaredDeps && depends(p)) {
+		if !slices.ContainsFunc(declared, func(d *podspec.Problem) bool { return *d == *p }) {
 			out = append(out, p)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/docker/go-units"
 
+	"github.com/podinit/podinit/plan"
 	"github.com/podinit/podinit/pod"
 	"github.com/podinit/podinit/podspec"
 	"github.com/podinit/podinit/selfid"
@@ -109,9 +110,9 @@ const standInNote = "a stand-in, as validate -file runs outside a controller: no
 
 // standInController is what validate -file plans against outside a
 // controller.
-func standInController() pod.Controller {
-	return pod.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private",
-		Caps:       pod.Caps{Set: pod.DockerDefaultCaps, From: "Docker's default set, as -file has no controller"},
+func standInController() plan.Controller {
+	return plan.Controller{ID: "<controller>", Name: "<controller>", IpcMode: "private",
+		Caps:       plan.Caps{Set: plan.DockerDefaultCaps, From: "Docker's default set, as -file has no controller"},
 		EngineHost: engineHost()}
 }
 
@@ -119,7 +120,7 @@ func standInController() pod.Controller {
 // named by -container, the one podinit runs in, or, for -file outside a
 // controller, a stand-in that the notes name. A non-zero code ends
 // validate.
-func validatedController(file, target string) (pod.Controller, []string, int) {
+func validatedController(file, target string) (plan.Controller, []string, int) {
 	ctx := context.Background()
 	candidates, inside := selfid.Find(), true
 	if target != "" {
@@ -130,10 +131,10 @@ func validatedController(file, target string) (pod.Controller, []string, int) {
 	if file != "" && len(candidates) == 0 {
 		return standInController(), []string{standInNote}, 0
 	}
-	ctrl, notes, eng, err := func() (pod.Controller, []string, *client.Client, error) {
+	ctrl, notes, eng, err := func() (plan.Controller, []string, *client.Client, error) {
 		eng, err := connect(ctx)
 		if err != nil {
-			return pod.Controller{}, nil, nil, err
+			return plan.Controller{}, nil, nil, err
 		}
 		ctrl, notes, err := describeController(ctx, eng, candidates, inside)
 		if _, ok := controllerArgs(ctrl.Command); err == nil && file != "" && !ok {
@@ -177,7 +178,7 @@ func quoteArgs(args []string) string {
 
 // printPlan writes the plan for a human: what starts when, what stops when,
 // what each component shares and is limited to.
-func printPlan(w io.Writer, p *pod.Plan, notes []string, warnings []*podspec.Problem) {
+func printPlan(w io.Writer, p *plan.Plan, notes []string, warnings []*podspec.Problem) {
 	fmt.Fprintf(w, "pod %s (controller %s)\n", p.Pod, p.Controller.Name)
 	for _, n := range notes {
 		fmt.Fprintf(w, "controller: %s\n", n)
@@ -213,7 +214,7 @@ func printPlan(w io.Writer, p *pod.Plan, notes []string, warnings []*podspec.Pro
 	}
 }
 
-func describeMember(m *pod.Member) string {
+func describeMember(m *plan.Member) string {
 	s := fmt.Sprintf("%s [%s] image %s", m.Name, m.Role, m.Config.Image)
 	r := m.Host.Resources
 	var lim []string
@@ -235,7 +236,7 @@ func describeMember(m *pod.Member) string {
 	return s + grants(m)
 }
 
-func needs(m *pod.Member) string {
+func needs(m *plan.Member) string {
 	if len(m.Needs) == 0 {
 		return ""
 	}
@@ -254,9 +255,9 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// describeStop is the stop the runtime follows (pod.Plan.StopTimeline),
+// describeStop is the stop the runtime follows (plan.Plan.StopTimeline),
 // counted from the stop request, at the latest.
-func describeStop(p *pod.Plan) string {
+func describeStop(p *plan.Plan) string {
 	var b strings.Builder
 	steps, deadline, end := p.StopTimeline()
 	o := p.Options
