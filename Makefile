@@ -25,7 +25,7 @@ build:
 # (podinit-template stays out of the image every pod runs: see
 # cmd/podinit-template).
 image: build
-	docker build -q -f Dockerfile.scratch -t $(IMAGE) . >/dev/null
+	./scripts/image-dockerfile.sh | docker build -q -f - -t $(IMAGE) . >/dev/null
 	docker build -q -f Dockerfile.template -t $(IMAGE)-template . >/dev/null
 
 test-images:

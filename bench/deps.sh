@@ -46,7 +46,7 @@ echo "## podinit-pod's heap once a 10-component pod is planned, and with it runn
 echo
 mkdir -p "$tmp/ctx/bin"
 CGO_ENABLED=0 "$GO" build -trimpath -tags heapreport -ldflags '-s -w' -o "$tmp/ctx/bin/" ./cmd/podinit ./cmd/podinit-pod ./cmd/podinit-spec
-cp Dockerfile.scratch "$tmp/ctx/"
+./scripts/image-dockerfile.sh >"$tmp/ctx/Dockerfile.scratch"
 docker build -q -f "$tmp/ctx/Dockerfile.scratch" -t "$heapimage" "$tmp/ctx" >/dev/null
 docker image inspect podinit-test/busybox:latest >/dev/null 2>&1 || ./scripts/test-images.sh
 args=()

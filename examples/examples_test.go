@@ -474,7 +474,10 @@ func TestHealth(t *testing.T) {
 	// controller: Swarm then replaces the task.
 	out, err := execIn(app, "rm", "/www/index.html")
 	require.NoError(t, err, out)
-	testenv.WaitFor(t, 40*time.Second, func() bool { h = health(ctrl); return h == "unhealthy" },
+	// The image's HEALTHCHECK reports the pod unhealthy after 3 failed
+	// probes 10 s apart (docs/lifecycle.md): ~30 s, after the health
+	// component's own 2 failed probes.
+	testenv.WaitFor(t, 60*time.Second, func() bool { h = health(ctrl); return h == "unhealthy" },
 		"the controller to turn unhealthy once the app fails its probe (last: %q)", &h)
 
 	testenv.WaitFor(t, 90*time.Second, func() bool {

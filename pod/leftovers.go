@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -70,15 +71,20 @@ func (o controllerState) why() string {
 // before its own components exist, and may call it again once its engine
 // answers after a loss. It returns how many containers it removed.
 func RemoveLeftovers(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) int {
-	removed, _ := sweep(ctx, eng, self, plan.LabelController, logger)
+	removed, _ := sweep(ctx, eng, self, plan.LabelController, nil, logger)
 	return removed
 }
 
 // sweep is RemoveLeftovers over the containers that carry label (a label
 // filter: every podinit component, or one controller's); it also returns
 // the other controllers whose components it kept because they run, or
-// because the engine would not say.
-func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *log.Logger) (removed int, kept []string) {
+// because the engine would not say. With dead set, the engine has just
+// reported that controller's death, and it is inspected rather than
+// listed: the engine sends the "die" event before it has cleaned the
+// container up and updated the view its lists read (moby's
+// handleContainerExit), so a list can still say it runs; an inspect waits
+// for the container's lock, held until then.
+func sweep(ctx context.Context, eng leftoverEngine, self, label string, dead *string, logger *log.Logger) (removed int, kept []string) {
 	ctx, cancel := context.WithTimeout(ctx, leftoverBudget)
 	defer cancel()
 	list, err := eng.ContainerList(ctx, engine.Filters{"label": {label}})
@@ -86,7 +92,18 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 		logger.Printf("warning: listing the containers of podinit controllers to remove leftovers: %v", err)
 		return 0, nil
 	}
-	states := map[string]controllerState{self: controllerRuns}
+	var states map[string]controllerState
+	if dead != nil {
+		states = map[string]controllerState{self: controllerRuns, *dead: inspectController(ctx, eng, *dead)}
+	} else {
+		states = controllerStates(ctx, eng, self, list)
+	}
+	for id, o := range states {
+		if id != self && (o == controllerRuns || o == controllerUnknown) {
+			kept = append(kept, id)
+		}
+	}
+	slices.Sort(kept)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	for _, c := range list {
@@ -94,14 +111,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 		if id == "" {
 			continue
 		}
-		o, known := states[id]
-		if !known {
-			o = inspectController(ctx, eng, id)
-			states[id] = o
-			if o == controllerRuns || o == controllerUnknown {
-				kept = append(kept, id)
-			}
-		}
+		o := states[id]
 		if o == controllerRuns || o == controllerUnknown {
 			continue
 		}
@@ -147,7 +157,7 @@ func sweep(ctx context.Context, eng leftoverEngine, self, label string, logger *
 // return sweeps again.
 func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logger *log.Logger) {
 	began := time.Now()
-	_, kept := sweep(ctx, eng, self, plan.LabelController, logger)
+	_, kept := sweep(ctx, eng, self, plan.LabelController, nil, logger)
 	if len(kept) == 0 {
 		return
 	}
@@ -176,9 +186,53 @@ func SweepAfterReturn(ctx context.Context, eng leftoverEngine, self string, logg
 			}
 			delete(waiting, m.Actor.ID)
 			logger.Printf("controller %s died while the engine caught up after its return; removing what it left", short(m.Actor.ID))
-			sweep(ctx, eng, self, plan.LabelController+"="+m.Actor.ID, logger)
+			id := m.Actor.ID
+			sweep(ctx, eng, self, plan.LabelController+"="+id, &id, logger)
 		}
 	}
+}
+
+// controllerStates asks the engine, in one list, about every controller
+// whose components are in list: one call however many pods the node runs,
+// where an inspect per controller made a sweep cost O(pods) calls, and the
+// sweeps of pods that start together O(pods²). A controller the list does
+// not hold is gone; when the list fails, every one is unknown. self runs.
+func controllerStates(ctx context.Context, eng leftoverEngine, self string, list []container.Summary) map[string]controllerState {
+	states := map[string]controllerState{self: controllerRuns}
+	var ids []string
+	for _, c := range list {
+		if id := c.Labels[plan.LabelController]; id != "" {
+			if _, ok := states[id]; !ok {
+				states[id] = controllerGone
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return states
+	}
+	// Stopped containers too (engine.Engine's lists always are).
+	found, err := eng.ContainerList(ctx, engine.Filters{"id": ids})
+	for id, o := range states {
+		if err != nil && o == controllerGone {
+			states[id] = controllerUnknown
+		}
+	}
+	if err != nil {
+		return states
+	}
+	for _, c := range found {
+		if _, asked := states[c.ID]; !asked || c.ID == self {
+			continue // an id filter matches as a pattern: only exact IDs count
+		}
+		switch container.ContainerState(c.State) {
+		case container.StateRunning, container.StatePaused, container.StateRestarting:
+			states[c.ID] = controllerRuns
+		default:
+			states[c.ID] = controllerStopped
+		}
+	}
+	return states
 }
 
 // inspectController asks the engine about a controller.

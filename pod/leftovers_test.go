@@ -30,8 +30,10 @@ import (
 type sweepEngine struct {
 	mu         sync.Mutex
 	containers []container.Summary
-	states     map[string]*container.State // controllers; absent: not found
-	inspectErr map[string]error
+	states     map[string]*container.State         // controllers; absent: not found
+	stateErr   error                               // what a list of controllers by ID fails with
+	lagging    map[string]container.ContainerState // what a list still says of a controller that died (the engine's view lags its events)
+	asked      [][]string                          // the IDs of each list of controllers
 	removeErr  map[string]error
 	block      chan struct{} // when set, removals wait for it or the context
 	listed     []string      // label filters of each list
@@ -55,9 +57,15 @@ func (e *sweepEngine) Events(ctx context.Context, since string, filters engine.F
 	return e.events, e.streamErr
 }
 
-// dies makes a controller exit, as the engine records it.
+// dies makes a controller exit, as the engine records it: its "die" event
+// comes before the view its lists read is updated, so a list still says it
+// runs; an inspect says it exited.
 func (e *sweepEngine) dies(id string) {
 	e.mu.Lock()
+	if e.lagging == nil {
+		e.lagging = map[string]container.ContainerState{}
+	}
+	e.lagging[id] = e.states[id].Status
 	e.states[id] = &container.State{Status: "exited", ExitCode: 137}
 	e.mu.Unlock()
 	e.events <- events.Message{Type: events.ContainerEventType, Action: events.ActionDie, Actor: events.Actor{ID: id}}
@@ -69,6 +77,21 @@ func (e *sweepEngine) ContainerList(_ context.Context, filters engine.Filters) (
 	defer e.mu.Unlock()
 	e.listed = append(e.listed, filters["label"]...)
 	var out []container.Summary
+	if ids := slices.Clone(filters["id"]); len(ids) > 0 {
+		sort.Strings(ids)
+		e.asked = append(e.asked, ids)
+		if e.stateErr != nil {
+			return nil, e.stateErr
+		}
+		for _, id := range ids {
+			if st, ok := e.lagging[id]; ok {
+				out = append(out, container.Summary{ID: id, State: st})
+			} else if st, ok := e.states[id]; ok {
+				out = append(out, container.Summary{ID: id, State: st.Status})
+			}
+		}
+		return out, nil
+	}
 	for _, c := range e.containers {
 		keep := true
 		for _, f := range filters["label"] {
@@ -84,9 +107,6 @@ func (e *sweepEngine) ContainerList(_ context.Context, filters engine.Filters) (
 }
 
 func (e *sweepEngine) ContainerInspect(_ context.Context, id string) (container.InspectResponse, error) {
-	if err := e.inspectErr[id]; err != nil {
-		return container.InspectResponse{}, err
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	st, ok := e.states[id]
@@ -129,16 +149,16 @@ func TestSweepRemovesWhatDeadControllersOfAnyPodLeft(t *testing.T) {
 			component("gone-b", "gone", "web.3"),
 			component("exited-a", "exited", "db.1"),
 			component("paused-a", "paused", "db.2"),
-			component("unsure-a", "unsure", "db.3"),
+			component("restarting-a", "restarting", "db.3"),
 			{ID: "unlabelled", Labels: map[string]string{}},
 		},
 		states: map[string]*container.State{
-			"self":   {Running: true, Status: "running"},
-			"live":   {Running: true, Status: "running"},
-			"exited": {Status: "exited", ExitCode: 255},
-			"paused": {Running: true, Paused: true, Status: "paused"},
+			"self":       {Running: true, Status: "running"},
+			"live":       {Running: true, Status: "running"},
+			"exited":     {Status: "exited", ExitCode: 255},
+			"paused":     {Running: true, Paused: true, Status: "paused"},
+			"restarting": {Running: true, Restarting: true, Status: "restarting"},
 		},
-		inspectErr: map[string]error{"unsure": errors.New("engine busy")},
 	}
 	var out bytes.Buffer
 	n := RemoveLeftovers(context.Background(), eng, "self", log.New(&out, "", 0))
@@ -146,8 +166,25 @@ func TestSweepRemovesWhatDeadControllersOfAnyPodLeft(t *testing.T) {
 	require.Equal(t, []string{"exited-a", "gone-a", "gone-b"}, eng.removed)
 	require.Equal(t, 3, n)
 	require.Equal(t, []string{plan.LabelController}, eng.listed, "one list of every podinit component of the node")
+	require.Equal(t, [][]string{{"exited", "gone", "live", "paused", "restarting"}}, eng.asked, "one list of their controllers, however many")
 	require.Contains(t, out.String(), "removing web.3.gone-a (pod web.3), left behind by controller gone which is gone")
 	require.Contains(t, out.String(), "removing db.1.exited-a (pod db.1), left behind by controller exited which no longer runs")
+}
+
+// TestSweepThatCannotAskAfterTheControllersLeavesEverything: when the
+// engine will not say whether the controllers run, each may, and its
+// components stay.
+func TestSweepThatCannotAskAfterTheControllersLeavesEverything(t *testing.T) {
+	eng := &sweepEngine{
+		containers: []container.Summary{component("a", "gone", "web.1"), component("b", "exited", "web.2")},
+		states:     map[string]*container.State{"exited": {Status: "exited"}},
+		stateErr:   errors.New("engine busy"),
+	}
+	var out bytes.Buffer
+	removed, kept := sweep(context.Background(), eng, "self", plan.LabelController, nil, log.New(&out, "", 0))
+	require.Zero(t, removed)
+	require.Empty(t, eng.removed)
+	require.Equal(t, []string{"exited", "gone"}, kept)
 }
 
 func TestSweepToleratesRacesAndReportsFailures(t *testing.T) {

@@ -6,6 +6,7 @@
 //
 //	podbench pod [flags]      start/stop, depends_on, RSS and image size
 //	podbench signal [flags]   SIGHUP latency through the controller vs direct
+//	podbench scale [flags]    N pods started together beside the floor (issue 21)
 //
 // Every container it makes is named pb-<pid>-… and removed before it exits,
 // also on SIGINT/SIGTERM.
@@ -49,7 +50,7 @@ type bench struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: podbench pod|signal [flags]")
+		fmt.Fprintln(os.Stderr, "usage: podbench pod|signal|scale [flags]")
 		os.Exit(2)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -77,8 +78,10 @@ func main() {
 		code = b.podMain(os.Args[2:])
 	case "signal":
 		code = b.signalMain(os.Args[2:])
+	case "scale":
+		code = b.scaleMain(os.Args[2:])
 	default:
-		fmt.Fprintf(os.Stderr, "podbench: unknown mode %q (want pod or signal)\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "podbench: unknown mode %q (want pod, signal or scale)\n", os.Args[1])
 		code = 2
 	}
 	b.cleanup()

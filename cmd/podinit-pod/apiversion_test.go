@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/moby/moby/client/pkg/versions"
 	"github.com/stretchr/testify/require"
@@ -48,4 +50,49 @@ func TestAnEngineBelowTheClientsLowestAPIIsRefused(t *testing.T) {
 	_, err := connect(context.Background())
 	require.ErrorContains(t, err, "API version 1.39 is not supported")
 	require.ErrorContains(t, err, "podinit needs Engine API 1.40 or later")
+}
+
+// TestControllerHealthcheckSchedule: the image's HEALTHCHECK probes every
+// 10 s with 3 retries, and every second until the pod is first healthy
+// where the engine has a start interval (API 1.44; docs/lifecycle.md). On
+// such an engine the probe that first passes begins about 1 s after the
+// one before it ended (or after the controller's start): well under the
+// 10 s it would wait without the start interval, whatever the machine's
+// load does to the probe itself. On an older engine, whose builder refuses
+// the flag, the image has no start interval.
+func TestControllerHealthcheckSchedule(t *testing.T) {
+	t.Parallel()
+	requirePodEnv(t)
+	api := testenv.MustDocker(t, "version", "--format", "{{.Server.APIVersion}}")
+	hc := testenv.MustDocker(t, "image", "inspect", "-f", "{{.Config.Healthcheck.Interval}} {{.Config.Healthcheck.StartInterval}} {{.Config.Healthcheck.Retries}} {{.Config.Healthcheck.StartPeriod}}", podImage)
+	if versions.LessThan(api, "1.44") {
+		require.Equal(t, "10s 0s 3 1m0s", hc)
+		return
+	}
+	require.Equal(t, "10s 1s 3 1m0s", hc)
+	p := runPod(t, map[string]string{
+		"pod.component.app":  "image: " + bbox + "\ncommand: sleep 3600",
+		"pod.component.side": "image: " + bbox + "\ncommand: sleep 3600",
+	}, nil)
+	testenv.WaitFor(t, 60*time.Second, func() bool { return inspect(t, "{{.State.Health.Status}}", p.name) == "healthy" }, "the controller to be healthy")
+	var st struct {
+		StartedAt time.Time
+		Health    struct {
+			Log []struct {
+				Start, End time.Time
+				ExitCode   int
+			}
+		}
+	}
+	out := inspect(t, "{{json .State}}", p.name)
+	require.NoError(t, json.Unmarshal([]byte(out), &st), out)
+	prevEnd := st.StartedAt
+	for _, probe := range st.Health.Log {
+		if probe.Start.After(prevEnd) && probe.ExitCode == 0 {
+			require.Less(t, probe.Start.Sub(prevEnd), 5*time.Second, "the first passing probe waited the steady interval, not the start interval: %s", out)
+			return
+		}
+		prevEnd = probe.End
+	}
+	t.Fatalf("no passing probe in the controller's health log: %s", out)
 }

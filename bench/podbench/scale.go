@@ -1,0 +1,589 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+)
+
+// Issue 21: many pods on one node, started at once. N pods of 2 busybox
+// components each, side by side in one run with the floor: the same pods
+// with no controller (per pod a pause container from the controller's
+// image, then its 2 components in parallel, each pod's start launched at
+// once with all the others'), stopped by stopping all of their containers
+// in parallel. Each round runs the floor and podinit, in turn first.
+
+const scaleComponents = 2
+
+// scaleHealth overrides the image's HEALTHCHECK (-health); nil keeps it.
+var scaleHealth *container.HealthConfig
+
+// scaleRun is one round of one side.
+type scaleRun struct {
+	start, stop time.Duration
+	engineCPU   time.Duration // dockerd + containerd over the idle window
+	shimCPU     time.Duration // containerd-shims, with what they reaped (runc, exec'd probes)
+	ctrlCPU     time.Duration // the controllers' processes (podinit only)
+	idle        time.Duration // the idle window's actual length
+	ctrlAnon    []int         // KiB per pod: every process of the controller
+	holderAnon  []int         // KiB per pod: the IPC holder
+	calls       []map[string]int
+	idleCalls   []map[string]int
+	timelines   [][]stage
+}
+
+func (b *bench) scaleMain(args []string) int {
+	fs := flagSet("scale")
+	n := fs.Int("n", 20, "pods started together")
+	rounds := fs.Int("rounds", 2, "rounds (floor and podinit each once per round, in turn first)")
+	idle := fs.Duration("idle", 30*time.Second, "window over which the idle CPU is measured")
+	ipc := fs.String("ctrl-ipc", "", "the controllers' own --ipc (shareable: podinit makes no holder)")
+	logDir := fs.String("logs", "", "directory to copy every controller's log into")
+	health := fs.String("health", "", "the controllers' HEALTHCHECK instead of the image's: INTERVAL,START-INTERVAL (e.g. 3s,0s: the image's before issue 21), so that schedules compare in one session without a rebuild")
+	fs.Parse(args)
+	if *health != "" {
+		iv, si, _ := strings.Cut(*health, ",")
+		i, err1 := time.ParseDuration(iv)
+		st, err2 := time.ParseDuration(si)
+		if err1 != nil || err2 != nil {
+			fmt.Fprintf(os.Stderr, "podbench: -health %q: want INTERVAL,START-INTERVAL (e.g. 10s,1s)\n", *health)
+			return 2
+		}
+		scaleHealth = &container.HealthConfig{Test: []string{"CMD", "/podinit", "healthcheck"}, Interval: i, StartInterval: st,
+			Timeout: 15 * time.Second, StartPeriod: time.Minute, Retries: 3}
+	}
+	if scaleHealth != nil {
+		fmt.Printf("controllers' HEALTHCHECK: every %s, every %s until first healthy (-health)\n", scaleHealth.Interval, scaleHealth.StartInterval)
+	} else {
+		fmt.Println("controllers' HEALTHCHECK: the image's")
+	}
+	began := time.Now()
+	if err := b.warmUp(); err != nil {
+		fmt.Fprintf(os.Stderr, "podbench: %v\n", err)
+		return 1
+	}
+	var floor, pod []scaleRun
+	for r := 1; r <= *rounds; r++ {
+		sides := []string{"floor", "podinit"}
+		if r%2 == 0 {
+			sides = []string{"podinit", "floor"}
+		}
+		for _, side := range sides {
+			load := loadavg()
+			var run scaleRun
+			var err error
+			if side == "floor" {
+				run, err = b.scaleFloor(*n, *idle)
+				floor = append(floor, run)
+			} else {
+				run, err = b.scalePodinit(*n, *idle, *ipc, *logDir)
+				pod = append(pod, run)
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "podbench: round %d, %s: %v\n", r, side, err)
+				return 1
+			}
+			fmt.Fprintf(os.Stderr, "  round %d %-7s start-all %7s ms  stop-all %7s ms  idle CPU engine %s shims %s ms over %s; load before %s\n",
+				r, side, ms(run.start), ms(run.stop), ms(run.engineCPU), ms(run.shimCPU), run.idle.Round(time.Second), load)
+		}
+	}
+	printScale(*n, *idle, floor, pod)
+	fmt.Printf("\n(whole run: %s; load average at the end %s)\n", time.Since(began).Round(time.Second), loadavg())
+	return 0
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// scaleFloor starts n floor pods at once, measures the engine at rest, and
+// stops every container in parallel.
+func (b *bench) scaleFloor(n int, idle time.Duration) (scaleRun, error) {
+	floors := make([]*floorPod, n)
+	for i := range floors {
+		f, err := b.newFloor()
+		if err != nil {
+			return scaleRun{}, err
+		}
+		floors[i] = f
+	}
+	var all, comps []string
+	for _, f := range floors {
+		all = append(all, f.name)
+		for _, c := range componentNames(scaleComponents) {
+			comps = append(comps, f.name+"."+c)
+		}
+	}
+	all = append(all, comps...)
+	t0 := time.Now()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i, f := range floors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = f.startPause(); errs[i] == nil {
+				errs[i] = f.startComponents(componentNames(scaleComponents))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return scaleRun{}, err
+		}
+	}
+	got, err := b.ev.waitAll(all, "start", 180*time.Second)
+	if err != nil {
+		return scaleRun{}, fmt.Errorf("floor: %w", err)
+	}
+	run := scaleRun{start: last(got).Sub(t0)}
+	run.engineCPU, run.shimCPU, _, run.idle = b.idleCPU(idle, nil)
+	t1 := time.Now()
+	for _, name := range all {
+		go b.cli.ContainerStop(b.ctx, name, client.ContainerStopOptions{})
+	}
+	gone, err := b.ev.waitAll(all, "destroy", 180*time.Second)
+	if err != nil {
+		return scaleRun{}, fmt.Errorf("floor stop: %w", err)
+	}
+	run.stop = last(gone).Sub(t1)
+	return run, nil
+}
+
+// scaleCtrl is one controller of a scale run.
+type scaleCtrl struct {
+	name, id string
+	t0       time.Time
+	proxy    *apiProxy
+	comps    []string
+}
+
+// scalePodinit starts n podinit pods at once (each controller created and
+// started straight through the API, as `docker run -d` does, with its own
+// API proxy as its engine socket), measures the pods at rest, and stops
+// every controller in parallel.
+func (b *bench) scalePodinit(n int, idle time.Duration, ipc, logDir string) (scaleRun, error) {
+	labels := map[string]string{}
+	for _, c := range componentNames(scaleComponents) {
+		labels["pod.component."+c] = componentYAML("")
+	}
+	dir, err := os.MkdirTemp("", "podbench-scale-")
+	if err != nil {
+		return scaleRun{}, err
+	}
+	defer os.RemoveAll(dir)
+	upstream := strings.TrimPrefix(b.cli.DaemonHost(), "unix://")
+	ctrls := make([]*scaleCtrl, n)
+	for i := range ctrls {
+		c := &scaleCtrl{name: b.name("scale")}
+		for _, comp := range componentNames(scaleComponents) {
+			c.comps = append(c.comps, c.name+"."+comp)
+		}
+		if c.proxy, err = newProxy(filepath.Join(dir, strconv.Itoa(i)), upstream); err != nil {
+			return scaleRun{}, err
+		}
+		defer c.proxy.close()
+		ctrls[i] = c
+	}
+	var comps []string
+	for _, c := range ctrls {
+		comps = append(comps, c.comps...)
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for i, c := range ctrls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.t0 = time.Now()
+			resp, err := b.cli.ContainerCreate(b.ctx, client.ContainerCreateOptions{Name: c.name,
+				Config:     &container.Config{Image: podImage, Labels: labels, Healthcheck: scaleHealth},
+				HostConfig: &container.HostConfig{AutoRemove: true, Binds: []string{c.proxy.sock + ":/var/run/docker.sock"}, IpcMode: container.IpcMode(ipc)}})
+			if err != nil {
+				errs[i] = fmt.Errorf("creating controller %s: %w", c.name, err)
+				return
+			}
+			c.id = resp.ID
+			if _, err := b.cli.ContainerStart(b.ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
+				errs[i] = fmt.Errorf("starting controller %s: %w", c.name, err)
+				return
+			}
+			if logDir != "" {
+				go b.saveLog(resp.ID, filepath.Join(logDir, c.name+".log"))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return scaleRun{}, err
+		}
+	}
+	got, err := b.ev.waitAll(comps, "start", 180*time.Second)
+	if err != nil {
+		return scaleRun{}, fmt.Errorf("podinit: %w", err)
+	}
+	run := scaleRun{start: last(got).Sub(t0)}
+	atStart := make([][]apiCall, n)
+	for i, c := range ctrls {
+		atStart[i] = c.proxy.snapshot()
+		run.calls = append(run.calls, countCalls(atStart[i], time.Time{}))
+	}
+	var pids []int
+	for _, c := range ctrls {
+		holder := c.name + ".ipc-holder"
+		_, hasHolder := b.ev.nth(holder, "start", 0)
+		anon, procs, err := b.treeAnon(c.id)
+		if err != nil {
+			return scaleRun{}, err
+		}
+		pids = append(pids, procs...)
+		run.ctrlAnon = append(run.ctrlAnon, anon)
+		if hasHolder {
+			if h, _, err := b.treeAnon(holder); err == nil {
+				run.holderAnon = append(run.holderAnon, h)
+			}
+		}
+		run.timelines = append(run.timelines, b.scaleTimeline(c, hasHolder))
+	}
+	idleFrom := time.Now()
+	run.engineCPU, run.shimCPU, run.ctrlCPU, run.idle = b.idleCPU(idle, pids)
+	for _, c := range ctrls {
+		all := c.proxy.snapshot()
+		run.idleCalls = append(run.idleCalls, countCalls(all, idleFrom))
+	}
+	var members []string
+	for _, c := range ctrls {
+		members = append(members, c.name)
+		members = append(members, c.comps...)
+		if _, ok := b.ev.nth(c.name+".ipc-holder", "start", 0); ok {
+			members = append(members, c.name+".ipc-holder")
+		}
+	}
+	t1 := time.Now()
+	for _, c := range ctrls {
+		go b.cli.ContainerStop(b.ctx, c.id, client.ContainerStopOptions{})
+	}
+	gone, err := b.ev.waitAll(members, "destroy", 180*time.Second)
+	if err != nil {
+		return scaleRun{}, fmt.Errorf("podinit stop: %w", err)
+	}
+	run.stop = last(gone).Sub(t1)
+	return run, nil
+}
+
+// countCalls counts calls per endpoint that began at or after from.
+func countCalls(calls []apiCall, from time.Time) map[string]int {
+	out := map[string]int{}
+	for _, c := range calls {
+		if !c.began.Before(from) {
+			out[c.endpoint]++
+		}
+	}
+	return out
+}
+
+// treeAnon is the summed RssAnon (KiB) of a container's first process and
+// every process descended from it, and their pids: for a controller,
+// podinit and podinit-pod (the components are the children of their own
+// shims, not of the controller).
+func (b *bench) treeAnon(ref string) (int, []int, error) {
+	res, err := b.cli.ContainerInspect(b.ctx, ref, client.ContainerInspectOptions{})
+	info := res.Container
+	if err != nil || info.State == nil || info.State.Pid == 0 {
+		return 0, nil, fmt.Errorf("inspecting %s for its pid: %v", ref, err)
+	}
+	pids := descendants(info.State.Pid)
+	sum := 0
+	for _, p := range pids {
+		m, err := memKB(p)
+		if err == nil {
+			sum += m.anon
+		}
+	}
+	return sum, pids, nil
+}
+
+func descendants(pid int) []int {
+	out := []int{pid}
+	lists, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, l := range lists {
+		b, _ := os.ReadFile(l)
+		for _, f := range strings.Fields(string(b)) {
+			if c, err := strconv.Atoi(f); err == nil {
+				out = append(out, descendants(c)...)
+			}
+		}
+	}
+	return out
+}
+
+// procTicks is a process's utime+stime+cutime+cstime (clock ticks): its own
+// CPU and that of the children it reaped.
+func procTicks(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:]) // f[0] is field 3 (state)
+	var sum int64
+	for _, k := range []int{11, 12, 13, 14} { // fields 14-17
+		if k < len(f) {
+			v, _ := strconv.ParseInt(f[k], 10, 64)
+			sum += v
+		}
+	}
+	return sum
+}
+
+// engineProcs lists dockerd's and containerd's pids, and the shims'. The
+// benchmark runs in the engine's own PID namespace (scripts/engine.sh), so
+// every such process is this engine's.
+func engineProcs() (engine, shims []int) {
+	dirs, _ := filepath.Glob("/proc/[0-9]*/comm")
+	for _, d := range dirs {
+		b, err := os.ReadFile(d)
+		if err != nil {
+			continue
+		}
+		pid, _ := strconv.Atoi(strings.Split(d, "/")[2])
+		switch comm := strings.TrimSpace(string(b)); {
+		case comm == "dockerd" || comm == "containerd":
+			engine = append(engine, pid)
+		case strings.HasPrefix(comm, "containerd-shim"):
+			shims = append(shims, pid)
+		}
+	}
+	return engine, shims
+}
+
+const clockTick = 10 * time.Millisecond // USER_HZ is 100 on Linux
+
+// idleCPU waits for the pods to settle (5 s), then measures the CPU of the
+// engine, its shims and the given controller processes over the window.
+func (b *bench) idleCPU(window time.Duration, ctrl []int) (engine, shims, ctrlCPU, took time.Duration) {
+	time.Sleep(5 * time.Second)
+	eng, sh := engineProcs()
+	sum := func(pids []int) (t int64) {
+		for _, p := range pids {
+			t += procTicks(p)
+		}
+		return t
+	}
+	sumSched := func(pids []int) (t time.Duration) {
+		for _, p := range pids {
+			d, _ := cpuTime(p)
+			t += d
+		}
+		return t
+	}
+	e0, s0, c0, t0 := sum(eng), sum(sh), sumSched(ctrl), time.Now()
+	time.Sleep(window)
+	e1, s1, c1 := sum(eng), sum(sh), sumSched(ctrl)
+	return time.Duration(e1-e0) * clockTick, time.Duration(s1-s0) * clockTick, c1 - c0, time.Since(t0)
+}
+
+var specLine = regexp.MustCompile(`^read the pod in (\d+) ms`)
+
+// scaleTimeline is one controller's start, from the driver's create call
+// (`docker run -d`) on: the engine's events, the controller's calls as its
+// proxy saw them, and its own log.
+func (b *bench) scaleTimeline(c *scaleCtrl, hasHolder bool) []stage {
+	calls := c.proxy.snapshot()
+	var out []stage
+	at := func(name string, t time.Time) {
+		if !t.IsZero() {
+			out = append(out, stage{name, t.Sub(c.t0)})
+		}
+	}
+	ev := func(names []string, action string, latest bool) time.Time {
+		var t time.Time
+		for _, n := range names {
+			s, ok := b.ev.nth(n, action, 0)
+			if !ok {
+				return time.Time{}
+			}
+			if t.IsZero() || (latest && s.recv.After(t)) || (!latest && s.recv.Before(t)) {
+				t = s.recv
+			}
+		}
+		return t
+	}
+	var first, sweepFrom, sweepTo, create time.Time
+	inspects := 0
+	for _, call := range calls {
+		if first.IsZero() {
+			first = call.began
+		}
+		if create.IsZero() && call.endpoint == "POST /containers/create" {
+			create = call.began
+		}
+		if create.IsZero() && strings.HasSuffix(call.endpoint, "(label podinit.controller)") && sweepFrom.IsZero() {
+			sweepFrom, sweepTo = call.began, call.ended
+		}
+		if create.IsZero() && !sweepFrom.IsZero() && call.endpoint == "GET /containers/{id}/json" {
+			// The sweep's inspects of other controllers: podinit inspects
+			// its own container before the sweep, and its members after
+			// their create.
+			inspects++
+			if call.ended.After(sweepTo) {
+				sweepTo = call.ended
+			}
+		}
+	}
+	at("controller started (engine event)", ev([]string{c.name}, "start", false))
+	at("first API call (process start, Go init, connect)", first)
+	lines := b.controllerLog(c.id, c.t0)
+	for _, l := range lines {
+		if m := specLine.FindStringSubmatch(l.text); m != nil {
+			at("'read the pod' logged (podinit-spec, compose-go)", l.at)
+			if d, err := strconv.Atoi(m[1]); err == nil {
+				out = append(out, stage{"  of which podinit-spec's run (its own figure)", time.Duration(d) * time.Millisecond})
+			}
+			break
+		}
+	}
+	at("leftover sweep: list sent", sweepFrom)
+	at("leftover sweep: done", sweepTo)
+	out = append(out, stage{"  sweep's duration", sweepTo.Sub(sweepFrom)}, stage{"  sweep's inspects of other controllers", time.Duration(inspects) * time.Millisecond})
+	at("first create sent", create)
+	if hasHolder {
+		h := []string{c.name + ".ipc-holder"}
+		at("IPC holder created (event)", ev(h, "create", false))
+		at("IPC holder started (event)", ev(h, "start", false))
+	}
+	at("first component created (event)", ev(c.comps, "create", false))
+	at("last component started (event)", ev(c.comps, "start", true))
+	return out
+}
+
+func printScale(n int, idle time.Duration, floor, pod []scaleRun) {
+	med := func(rs []scaleRun, f func(scaleRun) time.Duration) time.Duration {
+		var s sample
+		for _, r := range rs {
+			s = append(s, f(r))
+		}
+		return s.median()
+	}
+	fmt.Printf("\n## %d pods of %d components started together (%d rounds; medians, ms; ratio = podinit / floor)\n\n", n, scaleComponents, len(pod))
+	fmt.Println("| figure | floor | podinit | ratio | target |")
+	fmt.Println("|---|---|---|---|---|")
+	row := func(what string, f func(scaleRun) time.Duration, target float64) {
+		fl, p := med(floor, f), med(pod, f)
+		r := ratio(p, fl)
+		fmt.Printf("| %s | %s | %s | %.2f | ≤ %.1f (%s) |\n", what, ms(fl), ms(p), r, target, verdict(r <= target))
+	}
+	row("start-all (until every component runs)", func(r scaleRun) time.Duration { return r.start }, 1.2)
+	row("stop-all (until every container is removed)", func(r scaleRun) time.Duration { return r.stop }, 1.1)
+	row(fmt.Sprintf("engine CPU (dockerd + containerd) at rest, over %s", idle), func(r scaleRun) time.Duration { return r.engineCPU }, 3)
+	fmt.Printf("| shims' CPU at rest (with the runc and probe processes they reaped) | %s | %s | %.2f | |\n",
+		ms(med(floor, func(r scaleRun) time.Duration { return r.shimCPU })), ms(med(pod, func(r scaleRun) time.Duration { return r.shimCPU })),
+		ratio(med(pod, func(r scaleRun) time.Duration { return r.shimCPU }), med(floor, func(r scaleRun) time.Duration { return r.shimCPU })))
+	fmt.Printf("| controllers' own CPU at rest, all %d | | %s | | |\n", n, ms(med(pod, func(r scaleRun) time.Duration { return r.ctrlCPU })))
+
+	var ctrl, holder []int
+	for _, r := range pod {
+		ctrl, holder = append(ctrl, r.ctrlAnon...), append(holder, r.holderAnon...)
+	}
+	fmt.Printf("\nRssAnon per pod, median over %d pods: controller (every process) %s, IPC holder %s\n", len(ctrl), kibMedian(ctrl), kibMedian(holder))
+
+	counts := func(maps [][]map[string]int) (keys []string, per map[string]float64, total float64) {
+		per = map[string]float64{}
+		pods := 0
+		for _, ms := range maps {
+			for _, m := range ms {
+				pods++
+				for k, v := range m {
+					per[k] += float64(v)
+					total += float64(v)
+				}
+			}
+		}
+		for k := range per {
+			keys = append(keys, k)
+			per[k] /= float64(max(pods, 1))
+		}
+		sort.Strings(keys)
+		return keys, per, total / float64(max(pods, 1))
+	}
+	var start, rest [][]map[string]int
+	for _, r := range pod {
+		start, rest = append(start, r.calls), append(rest, r.idleCalls)
+	}
+	keys, per, total := counts(start)
+	_, perIdle, totalIdle := counts(rest)
+	fmt.Printf("\nEngine API calls per pod (mean over pods and rounds), at start (until every component runs) and at rest (%s window):\n\n", idle)
+	fmt.Println("| endpoint | at start | at rest |")
+	fmt.Println("|---|---|---|")
+	for _, k := range keys {
+		fmt.Printf("| %s | %.1f | %.1f |\n", k, per[k], perIdle[k])
+	}
+	for k, v := range perIdle {
+		if _, ok := per[k]; !ok {
+			fmt.Printf("| %s | 0 | %.1f |\n", k, v)
+		}
+	}
+	fmt.Printf("| all | %.1f | %.1f |\n", total, totalIdle)
+
+	var tl [][]stage
+	for _, r := range pod {
+		tl = append(tl, r.timelines...)
+	}
+	if len(tl) == 0 {
+		return
+	}
+	fmt.Printf("\nTimeline of a start under load, ms after the controller's create call (median over %d controllers; durations and counts indented):\n\n", len(tl))
+	fmt.Println("| milestone | median | min | max |")
+	fmt.Println("|---|---|---|---|")
+	for _, st := range tl[0] {
+		var s sample
+		for _, r := range tl {
+			for _, x := range r {
+				if x.name == st.name {
+					s = append(s, x.d)
+				}
+			}
+		}
+		v := func(d time.Duration) string {
+			if strings.Contains(st.name, "inspects") {
+				return strconv.Itoa(int(d / time.Millisecond))
+			}
+			return ms(d)
+		}
+		fmt.Printf("| %s | %s | %s | %s |\n", st.name, v(s.median()), v(s.min()), v(s.max()))
+	}
+}
+
+func kibMedian(v []int) string {
+	if len(v) == 0 {
+		return "–"
+	}
+	c := append([]int(nil), v...)
+	sort.Ints(c)
+	m := c[len(c)/2]
+	if len(c)%2 == 0 {
+		m = (c[len(c)/2-1] + c[len(c)/2]) / 2
+	}
+	return mib(m)
+}
