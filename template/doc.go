@@ -19,14 +19,15 @@
 // error names the file (stack file, template file or URL) and the line.
 //
 // Files by job: cli.go (the command), read.go and source.go (stack files and
-// template sources), config.go (x-podinit), render.go and execute.go
-// (rendering a template within its bounds), merge.go (podlike's merge rules),
-// transform.go (one templated service into its pod), controllerdef.go (the
-// controller's service), components.go (the components, inits and copies),
-// servicekeys.go (service keys carried onto a component: volumes, sysctls,
-// env files), stack.go (Render: the stack in, the stack out), pod.go
-// (template -pod: a whole project as one pod; podservice.go its service keys:
-// deploy, placement, ports; podlimits.go its limits, reservations and stop
-// budget; podunion.go keys gathered from every service), recursion.go
-// (refusing recursive templates).
+// template sources), config.go and items.go (x-podinit and its template
+// items), render.go and execute.go (rendering a template within its bounds),
+// merge.go (podlike's merge rules), transform.go (one templated service into
+// its pod), controllerdef.go (the controller's service), components.go (the
+// components, inits and copies), servicekeys.go (service keys carried onto a
+// component: volumes, sysctls, env files), stack.go (Render: the stack in,
+// the stack out; collect.go the templated services, yamlout.go the YAML
+// written), pod.go (template -pod: a whole project as one pod; podservice.go
+// its service keys: deploy, placement, ports; podlimits.go its limits,
+// reservations and stop budget; podunion.go keys gathered from every
+// service), recursion.go (refusing recursive templates).
 package template
