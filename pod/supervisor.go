@@ -14,28 +14,6 @@ import (
 	"github.com/podinit/podinit/podspec"
 )
 
-// Exit codes of the controller besides a component's own code.
-const (
-	// ExitInvalid: the pod's spec or plan is invalid; nothing was created.
-	ExitInvalid = 2
-	// ExitCannotRun: podinit could not run the pod (engine unreachable, a
-	// pull, create or start failed, a dependency failed or never got ready).
-	ExitCannotRun = 3
-	// ExitPanic: a bug in podinit (a panic in one of the supervisor's
-	// goroutines); the pod was stopped within its budget. 70 is sysexits'
-	// EX_SOFTWARE.
-	ExitPanic = 70
-	// ExitEngineLost: the engine did not answer for -engine-lost-after; the
-	// pod was stopped without it. 69 is sysexits' EX_UNAVAILABLE.
-	ExitEngineLost = 69
-)
-
-// Result is how the pod ended: the controller's exit code and why.
-type Result struct {
-	Code   int
-	Reason string
-}
-
 // Supervisor runs one plan on the engine: it starts the pod in order, watches
 // it, forwards signals to it and stops it in order within the stop budget.
 // Run must be called once; RequestStop and Forward may be called at any time
@@ -53,6 +31,9 @@ type Result struct {
 // Run waits for (crew: crew.go). Data flows one way: the supervisor makes
 // the parts and hands each the ones it uses; none of them knows the
 // supervisor (crew is handed RequestStop, to stop the pod on a panic).
+//
+// This file is longer than most on purpose: the pod's phases (start,
+// supervise, the hand-off to the stop) read here in the order they run.
 type Supervisor struct {
 	plan   *plan.Plan // read only
 	log    *log.Logger
