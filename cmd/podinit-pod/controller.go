@@ -158,15 +158,15 @@ func runController(args []string) int {
 	for _, n := range notes {
 		logger.Print(n)
 	}
-	var plan *plan.Plan
+	var pl *plan.Plan
 	code := guard(func(line string) { logger.Print(line) }, "reading the pod", func() (code int) {
-		plan, code = planPod(ctrl, info, eng.APIVersion(), f.opts, f.strictCompose, logger)
+		pl, code = planPod(ctrl, info, eng.APIVersion(), f.opts, f.strictCompose, logger)
 		return code
 	})
-	if plan == nil {
+	if pl == nil {
 		return code
 	}
-	addPodNames(plan, logger)
+	addPodNames(pl, logger)
 	afterPlan(logger)
 	// Up to here (package initialisation, the engine's first answers,
 	// podinit-spec's answer) a 10-component pod allocates about 1 MB and
@@ -174,13 +174,13 @@ func runController(args []string) int {
 	// returned now, it is not resident for the controller's whole life.
 	debug.FreeOSMemory()
 
-	sup := pod.NewSupervisor(engineHook(eng), plan, logger, stdout, stderr)
+	sup := pod.NewSupervisor(engineHook(eng), pl, logger, stdout, stderr)
 	srv := &healthprobe.Server{Path: f.socket, Status: sup.Status, StartPeriod: f.startPeriod}
 	if err := srv.Listen(); err != nil {
 		logger.Print(err)
 		return pod.ExitCannotRun
 	}
-	logger.Printf("pod %s: %d init, %d components; stop budget %s", plan.Pod, len(plan.Init), len(plan.Members()), f.opts.StopBudget)
+	logger.Printf("pod %s: %d init, %d components; stop budget %s", pl.Pod, len(pl.Init), len(pl.Members()), f.opts.StopBudget)
 
 	var result pod.Result
 	var g run.Group
@@ -212,7 +212,7 @@ func runController(args []string) int {
 		g.Add(func() error { return srv.Serve(sctx) }, func(error) { cancel() })
 	}
 	g.Run()
-	logger.Printf("pod %s ended: %s; exit %d", plan.Pod, result.Reason, result.Code)
+	logger.Printf("pod %s ended: %s; exit %d", pl.Pod, result.Reason, result.Code)
 	return result.Code
 }
 
@@ -314,13 +314,13 @@ func planPod(ctrl plan.Controller, info <-chan infoResult, apiVersion string, op
 	for _, n := range engineView(&ctrl, res.info, apiVersion, true) {
 		logger.Print(n)
 	}
-	plan, problems, warnings := planRead(read, ctrl, opts, strict)
+	pl, problems, warnings := planRead(read, ctrl, opts, strict)
 	for _, w := range warnings {
 		logger.Printf("warning: %s", w.Error())
 	}
-	if plan == nil {
+	if pl == nil {
 		logger.Print(report(problems))
 		return nil, pod.ExitInvalid
 	}
-	return plan, 0
+	return pl, 0
 }

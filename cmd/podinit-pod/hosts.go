@@ -20,15 +20,15 @@ const hostsPath = "/etc/hosts"
 // process of the pod reads the file while it changes. A file that cannot be
 // written does not stop the pod, which may need no names, but the warning
 // says which names will not resolve and why.
-func addPodNames(plan *plan.Plan, logger *log.Logger) {
-	if len(plan.Hosts) == 0 {
+func addPodNames(pl *plan.Plan, logger *log.Logger) {
+	if len(pl.Hosts) == 0 {
 		return
 	}
 	var names []string
-	for _, e := range plan.Hosts {
+	for _, e := range pl.Hosts {
 		names = append(names, e.Name)
 	}
-	err := hostsfile.Write(hostsPath, plan.Hosts)
+	err := hostsfile.Write(hostsPath, pl.Hosts)
 	if err == nil {
 		logger.Printf("names in the pod (%s): %s", hostsPath, strings.Join(names, ", "))
 		return
@@ -45,13 +45,13 @@ func addPodNames(plan *plan.Plan, logger *log.Logger) {
 
 // describeNames is validate's line for the pod's names: each address with
 // the names it has, in the block's order.
-func describeNames(plan *plan.Plan) string {
-	if len(plan.Hosts) == 0 {
+func describeNames(pl *plan.Plan) string {
+	if len(pl.Hosts) == 0 {
 		return ""
 	}
 	var parts []string
 	var ip string
-	for _, e := range plan.Hosts {
+	for _, e := range pl.Hosts {
 		if e.IP != ip || len(parts) == 0 {
 			ip = e.IP
 			parts = append(parts, ip+" "+e.Name)

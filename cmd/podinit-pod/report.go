@@ -52,9 +52,9 @@ func planRead(read specRun, ctrl plan.Controller, opts plan.Options, strict bool
 // planProblems leaves out the plan's problems that the declaration has
 // already: the plan guards with the same depends_on check (podspec's) that
 // package labels reports first.
-func planProblems(plan, declared []*podspec.Problem) []*podspec.Problem {
+func planProblems(planned, declared []*podspec.Problem) []*podspec.Problem {
 	var out []*podspec.Problem
-	for _, p := range plan {
+	for _, p := range planned {
 		if !slices.ContainsFunc(declared, func(d *podspec.Problem) bool { return *d == *p }) {
 			out = append(out, p)
 		}

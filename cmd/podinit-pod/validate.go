@@ -140,6 +140,9 @@ func validatedController(file, target string) (plan.Controller, []string, int) {
 		if _, ok := controllerArgs(ctrl.Command); err == nil && file != "" && !ok {
 			err = fmt.Errorf("%s does not run podinit's controller", ctrl.Name)
 		}
+		if err != nil {
+			eng.Close()
+		}
 		return ctrl, notes, eng, err
 	}()
 	switch {
@@ -149,6 +152,7 @@ func validatedController(file, target string) (plan.Controller, []string, int) {
 		fmt.Fprintf(os.Stderr, "podinit validate: %v\n", err)
 		return ctrl, nil, pod.ExitCannotRun
 	}
+	defer eng.Close()
 	// The engine's /info, with the usual answers kept when it does not
 	// come in time.
 	ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
