@@ -66,6 +66,9 @@ type Supervisor struct {
 	stopOnce sync.Once
 	stopCh   chan struct{}
 	ended    chan *member
+	// startOver closes once every component of the start has run (or
+	// ended, or the pod stops): what the start allocated is garbage then.
+	startOver chan struct{}
 }
 
 // NewSupervisor prepares a supervisor; logger gets podinit's own messages,
@@ -73,10 +76,11 @@ type Supervisor struct {
 func NewSupervisor(eng engine.Engine, p *plan.Plan, logger *log.Logger, out, errw io.Writer) *Supervisor {
 	s := &Supervisor{
 		plan: p, log: logger,
-		budget: plan.NewBudget(p.Options),
-		roster: newRoster(p),
-		stopCh: make(chan struct{}),
-		phase:  healthprobe.PhaseStarting,
+		budget:    plan.NewBudget(p.Options),
+		roster:    newRoster(p),
+		stopCh:    make(chan struct{}),
+		startOver: make(chan struct{}),
+		phase:     healthprobe.PhaseStarting,
 	}
 	s.ended = make(chan *member, len(s.roster.all()))
 	var life, untilDeadline, untilStop context.Context
@@ -217,10 +221,39 @@ func (s *Supervisor) runPhases() (res Result) {
 	wait.Stop()
 
 	if r := s.start(); r != nil {
+		close(s.startOver)
 		return *r
 	}
 	s.setPhase(healthprobe.PhaseRunning)
+	if !s.crew.spawn("the end of the start", s.awaitStartOver) {
+		close(s.startOver)
+	}
 	return s.supervise()
+}
+
+// StartOver is closed once every component has run for the first time, or
+// ended before it could, or the pod stops: the start is over. It is never
+// closed when Run is not called.
+func (s *Supervisor) StartOver() <-chan struct{} { return s.startOver }
+
+// awaitStartOver closes startOver once each component has run or ended, or
+// the stop comes.
+func (s *Supervisor) awaitStartOver() {
+	defer close(s.startOver)
+	for _, m := range s.roster.members {
+		for {
+			var over bool
+			changed := m.view(func(m *member) { over = !m.startedAt.IsZero() || m.state.final() })
+			if over {
+				break
+			}
+			select {
+			case <-changed:
+			case <-s.stopCh:
+				return
+			}
+		}
+	}
 }
 
 // start runs the holder and the init components, then launches every

@@ -175,6 +175,13 @@ func runController(args []string) int {
 	debug.FreeOSMemory()
 
 	sup := pod.NewSupervisor(engineHook(eng), pl, logger, stdout, stderr)
+	// The start allocates again (the engine's answers, a goroutine and a
+	// connection per component): about 1 MiB of RssAnon for 10 components
+	// that a GC would not give back for minutes (docs/performance.md).
+	go func() {
+		<-sup.StartOver()
+		debug.FreeOSMemory()
+	}()
 	srv := &healthprobe.Server{Path: f.socket, Status: sup.Status, StartPeriod: f.startPeriod}
 	if err := srv.Listen(); err != nil {
 		logger.Print(err)
