@@ -124,8 +124,12 @@ func (b *bench) scaleMain(args []string) int {
 					fmt.Fprintf(os.Stderr, "podbench: round %d, %s by %s: %v\n", r, side, l, err)
 					return 1
 				}
-				fmt.Fprintf(os.Stderr, "  round %d %-7s by %s  start-all %7s ms  stop-all %7s ms  idle CPU engine %s shims %s ms over %s; load before %s\n",
-					r, side, l, ms(run.start), ms(run.stop), ms(run.engineCPU), ms(run.shimCPU), run.idle.Round(time.Second), load)
+				idleCPU := "not measured in these rounds"
+				if measure {
+					idleCPU = fmt.Sprintf("engine %s shims %s ms over %s", ms(run.engineCPU), ms(run.shimCPU), run.idle.Round(time.Second))
+				}
+				fmt.Fprintf(os.Stderr, "  round %d %-7s by %s  start-all %7s ms  stop-all %7s ms  idle CPU %s; load before %s\n",
+					r, side, l, ms(run.start), ms(run.stop), idleCPU, load)
 			}
 		}
 	}
