@@ -544,7 +544,9 @@ func printScale(n int, idle time.Duration, launchers []launcher, res map[string]
 	primary := launchers[0].String()
 	floor, pod := res[primary].floor, res[primary].pod
 	fmt.Printf("\n## %d pods of %d components started together (%d rounds; medians, ms; ratio = podinit / floor, each side launched the same way)\n\n", n, scaleComponents, len(pod))
-	fmt.Printf("Start-all and stop-all are measured for each launcher: through the API (create + start, stop; no CLI process: a stricter floor) and by the docker CLI (`docker run -d`, `docker stop`: the issue's definition), the floor's containers and podinit's controllers alike, from the same engine events. The engine's CPU at rest, the controllers' CPU, RssAnon, the API calls and the timeline are from the %s rounds only; the other rounds hold their pods as long before the stop and measure nothing meanwhile.\n\n", primary)
+	if len(launchers) > 1 {
+		fmt.Printf("Start-all and stop-all are measured for each launcher: through the API (create + start, stop; no CLI process: a stricter floor) and by the docker CLI (`docker run -d`, `docker stop`: the issue's definition), the floor's containers and podinit's controllers alike, from the same engine events. The engine's CPU at rest, the controllers' CPU, RssAnon, the API calls and the timeline are from the %s rounds only; the other rounds hold their pods as long before the stop and measure nothing meanwhile.\n\n", primary)
+	}
 	fmt.Println("| figure | floor | podinit | ratio | target |")
 	fmt.Println("|---|---|---|---|---|")
 	row := func(what string, floor, pod []scaleRun, f func(scaleRun) time.Duration, target float64) {
