@@ -4,7 +4,9 @@
 # markdown tables on stdout, progress on stderr. Arguments go to
 # `podbench pod` (e.g. -rounds 7, -logs DIR to keep the controllers' logs;
 # -floor for issue 11's side-by-side cost table: start against the issue's
-# floor and the holder floor, stop, RssAnon, VmHWM, CPU, image).
+# floor and the holder floor, stop, RssAnon, VmHWM, CPU, image; and issue
+# 21's pair started by the docker CLI: podinit's controller by `docker run
+# -d` against the floor of `docker run -d` plus n parallel `docker run -d`).
 # Needs root and a Docker engine; builds IMAGE (default podinit:dev) and the
 # busybox test image when missing; removes every container it made.
 set -euo pipefail

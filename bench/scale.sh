@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Scale benchmark (issue 21): N pods (default 20) of 2 busybox components,
 # all started at once, beside the floor (the same pods with no controller)
-# in one run: start-all, stop-all, the engine's CPU at rest, RssAnon per
-# pod, engine API calls per pod by endpoint (each controller talks to the
-# engine through its own counting proxy), and a timeline of one start under
-# load. Arguments go to `podbench scale` (-n 20, -rounds 2, -idle 30s,
+# in one run: start-all and stop-all, both sides launched through the API
+# and by the docker CLI (`docker run -d`, `docker stop`: the issue's own
+# floor), the engine's CPU at rest, RssAnon per pod, engine API calls per
+# pod by endpoint (each controller talks to the engine through its own
+# counting proxy), and a timeline of one start under load. Arguments go to
+# `podbench scale` (-n 20, -rounds 2, -idle 30s, -launch api|cli|both,
 # -ctrl-ipc shareable, -health 10s,1s, -logs DIR).
 # Run it on a private engine: CI=true ./scripts/engine.sh 28 -- bench/scale.sh
 # (the engine's CPU is read from /proc by process name, so the run must see

@@ -15,7 +15,10 @@ import (
 // (IPC holder) and with the controller run `--ipc shareable` (no holder),
 // against two floors: the issue's (pause container, then the components in
 // parallel; no holder) and the holder-matched one (pause, holder, then the
-// components). For podinit it also reads the memory and CPU of the
+// components). All of those are launched straight through the API. Issue
+// 21 defines its floor with the CLI ("one `docker run -d` plus 10 parallel
+// `docker run -d`", stopped by `docker stop`), and podinit's controller
+// started by `docker run -d`: both are measured too, in the same rounds. For podinit it also reads the memory and CPU of the
 // controller's processes: podinit (PID 1) and podinit-pod, its child, and
 // what podinit-spec, podinit-pod's short-lived child that read the labels,
 // cost (podinit-pod logs its rusage).
@@ -92,9 +95,10 @@ type costRun struct {
 	component time.Duration
 }
 
-// costPod runs one podinit pod of n components; ipc is the controller's own
-// IPC mode ("" default: podinit starts the holder; "shareable": it does not).
-func (b *bench) costPod(n int, ipc, logDir string) (costRun, error) {
+// costPod runs one podinit pod of n components, its controller started and
+// stopped by l; ipc is the controller's own IPC mode ("" default: podinit
+// starts the holder; "shareable": it does not).
+func (b *bench) costPod(l launcher, n int, ipc, logDir string) (costRun, error) {
 	name := b.name("cost")
 	labels := map[string]string{}
 	var members []string
@@ -106,7 +110,7 @@ func (b *bench) costPod(n int, ipc, logDir string) (costRun, error) {
 		members = append(members, name+".ipc-holder")
 	}
 	t0 := time.Now()
-	id, err := b.controllerIPC(name, labels, nil, logDir, ipc)
+	id, err := b.controllerIPC(l, name, labels, nil, logDir, ipc)
 	if err != nil {
 		return costRun{}, err
 	}
@@ -137,7 +141,7 @@ func (b *bench) costPod(n int, ipc, logDir string) (costRun, error) {
 	if ci, err := b.cli.ContainerInspect(b.ctx, members[0], client.ContainerInspectOptions{}); err == nil && ci.Container.State != nil && ci.Container.State.Pid > 0 {
 		run.component, _ = cpuTime(ci.Container.State.Pid)
 	}
-	if run.stop, err = b.stopController(id, name, members); err != nil {
+	if _, run.stop, err = b.stopControllerAt(l, id, name, members); err != nil {
 		return costRun{}, fmt.Errorf("podinit pod %s: %w", name, err)
 	}
 	return run, nil
@@ -177,22 +181,25 @@ var podlikeIssue = struct {
 	anon, hwm, cpu, image string
 }{"750", "347", "5.3 MiB", "14.4 MiB", "30 ms", "14.8 MiB"}
 
-// cost is `podbench pod -floor`: rounds of the four pods, interleaved, and
+// cost is `podbench pod -floor`: rounds of the six pods, interleaved, and
 // one table.
 func (b *bench) cost(n, rounds int, logDir string) error {
-	var def, shr []costRun
-	var plain, holder sample
-	var plainStop, holderStop sample
+	api, cli := apiLauncher{b}, cliLauncher{b}
+	var def, defCLI, shr []costRun
+	var plain, plainCLI, holder sample
+	var plainStop, plainCLIStop, holderStop sample
 	for r := 1; r <= rounds; r++ {
-		var d, s costRun
-		var fp, fh podRun
+		var d, dc, s costRun
+		var fp, fc, fh podRun
 		runs := []func() error{
-			func() (err error) { d, err = b.costPod(n, "", logDir); return },
-			func() (err error) { fp, err = b.floorRun(n, false); return },
-			func() (err error) { s, err = b.costPod(n, "shareable", logDir); return },
-			func() (err error) { fh, err = b.floorRun(n, true); return },
+			func() (err error) { d, err = b.costPod(api, n, "", logDir); return },
+			func() (err error) { fp, err = b.floorRun(api, n, false); return },
+			func() (err error) { dc, err = b.costPod(cli, n, "", logDir); return },
+			func() (err error) { fc, err = b.floorRun(cli, n, false); return },
+			func() (err error) { s, err = b.costPod(api, n, "shareable", logDir); return },
+			func() (err error) { fh, err = b.floorRun(api, n, true); return },
 		}
-		// Rotated round by round (use a multiple of 4 rounds): the engine
+		// Rotated round by round (use a multiple of 6 rounds): the engine
 		// may still be cleaning up after the previous pod, and that should
 		// not always land on the same column.
 		for i := range runs {
@@ -200,11 +207,11 @@ func (b *bench) cost(n, rounds int, logDir string) error {
 				return err
 			}
 		}
-		def, shr = append(def, d), append(shr, s)
-		plain, holder = append(plain, fp.start), append(holder, fh.start)
-		plainStop, holderStop = append(plainStop, fp.stop), append(holderStop, fh.stop)
-		fmt.Fprintf(os.Stderr, "  round %d: start default %s, --ipc shareable %s, floor %s, floor with holder %s ms; RssAnon %s+%s KiB; CPU %s+%s+%s ms\n",
-			r, ms(d.start), ms(s.start), ms(fp.start), ms(fh.start), strconv.Itoa(d.init.mem.anon), strconv.Itoa(d.pod.mem.anon), ms(d.init.cpu), ms(d.pod.cpu), ms(d.spec.cpu))
+		def, defCLI, shr = append(def, d), append(defCLI, dc), append(shr, s)
+		plain, plainCLI, holder = append(plain, fp.start), append(plainCLI, fc.start), append(holder, fh.start)
+		plainStop, plainCLIStop, holderStop = append(plainStop, fp.stop), append(plainCLIStop, fc.stop), append(holderStop, fh.stop)
+		fmt.Fprintf(os.Stderr, "  round %d: start default %s, by docker run %s, --ipc shareable %s, floor %s, floor by the CLI %s, floor with holder %s ms; RssAnon %s+%s KiB; CPU %s+%s+%s ms\n",
+			r, ms(d.start), ms(dc.start), ms(s.start), ms(fp.start), ms(fc.start), ms(fh.start), strconv.Itoa(d.init.mem.anon), strconv.Itoa(d.pod.mem.anon), ms(d.init.cpu), ms(d.pod.cpu), ms(d.spec.cpu))
 	}
 	img, err := b.cli.ImageInspect(b.ctx, podImage)
 	if err != nil {
@@ -235,33 +242,41 @@ func (b *bench) cost(n, rounds int, logDir string) error {
 	hwmSum := func(r costRun) int { return r.init.mem.hwm + r.pod.mem.hwm + r.spec.mem.hwm }
 	cpu := func(r costRun) time.Duration { return r.init.cpu + r.pod.cpu + r.spec.cpu }
 
-	ds, ss := col(start, def), col(start, shr)
+	ds, dcs, ss := col(start, def), col(start, defCLI), col(start, shr)
 	fmt.Printf("\n## Cost of a %d-component pod, side by side (%d rounds; median [min–max])\n\n", n, rounds)
 	fmt.Println("Memory and CPU are the sum of the controller's processes: podinit (PID 1) and podinit-pod (its child), read 0.5 s after the last component started, and podinit-spec, podinit-pod's child that read the labels and exited (its rusage, from podinit-pod's log). RssAnon is the two that stay. The controller's peak RSS is bounded from the VmHWM of each (which counts the file pages of its binary it touched): podinit's, plus podinit-pod's or, while podinit-spec ran, podinit-pod's peak of then (logged) plus podinit-spec's, whichever is larger. CPU is the time on a CPU of every thread of podinit and podinit-pod (schedstat), from their start, plus podinit-spec's user and system time; PID 1's includes runc's init, which ran as that process before it exec'd /podinit (a component's `sleep` shows that share). podlike's column is issue 11's, not this run: its image cannot be built here.")
 	fmt.Println()
-	fmt.Printf("| figure | podinit default (IPC holder) | podinit, controller `--ipc shareable` | floor: controller + %d parallel runs, no holder (issue's) | floor with holder | podlike (issue 11, not this run) | target |\n", n)
-	fmt.Println("|---|---|---|---|---|---|---|")
-	fmt.Printf("| start, until all run (ms) | %s | %s | %s | %s | %s | |\n", spread(ds), spread(ss), spread(plain), spread(holder), podlikeIssue.start)
+	fmt.Println("Every column but two is launched straight through the API (create + start, no CLI process: a stricter floor). The two `docker run -d` columns are issue 21's definitions: podinit's controller started by `docker run -d` and stopped by `docker stop`, and the floor of one `docker run -d` (the pause container) plus n parallel `docker run -d` (the components), each stopped by `docker stop`; the same containers, timed from the same engine events.")
+	fmt.Println()
+	fmt.Printf("| figure | podinit default (IPC holder) | podinit default, controller by `docker run -d` | podinit, controller `--ipc shareable` | floor: controller + %d parallel API runs, no holder (issue 11's) | floor by the docker CLI: `docker run -d` + %d parallel `docker run -d`, no holder (issue 21's) | floor with holder | podlike (issue 11, not this run) | target |\n", n, n)
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	fmt.Printf("| start, until all run (ms) | %s | %s | %s | %s | %s | %s | %s | |\n", spread(ds), spread(dcs), spread(ss), spread(plain), spread(plainCLI), spread(holder), podlikeIssue.start)
 	r1, r2 := ratio(ds.median(), plain.median()), ratio(ss.median(), plain.median())
-	fmt.Printf("| start / issue's floor | **%.2f** (%s) | %.2f | 1 | %.2f | | ≤ 1.10 (default) |\n", r1, verdict(r1 <= 1.10), r2, ratio(holder.median(), plain.median()))
-	fmt.Printf("| start / holder floor | %.2f | | | 1 | | |\n", ratio(ds.median(), holder.median()))
-	dt := col(stop, def)
-	fmt.Printf("| stop of the pod (ms) | %s | %s | %s | %s | %s | ≤ podlike's |\n", spread(dt), spread(col(stop, shr)), spread(plainStop), spread(holderStop), podlikeIssue.stop)
-	fmt.Printf("| RssAnon, podinit + podinit-pod, pod running | **%s** | %s | | | %s | ≤ 5.3 MiB: %s |\n", memCol(anon, def), memCol(anon, shr), podlikeIssue.anon, verdict(col(kib(anon), def).median() <= 5427)) // 5.3 MiB in KiB
-	fmt.Printf("| of which podinit (PID 1) / podinit-pod | %s / %s | %s / %s | | | | |\n",
+	fmt.Printf("| start / issue 11's API floor | **%.2f** (%s) | | %.2f | 1 | | %.2f | | ≤ 1.10 (default) |\n", r1, verdict(r1 <= 1.10), r2, ratio(holder.median(), plain.median()))
+	rc := ratio(dcs.median(), plainCLI.median())
+	fmt.Printf("| start / issue's CLI floor (issue 21) | %.2f | **%.2f** (%s) | %.2f | %.2f | 1 | %.2f | | ≤ 1.0, podinit by `docker run -d` |\n",
+		ratio(ds.median(), plainCLI.median()), rc, verdict(rc <= 1.0), ratio(ss.median(), plainCLI.median()), ratio(plain.median(), plainCLI.median()), ratio(holder.median(), plainCLI.median()))
+	fmt.Printf("| start / holder floor | %.2f | | | | | 1 | | |\n", ratio(ds.median(), holder.median()))
+	dt, dct := col(stop, def), col(stop, defCLI)
+	fmt.Printf("| stop of the pod (ms) | %s | %s | %s | %s | %s | %s | %s | ≤ podlike's |\n", spread(dt), spread(dct), spread(col(stop, shr)), spread(plainStop), spread(plainCLIStop), spread(holderStop), podlikeIssue.stop)
+	sc := ratio(dct.median(), plainCLIStop.median())
+	fmt.Printf("| stop / issue's CLI floor's stop (issue 21) | %.2f | **%.2f** (%s) | | %.2f | 1 | | | ≤ 1.0, podinit by `docker stop` |\n",
+		ratio(dt.median(), plainCLIStop.median()), sc, verdict(sc <= 1.0), ratio(plainStop.median(), plainCLIStop.median()))
+	fmt.Printf("| RssAnon, podinit + podinit-pod, pod running | **%s** | | %s | | | | %s | ≤ 5.3 MiB: %s |\n", memCol(anon, def), memCol(anon, shr), podlikeIssue.anon, verdict(col(kib(anon), def).median() <= 5427)) // 5.3 MiB in KiB
+	fmt.Printf("| of which podinit (PID 1) / podinit-pod | %s / %s | | %s / %s | | | | | |\n",
 		memCol(func(r costRun) int { return r.init.mem.anon }, def), memCol(func(r costRun) int { return r.pod.mem.anon }, def),
 		memCol(func(r costRun) int { return r.init.mem.anon }, shr), memCol(func(r costRun) int { return r.pod.mem.anon }, shr))
-	fmt.Printf("| peak RSS of the controller: VmHWM of podinit + max(podinit-pod's, podinit-pod's when podinit-spec exited + podinit-spec's) | **%s** | %s | | | %s (VmHWM) | ≤ 16 MiB: %s |\n", memCol(hwm, def), memCol(hwm, shr), podlikeIssue.hwm, verdict(col(kib(hwm), def).median() <= 16*1024))
-	fmt.Printf("| sum of the three VmHWM (a looser bound) | %s | %s | | | | |\n", memCol(hwmSum, def), memCol(hwmSum, shr))
-	fmt.Printf("| of which podinit / podinit-pod / podinit-pod when podinit-spec exited / podinit-spec | %s / %s / %s / %s | | | | | |\n",
+	fmt.Printf("| peak RSS of the controller: VmHWM of podinit + max(podinit-pod's, podinit-pod's when podinit-spec exited + podinit-spec's) | **%s** | | %s | | | | %s (VmHWM) | ≤ 16 MiB: %s |\n", memCol(hwm, def), memCol(hwm, shr), podlikeIssue.hwm, verdict(col(kib(hwm), def).median() <= 16*1024))
+	fmt.Printf("| sum of the three VmHWM (a looser bound) | %s | | %s | | | | | |\n", memCol(hwmSum, def), memCol(hwmSum, shr))
+	fmt.Printf("| of which podinit / podinit-pod / podinit-pod when podinit-spec exited / podinit-spec | %s / %s / %s / %s | | | | | | | |\n",
 		memCol(func(r costRun) int { return r.init.mem.hwm }, def), memCol(func(r costRun) int { return r.pod.mem.hwm }, def),
 		memCol(func(r costRun) int { return r.spec.podPeak }, def), memCol(func(r costRun) int { return r.spec.mem.hwm }, def))
 	dc := col(cpu, def)
-	fmt.Printf("| controller CPU to start the pod (ms) | **%s** | %s | | | %s | ≤ 30 ms: %s |\n", spread(dc), spread(col(cpu, shr)), podlikeIssue.cpu, verdict(dc.median() <= 30*time.Millisecond))
-	fmt.Printf("| of which podinit (PID 1, with runc's init before its exec) / podinit-pod / podinit-spec (ms) | %s / %s / %s | | | | | |\n",
+	fmt.Printf("| controller CPU to start the pod (ms) | **%s** | | %s | | | | %s | ≤ 30 ms: %s |\n", spread(dc), spread(col(cpu, shr)), podlikeIssue.cpu, verdict(dc.median() <= 30*time.Millisecond))
+	fmt.Printf("| of which podinit (PID 1, with runc's init before its exec) / podinit-pod / podinit-spec (ms) | %s / %s / %s | | | | | | | |\n",
 		ms(col(func(r costRun) time.Duration { return r.init.cpu }, def).median()), ms(col(func(r costRun) time.Duration { return r.pod.cpu }, def).median()), ms(col(func(r costRun) time.Duration { return r.spec.cpu }, def).median()))
-	fmt.Printf("| for scale: CPU of a component's `sleep` (runc's init, then sleep) (ms) | %s | | | | | |\n", spread(col(func(r costRun) time.Duration { return r.component }, def)))
+	fmt.Printf("| for scale: CPU of a component's `sleep` (runc's init, then sleep) (ms) | %s | | | | | | | |\n", spread(col(func(r costRun) time.Duration { return r.component }, def)))
 	const mi = 1 << 20
-	fmt.Printf("| image %s | **%.1f MiB** (%d bytes) | | | | %s | ≤ 14.8 MiB: %s |\n", podImage, float64(img.Size)/mi, img.Size, podlikeIssue.image, verdict(float64(img.Size) <= 14.8*mi))
+	fmt.Printf("| image %s | **%.1f MiB** (%d bytes) | | | | | | %s | ≤ 14.8 MiB: %s |\n", podImage, float64(img.Size)/mi, img.Size, podlikeIssue.image, verdict(float64(img.Size) <= 14.8*mi))
 	return nil
 }

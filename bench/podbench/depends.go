@@ -69,7 +69,7 @@ func (b *bench) podinitEdge(edge bool, logDir string) (edgeRun, error) {
 // floorEdge is the engine's own work for the same pod: with the edge, b is
 // created the moment a's start call returns.
 func (b *bench) floorEdge(edge bool) (edgeRun, error) {
-	f, err := b.newFloor()
+	f, err := b.newFloor(apiLauncher{b})
 	if err != nil {
 		return edgeRun{}, err
 	}

@@ -40,29 +40,25 @@ func componentYAML(extra string) string {
 }
 
 // controller creates and starts a podinit controller the way `docker run -d
-// --rm -v docker.sock …` does, and returns its name and ID. With logDir set,
-// its log is copied there (for profiling by podinit's microsecond log lines).
+// --rm -v docker.sock …` does, through the API, and returns its ID. With
+// logDir set, its log is copied there (for profiling by podinit's
+// microsecond log lines).
 func (b *bench) controller(name string, labels map[string]string, flags []string, logDir string) (string, error) {
-	return b.controllerIPC(name, labels, flags, logDir, "")
+	return b.controllerIPC(apiLauncher{b}, name, labels, flags, logDir, "")
 }
 
-// controllerIPC is controller with the controller's own IPC mode (`docker
-// run --ipc`; "" for the engine's default).
-func (b *bench) controllerIPC(name string, labels map[string]string, flags []string, logDir, ipc string) (string, error) {
-	resp, err := b.cli.ContainerCreate(b.ctx, client.ContainerCreateOptions{Name: name,
-		Config:     &container.Config{Image: podImage, Labels: labels, Cmd: flags},
-		HostConfig: &container.HostConfig{AutoRemove: true, Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}, IpcMode: container.IpcMode(ipc)},
-	})
+// controllerIPC is controller launched by l, with the controller's own IPC
+// mode (`docker run --ipc`; "" for the engine's default).
+func (b *bench) controllerIPC(l launcher, name string, labels map[string]string, flags []string, logDir, ipc string) (string, error) {
+	id, err := l.start(name, container.Config{Image: podImage, Labels: labels, Cmd: flags},
+		container.HostConfig{AutoRemove: true, Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}, IpcMode: container.IpcMode(ipc)})
 	if err != nil {
-		return "", fmt.Errorf("creating controller %s: %w", name, err)
-	}
-	if _, err := b.cli.ContainerStart(b.ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
-		return "", fmt.Errorf("starting controller %s: %w", name, err)
+		return "", fmt.Errorf("controller: %w", err)
 	}
 	if logDir != "" {
-		go b.saveLog(resp.ID, filepath.Join(logDir, name+".log"))
+		go b.saveLog(id, filepath.Join(logDir, name+".log"))
 	}
-	return resp.ID, nil
+	return id, nil
 }
 
 // saveLog follows a container's output into a file until it ends.
@@ -83,15 +79,16 @@ func (b *bench) saveLog(id, path string) {
 // stopController stops a controller as `docker stop` does (SIGTERM, then
 // SIGKILL after 10s) and waits until it and every listed container are gone.
 func (b *bench) stopController(id, name string, pod []string) (time.Duration, error) {
-	_, d, err := b.stopControllerAt(id, name, pod)
+	_, d, err := b.stopControllerAt(apiLauncher{b}, id, name, pod)
 	return d, err
 }
 
-// stopControllerAt is stopController that also returns when the stop began.
-func (b *bench) stopControllerAt(id, name string, pod []string) (time.Time, time.Duration, error) {
+// stopControllerAt is stopController by l that also returns when the stop
+// began.
+func (b *bench) stopControllerAt(l launcher, id, name string, pod []string) (time.Time, time.Duration, error) {
 	all := append([]string{name}, pod...)
 	t0 := time.Now()
-	go b.cli.ContainerStop(b.ctx, id, client.ContainerStopOptions{})
+	go l.stop(id)
 	got, err := b.ev.waitAll(all, "destroy", 60*time.Second)
 	if err != nil {
 		return t0, 0, err
@@ -136,7 +133,7 @@ func (b *bench) podinitPod(n int, ipc bool, logDir string) (podRun, error) {
 	}
 	run.startup = b.startupStages(id, name, firstCreate)
 	time.Sleep(settle)
-	t1, stop, err := b.stopControllerAt(id, name, members)
+	t1, stop, err := b.stopControllerAt(apiLauncher{b}, id, name, members)
 	if err != nil {
 		return podRun{}, fmt.Errorf("podinit pod %s: %w", name, err)
 	}
@@ -152,18 +149,20 @@ const settle = 500 * time.Millisecond
 // the same image as the controller (podinit's `pause`), then with ipc an IPC
 // holder, then the components, all with podinit's configuration (network and
 // PID namespace of the pause container, IPC of the holder, cgroup parent,
-// auto-remove), created and started in parallel straight through the API.
+// auto-remove), created and started in parallel by its launcher: straight
+// through the API, or by `docker run -d` (the issue's floors).
 // Stop: components and holder stopped in parallel, then the pause container
 // once they are gone: the order a PID namespace owner needs, and podinit's.
 type floorPod struct {
 	b        *bench
+	l        launcher
 	name     string
 	pauseID  string
 	holderID string
 	nested   bool
 }
 
-func (b *bench) newFloor() (*floorPod, error) {
+func (b *bench) newFloor(l launcher) (*floorPod, error) {
 	res, err := b.cli.Info(b.ctx, client.InfoOptions{})
 	info := res.Info
 	if err != nil {
@@ -172,7 +171,7 @@ func (b *bench) newFloor() (*floorPod, error) {
 	// podinit nests components under the controller's cgroup exactly here
 	// (cgroup.Parent); the floor does the same work.
 	nested := info.CgroupDriver == "cgroupfs" && info.CgroupVersion != "2"
-	return &floorPod{b: b, name: b.name("floor"), nested: nested}, nil
+	return &floorPod{b: b, l: l, name: b.name("floor"), nested: nested}, nil
 }
 
 func (f *floorPod) labels(component string) map[string]string {
@@ -195,14 +194,11 @@ func (f *floorPod) run(component string, cfg container.Config, host container.Ho
 			host.CgroupParent = "/docker/" + f.pauseID
 		}
 	}
-	resp, err := f.b.cli.ContainerCreate(f.b.ctx, client.ContainerCreateOptions{Name: name, Config: &cfg, HostConfig: &host})
+	id, err := f.l.start(name, cfg, host)
 	if err != nil {
-		return "", fmt.Errorf("floor: creating %s: %w", name, err)
+		return "", fmt.Errorf("floor: %w", err)
 	}
-	if _, err := f.b.cli.ContainerStart(f.b.ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
-		return "", fmt.Errorf("floor: starting %s: %w", name, err)
-	}
-	return resp.ID, nil
+	return id, nil
 }
 
 func pauseConfig() container.Config {
@@ -264,12 +260,12 @@ func (f *floorPod) stop(members []string) (time.Duration, error) {
 func (f *floorPod) stopAt(members []string) (time.Time, time.Duration, error) {
 	t0 := time.Now()
 	for _, m := range members {
-		go f.b.cli.ContainerStop(f.b.ctx, m, client.ContainerStopOptions{})
+		go f.l.stop(m)
 	}
 	if _, err := f.b.ev.waitAll(members, "destroy", 60*time.Second); err != nil {
 		return t0, 0, fmt.Errorf("floor %s: %w", f.name, err)
 	}
-	go f.b.cli.ContainerStop(f.b.ctx, f.pauseID, client.ContainerStopOptions{})
+	go f.l.stop(f.pauseID)
 	got, err := f.b.ev.waitAll([]string{f.name}, "destroy", 60*time.Second)
 	if err != nil {
 		return t0, 0, fmt.Errorf("floor %s: %w", f.name, err)
@@ -277,9 +273,9 @@ func (f *floorPod) stopAt(members []string) (time.Time, time.Duration, error) {
 	return t0, last(got).Sub(t0), nil
 }
 
-// floorRun measures the floor for a pod of n components.
-func (b *bench) floorRun(n int, ipc bool) (podRun, error) {
-	f, err := b.newFloor()
+// floorRun measures the floor for a pod of n components, launched by l.
+func (b *bench) floorRun(l launcher, n int, ipc bool) (podRun, error) {
+	f, err := b.newFloor(l)
 	if err != nil {
 		return podRun{}, err
 	}
@@ -351,7 +347,7 @@ func (b *bench) startStop(sizes []int, ipcModes []bool, rounds int, logDir strin
 			if err != nil {
 				return err
 			}
-			fl, err := b.floorRun(v.n, v.ipc)
+			fl, err := b.floorRun(apiLauncher{b}, v.n, v.ipc)
 			if err != nil {
 				return err
 			}

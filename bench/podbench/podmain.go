@@ -15,7 +15,7 @@ func (b *bench) podMain(args []string) int {
 	depRounds := fs.Int("depends-rounds", 4, "rounds of the depends_on measurement")
 	sizes := fs.String("sizes", "3,10", "pod sizes (components), comma-separated")
 	ipcModes := fs.String("ipc", "true,false", "podinit -ipc settings to measure, comma-separated")
-	floor := fs.Bool("floor", false, "only the side-by-side cost table (issue 11): podinit default and --ipc shareable, the issue's floor (no holder) and the holder floor, start, stop, RssAnon, VmHWM, CPU, image; the largest -sizes, -rounds rounds")
+	floor := fs.Bool("floor", false, "only the side-by-side cost table (issue 11): podinit default and --ipc shareable, the issue's floor (no holder) and the holder floor, start, stop, RssAnon, VmHWM, CPU, image; beside them issue 21's CLI-started pair: podinit's controller by `docker run -d` and the floor by the docker CLI; the largest -sizes, -rounds rounds (a multiple of 6: the order rotates)")
 	logDir := fs.String("logs", "", "directory to copy every controller's log into (podinit's microsecond timestamps, for profiling)")
 	fs.Parse(args)
 

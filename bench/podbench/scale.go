@@ -20,11 +20,19 @@ import (
 // with no controller (per pod a pause container from the controller's
 // image, then its 2 components in parallel, each pod's start launched at
 // once with all the others'), stopped by stopping all of their containers
-// in parallel. Each round runs the floor and podinit, in turn first.
+// in parallel. Each round runs the floor and podinit, in turn first, once
+// per launcher: straight through the API (create + start, stop: a stricter
+// floor, no CLI start-up in it) and by the docker CLI (`docker run -d`,
+// `docker stop`: the issue's own definition of its floor and of podinit's
+// start). The idle CPU, RssAnon, API calls and timeline are measured in the
+// first launcher's rounds only (the API's, unless -launch cli).
 
 const scaleComponents = 2
 
-// scaleHealth overrides the image's HEALTHCHECK (-health); nil keeps it.
+// scaleHealth overrides the image's HEALTHCHECK schedule (-health); nil
+// keeps it. Its Test is left empty, so that the engine keeps the image's
+// probe: `docker run` cannot say an exec-form probe (see runArgs), and the
+// API and CLI controllers must be the same.
 var scaleHealth *container.HealthConfig
 
 // scaleRun is one round of one side.
@@ -44,7 +52,8 @@ type scaleRun struct {
 func (b *bench) scaleMain(args []string) int {
 	fs := flagSet("scale")
 	n := fs.Int("n", 20, "pods started together")
-	rounds := fs.Int("rounds", 2, "rounds (floor and podinit each once per round, in turn first)")
+	rounds := fs.Int("rounds", 2, "rounds (floor and podinit each once per round and launcher, in turn first)")
+	launch := fs.String("launch", "both", "how the driver starts and stops the containers: api (create + start, stop through the API), cli (`docker run -d`, `docker stop`: the issue's floor) or both, side by side")
 	idle := fs.Duration("idle", 30*time.Second, "window over which the idle CPU is measured")
 	ipc := fs.String("ctrl-ipc", "", "the controllers' own --ipc (shareable: podinit makes no holder)")
 	logDir := fs.String("logs", "", "directory to copy every controller's log into")
@@ -58,9 +67,20 @@ func (b *bench) scaleMain(args []string) int {
 			fmt.Fprintf(os.Stderr, "podbench: -health %q: want INTERVAL,START-INTERVAL (e.g. 10s,1s)\n", *health)
 			return 2
 		}
-		scaleHealth = &container.HealthConfig{Test: []string{"CMD", "/podinit", "healthcheck"}, Interval: i, StartInterval: st,
-			Timeout: 15 * time.Second, StartPeriod: time.Minute, Retries: 3}
+		scaleHealth = &container.HealthConfig{Interval: i, StartInterval: st, Timeout: 15 * time.Second, StartPeriod: time.Minute, Retries: 3}
 	}
+	var launchers []launcher
+	switch *launch {
+	case "api", "cli":
+		l, _ := b.launcherNamed(*launch)
+		launchers = []launcher{l}
+	case "both":
+		launchers = []launcher{apiLauncher{b}, cliLauncher{b}}
+	default:
+		fmt.Fprintf(os.Stderr, "podbench: -launch %q: want api, cli or both\n", *launch)
+		return 2
+	}
+	primary := launchers[0]
 	if scaleHealth != nil {
 		fmt.Printf("controllers' HEALTHCHECK: every %s, every %s until first healthy (-health)\n", scaleHealth.Interval, scaleHealth.StartInterval)
 	} else {
@@ -71,34 +91,66 @@ func (b *bench) scaleMain(args []string) int {
 		fmt.Fprintf(os.Stderr, "podbench: %v\n", err)
 		return 1
 	}
-	var floor, pod []scaleRun
+	res := map[string]*scaleSides{}
+	for _, l := range launchers {
+		res[l.String()] = &scaleSides{}
+	}
 	for r := 1; r <= *rounds; r++ {
+		// Even rounds run everything in the reverse order of odd ones: the
+		// engine's drift and leftovers land on every column alike.
+		ls := launchers
 		sides := []string{"floor", "podinit"}
 		if r%2 == 0 {
+			ls = append([]launcher(nil), launchers...)
+			for i, j := 0, len(ls)-1; i < j; i, j = i+1, j-1 {
+				ls[i], ls[j] = ls[j], ls[i]
+			}
 			sides = []string{"podinit", "floor"}
 		}
-		for _, side := range sides {
-			load := loadavg()
-			var run scaleRun
-			var err error
-			if side == "floor" {
-				run, err = b.scaleFloor(*n, *idle)
-				floor = append(floor, run)
-			} else {
-				run, err = b.scalePodinit(*n, *idle, *ipc, *logDir)
-				pod = append(pod, run)
+		for _, l := range ls {
+			measure := l == primary
+			for _, side := range sides {
+				load := loadavg()
+				var run scaleRun
+				var err error
+				if side == "floor" {
+					run, err = b.scaleFloor(l, *n, *idle, measure)
+					res[l.String()].floor = append(res[l.String()].floor, run)
+				} else {
+					run, err = b.scalePodinit(l, *n, *idle, *ipc, *logDir, measure)
+					res[l.String()].pod = append(res[l.String()].pod, run)
+				}
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "podbench: round %d, %s by %s: %v\n", r, side, l, err)
+					return 1
+				}
+				idleCPU := "not measured in these rounds"
+				if measure {
+					idleCPU = fmt.Sprintf("engine %s shims %s ms over %s", ms(run.engineCPU), ms(run.shimCPU), run.idle.Round(time.Second))
+				}
+				fmt.Fprintf(os.Stderr, "  round %d %-7s by %s  start-all %7s ms  stop-all %7s ms  idle CPU %s; load before %s\n",
+					r, side, l, ms(run.start), ms(run.stop), idleCPU, load)
 			}
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "podbench: round %d, %s: %v\n", r, side, err)
-				return 1
-			}
-			fmt.Fprintf(os.Stderr, "  round %d %-7s start-all %7s ms  stop-all %7s ms  idle CPU engine %s shims %s ms over %s; load before %s\n",
-				r, side, ms(run.start), ms(run.stop), ms(run.engineCPU), ms(run.shimCPU), run.idle.Round(time.Second), load)
 		}
 	}
-	printScale(*n, *idle, floor, pod)
+	printScale(*n, *idle, launchers, res)
 	fmt.Printf("\n(whole run: %s; load average at the end %s)\n", time.Since(began).Round(time.Second), loadavg())
 	return 0
+}
+
+// scaleSides are one launcher's rounds.
+type scaleSides struct{ floor, pod []scaleRun }
+
+// hold keeps the pods running for as long as a measured round does before
+// its stop (the 5 s settle and the idle window), so that stop-all finds the
+// pods in the same state in every round; with measure it reads the idle CPU
+// meanwhile.
+func (b *bench) hold(run *scaleRun, idle time.Duration, measure bool, ctrl []int) {
+	if measure {
+		run.engineCPU, run.shimCPU, run.ctrlCPU, run.idle = b.idleCPU(idle, ctrl)
+		return
+	}
+	time.Sleep(5*time.Second + idle)
 }
 
 func loadavg() string {
@@ -110,12 +162,12 @@ func loadavg() string {
 	return strings.Join(f[:3], " ")
 }
 
-// scaleFloor starts n floor pods at once, measures the engine at rest, and
-// stops every container in parallel.
-func (b *bench) scaleFloor(n int, idle time.Duration) (scaleRun, error) {
+// scaleFloor starts n floor pods at once by l, measures the engine at rest
+// (with measure), and stops every container in parallel by l.
+func (b *bench) scaleFloor(l launcher, n int, idle time.Duration, measure bool) (scaleRun, error) {
 	floors := make([]*floorPod, n)
 	for i := range floors {
-		f, err := b.newFloor()
+		f, err := b.newFloor(l)
 		if err != nil {
 			return scaleRun{}, err
 		}
@@ -152,10 +204,10 @@ func (b *bench) scaleFloor(n int, idle time.Duration) (scaleRun, error) {
 		return scaleRun{}, fmt.Errorf("floor: %w", err)
 	}
 	run := scaleRun{start: last(got).Sub(t0)}
-	run.engineCPU, run.shimCPU, _, run.idle = b.idleCPU(idle, nil)
+	b.hold(&run, idle, measure, nil)
 	t1 := time.Now()
 	for _, name := range all {
-		go b.cli.ContainerStop(b.ctx, name, client.ContainerStopOptions{})
+		go l.stop(name)
 	}
 	gone, err := b.ev.waitAll(all, "destroy", 180*time.Second)
 	if err != nil {
@@ -173,11 +225,11 @@ type scaleCtrl struct {
 	comps    []string
 }
 
-// scalePodinit starts n podinit pods at once (each controller created and
-// started straight through the API, as `docker run -d` does, with its own
-// API proxy as its engine socket), measures the pods at rest, and stops
-// every controller in parallel.
-func (b *bench) scalePodinit(n int, idle time.Duration, ipc, logDir string) (scaleRun, error) {
+// scalePodinit starts n podinit pods at once (each controller started by l:
+// through the API as `docker run -d` does, or by `docker run -d` itself;
+// with its own API proxy as its engine socket), measures the pods at rest
+// (with measure), and stops every controller in parallel by l.
+func (b *bench) scalePodinit(l launcher, n int, idle time.Duration, ipc, logDir string, measure bool) (scaleRun, error) {
 	labels := map[string]string{}
 	for _, c := range componentNames(scaleComponents) {
 		labels["pod.component."+c] = componentYAML("")
@@ -212,20 +264,15 @@ func (b *bench) scalePodinit(n int, idle time.Duration, ipc, logDir string) (sca
 		go func() {
 			defer wg.Done()
 			c.t0 = time.Now()
-			resp, err := b.cli.ContainerCreate(b.ctx, client.ContainerCreateOptions{Name: c.name,
-				Config:     &container.Config{Image: podImage, Labels: labels, Healthcheck: scaleHealth},
-				HostConfig: &container.HostConfig{AutoRemove: true, Binds: []string{c.proxy.sock + ":/var/run/docker.sock"}, IpcMode: container.IpcMode(ipc)}})
+			id, err := l.start(c.name, container.Config{Image: podImage, Labels: labels, Healthcheck: scaleHealth},
+				container.HostConfig{AutoRemove: true, Binds: []string{c.proxy.sock + ":/var/run/docker.sock"}, IpcMode: container.IpcMode(ipc)})
 			if err != nil {
-				errs[i] = fmt.Errorf("creating controller %s: %w", c.name, err)
+				errs[i] = fmt.Errorf("controller: %w", err)
 				return
 			}
-			c.id = resp.ID
-			if _, err := b.cli.ContainerStart(b.ctx, resp.ID, client.ContainerStartOptions{}); err != nil {
-				errs[i] = fmt.Errorf("starting controller %s: %w", c.name, err)
-				return
-			}
+			c.id = id
 			if logDir != "" {
-				go b.saveLog(resp.ID, filepath.Join(logDir, c.name+".log"))
+				go b.saveLog(id, filepath.Join(logDir, c.name+".log"))
 			}
 		}()
 	}
@@ -240,33 +287,37 @@ func (b *bench) scalePodinit(n int, idle time.Duration, ipc, logDir string) (sca
 		return scaleRun{}, fmt.Errorf("podinit: %w", err)
 	}
 	run := scaleRun{start: last(got).Sub(t0)}
-	atStart := make([][]apiCall, n)
-	for i, c := range ctrls {
-		atStart[i] = c.proxy.snapshot()
-		run.calls = append(run.calls, countCalls(atStart[i], time.Time{}))
-	}
-	var pids []int
-	for _, c := range ctrls {
-		holder := c.name + ".ipc-holder"
-		_, hasHolder := b.ev.nth(holder, "start", 0)
-		anon, procs, err := b.treeAnon(c.id)
-		if err != nil {
-			return scaleRun{}, err
+	if !measure {
+		b.hold(&run, idle, false, nil)
+	} else {
+		atStart := make([][]apiCall, n)
+		for i, c := range ctrls {
+			atStart[i] = c.proxy.snapshot()
+			run.calls = append(run.calls, countCalls(atStart[i], time.Time{}))
 		}
-		pids = append(pids, procs...)
-		run.ctrlAnon = append(run.ctrlAnon, anon)
-		if hasHolder {
-			if h, _, err := b.treeAnon(holder); err == nil {
-				run.holderAnon = append(run.holderAnon, h)
+		var pids []int
+		for _, c := range ctrls {
+			holder := c.name + ".ipc-holder"
+			_, hasHolder := b.ev.nth(holder, "start", 0)
+			anon, procs, err := b.treeAnon(c.id)
+			if err != nil {
+				return scaleRun{}, err
 			}
+			pids = append(pids, procs...)
+			run.ctrlAnon = append(run.ctrlAnon, anon)
+			if hasHolder {
+				if h, _, err := b.treeAnon(holder); err == nil {
+					run.holderAnon = append(run.holderAnon, h)
+				}
+			}
+			run.timelines = append(run.timelines, b.scaleTimeline(c, hasHolder))
 		}
-		run.timelines = append(run.timelines, b.scaleTimeline(c, hasHolder))
-	}
-	idleFrom := time.Now()
-	run.engineCPU, run.shimCPU, run.ctrlCPU, run.idle = b.idleCPU(idle, pids)
-	for _, c := range ctrls {
-		all := c.proxy.snapshot()
-		run.idleCalls = append(run.idleCalls, countCalls(all, idleFrom))
+		idleFrom := time.Now()
+		b.hold(&run, idle, true, pids)
+		for _, c := range ctrls {
+			all := c.proxy.snapshot()
+			run.idleCalls = append(run.idleCalls, countCalls(all, idleFrom))
+		}
 	}
 	var members []string
 	for _, c := range ctrls {
@@ -278,7 +329,7 @@ func (b *bench) scalePodinit(n int, idle time.Duration, ipc, logDir string) (sca
 	}
 	t1 := time.Now()
 	for _, c := range ctrls {
-		go b.cli.ContainerStop(b.ctx, c.id, client.ContainerStopOptions{})
+		go l.stop(c.id)
 	}
 	gone, err := b.ev.waitAll(members, "destroy", 180*time.Second)
 	if err != nil {
@@ -478,7 +529,7 @@ func (b *bench) scaleTimeline(c *scaleCtrl, hasHolder bool) []stage {
 	return out
 }
 
-func printScale(n int, idle time.Duration, floor, pod []scaleRun) {
+func printScale(n int, idle time.Duration, launchers []launcher, res map[string]*scaleSides) {
 	med := func(rs []scaleRun, f func(scaleRun) time.Duration) time.Duration {
 		var s sample
 		for _, r := range rs {
@@ -486,20 +537,36 @@ func printScale(n int, idle time.Duration, floor, pod []scaleRun) {
 		}
 		return s.median()
 	}
-	fmt.Printf("\n## %d pods of %d components started together (%d rounds; medians, ms; ratio = podinit / floor)\n\n", n, scaleComponents, len(pod))
+	how := map[string][2]string{
+		"api": {"launched through the API (create + start)", "stopped through the API"},
+		"cli": {"launched by `docker run -d` (the issue's floor)", "stopped by `docker stop` (the issue's)"},
+	}
+	primary := launchers[0].String()
+	floor, pod := res[primary].floor, res[primary].pod
+	fmt.Printf("\n## %d pods of %d components started together (%d rounds; medians, ms; ratio = podinit / floor, each side launched the same way)\n\n", n, scaleComponents, len(pod))
+	if len(launchers) > 1 {
+		fmt.Printf("Start-all and stop-all are measured for each launcher: through the API (create + start, stop; no CLI process: a stricter floor) and by the docker CLI (`docker run -d`, `docker stop`: the issue's definition), the floor's containers and podinit's controllers alike, from the same engine events. The engine's CPU at rest, the controllers' CPU, RssAnon, the API calls and the timeline are from the %s rounds only; the other rounds hold their pods as long before the stop and measure nothing meanwhile.\n\n", primary)
+	}
 	fmt.Println("| figure | floor | podinit | ratio | target |")
 	fmt.Println("|---|---|---|---|---|")
-	row := func(what string, f func(scaleRun) time.Duration, target float64) {
+	row := func(what string, floor, pod []scaleRun, f func(scaleRun) time.Duration, target float64) {
 		fl, p := med(floor, f), med(pod, f)
 		r := ratio(p, fl)
 		fmt.Printf("| %s | %s | %s | %.2f | ≤ %.1f (%s) |\n", what, ms(fl), ms(p), r, target, verdict(r <= target))
 	}
-	row("start-all (until every component runs)", func(r scaleRun) time.Duration { return r.start }, 1.2)
-	row("stop-all (until every container is removed)", func(r scaleRun) time.Duration { return r.stop }, 1.1)
-	row(fmt.Sprintf("engine CPU (dockerd + containerd) at rest, over %s", idle), func(r scaleRun) time.Duration { return r.engineCPU }, 3)
+	for _, l := range launchers {
+		row("start-all (until every component runs), "+how[l.String()][0], res[l.String()].floor, res[l.String()].pod, func(r scaleRun) time.Duration { return r.start }, 1.2)
+	}
+	for _, l := range launchers {
+		row("stop-all (until every container is removed), "+how[l.String()][1], res[l.String()].floor, res[l.String()].pod, func(r scaleRun) time.Duration { return r.stop }, 1.1)
+	}
+	row(fmt.Sprintf("engine CPU (dockerd + containerd) at rest, over %s", idle), floor, pod, func(r scaleRun) time.Duration { return r.engineCPU }, 3)
 	fmt.Printf("| shims' CPU at rest (with the runc and probe processes they reaped) | %s | %s | %.2f | |\n",
 		ms(med(floor, func(r scaleRun) time.Duration { return r.shimCPU })), ms(med(pod, func(r scaleRun) time.Duration { return r.shimCPU })),
 		ratio(med(pod, func(r scaleRun) time.Duration { return r.shimCPU }), med(floor, func(r scaleRun) time.Duration { return r.shimCPU })))
+	withShims := func(r scaleRun) time.Duration { return r.engineCPU + r.shimCPU }
+	fmt.Printf("| engine CPU at rest incl. shims (dockerd + containerd + shims) | %s | %s | %.2f | |\n",
+		ms(med(floor, withShims)), ms(med(pod, withShims)), ratio(med(pod, withShims), med(floor, withShims)))
 	fmt.Printf("| controllers' own CPU at rest, all %d | | %s | | |\n", n, ms(med(pod, func(r scaleRun) time.Duration { return r.ctrlCPU })))
 
 	var ctrl, holder []int
