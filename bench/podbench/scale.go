@@ -565,8 +565,7 @@ func printScale(n int, idle time.Duration, launchers []launcher, res map[string]
 		ms(med(floor, func(r scaleRun) time.Duration { return r.shimCPU })), ms(med(pod, func(r scaleRun) time.Duration { return r.shimCPU })),
 		ratio(med(pod, func(r scaleRun) time.Duration { return r.shimCPU }), med(floor, func(r scaleRun) time.Duration { return r.shimCPU })))
 	withShims := func(r scaleRun) time.Duration { return r.engineCPU + r.shimCPU }
-	fmt.Printf("| engine CPU at rest incl. shims (dockerd + containerd + shims) | %s | %s | %.2f | |\n",
-		ms(med(floor, withShims)), ms(med(pod, withShims)), ratio(med(pod, withShims), med(floor, withShims)))
+	row(fmt.Sprintf("engine CPU at rest incl. shims (dockerd + containerd + shims), over %s", idle), floor, pod, withShims, 3)
 	fmt.Printf("| controllers' own CPU at rest, all %d | | %s | | |\n", n, ms(med(pod, func(r scaleRun) time.Duration { return r.ctrlCPU })))
 
 	var ctrl, holder []int

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"time"
 )
@@ -55,8 +56,13 @@ func ms(d time.Duration) string {
 
 // ratio is a/b, or 0 when b is 0.
 func ratio(a, b time.Duration) float64 {
-	if b == 0 {
-		return 0
+	switch {
+	case b == 0 && a == 0:
+		return 1
+	case b == 0:
+		// Against a floor below the clock's tick nothing is within a
+		// multiple of it: never a met target.
+		return math.Inf(1)
 	}
 	return float64(a) / float64(b)
 }

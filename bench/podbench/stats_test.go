@@ -34,3 +34,16 @@ func TestSampleStatistics(t *testing.T) {
 		t.Errorf("statistics reordered the sample: %v", s)
 	}
 }
+
+// A ratio against a zero floor is never within a target.
+func TestRatioAgainstZero(t *testing.T) {
+	if r := ratio(50, 0); r <= 3 {
+		t.Errorf("ratio(50, 0) = %v: a zero floor met a target", r)
+	}
+	if r := ratio(0, 0); r != 1 {
+		t.Errorf("ratio(0, 0) = %v, want 1", r)
+	}
+	if r := ratio(30, 10); r != 3 {
+		t.Errorf("ratio(30, 10) = %v, want 3", r)
+	}
+}
