@@ -53,11 +53,11 @@ func TestAnEngineBelowTheClientsLowestAPIIsRefused(t *testing.T) {
 }
 
 // TestControllerHealthcheckSchedule: the image's HEALTHCHECK probes every
-// 10 s with 3 retries, and every second until the pod is first healthy
+// 45 s with 2 retries, and every second until the pod is first healthy
 // where the engine has a start interval (API 1.44; docs/lifecycle.md). On
 // such an engine the probe that first passes begins about 1 s after the
 // one before it ended (or after the controller's start): well under the
-// 10 s it would wait without the start interval, whatever the machine's
+// 45 s it would wait without the start interval, whatever the machine's
 // load does to the probe itself. On an older engine, whose builder refuses
 // the flag, the image has no start interval.
 func TestControllerHealthcheckSchedule(t *testing.T) {
@@ -66,10 +66,10 @@ func TestControllerHealthcheckSchedule(t *testing.T) {
 	api := testenv.MustDocker(t, "version", "--format", "{{.Server.APIVersion}}")
 	hc := testenv.MustDocker(t, "image", "inspect", "-f", "{{.Config.Healthcheck.Interval}} {{.Config.Healthcheck.StartInterval}} {{.Config.Healthcheck.Retries}} {{.Config.Healthcheck.StartPeriod}}", podImage)
 	if versions.LessThan(api, "1.44") {
-		require.Equal(t, "10s 0s 3 1m0s", hc)
+		require.Equal(t, "45s 0s 2 1m0s", hc)
 		return
 	}
-	require.Equal(t, "10s 1s 3 1m0s", hc)
+	require.Equal(t, "45s 1s 2 1m0s", hc)
 	p := runPod(t, map[string]string{
 		"pod.component.app":  "image: " + bbox + "\ncommand: sleep 3600",
 		"pod.component.side": "image: " + bbox + "\ncommand: sleep 3600",
