@@ -63,6 +63,39 @@ type Plan struct {
 	Hosts []hostsfile.Entry
 }
 
+// newPlan is a plan of no component yet for ctrl: what the controller and
+// the options alone decide.
+func newPlan(ctrl Controller, opts Options) *Plan {
+	ctrl.Private = privatePaths(ctrl, opts)
+	ctrl.EngineDirs = engineDirs(ctrl)
+	return &Plan{Pod: podKey(ctrl), Controller: ctrl, Options: opts}
+}
+
+// Holder is the IPC holder the plan of any pod of ctrl has, nil when the
+// components share no IPC namespace or can join the controller's: the
+// controller and the options alone decide it, so that the controller can
+// start it while it still reads the rest of the pod (pod.StartHolder).
+func Holder(ctrl Controller, opts Options) *Member {
+	return newPlan(ctrl, opts).holder()
+}
+
+func (p *Plan) holder() *Member {
+	if !p.Options.ShareIPC || !IPCNeedsHolder(p.Controller.IpcMode) {
+		return nil
+	}
+	h := &Member{Component: podspec.Component{Name: HolderName, Role: podspec.RoleSidecar, Source: "podinit (IPC holder)"}}
+	h.Component.Config = container.Config{
+		Image:      p.Controller.Image,
+		Entrypoint: []string{"/podinit"},
+		Cmd:        []string{"pause"},
+		// The image's HEALTHCHECK asks the controller's socket, which
+		// the holder does not have.
+		Healthcheck: &container.HealthConfig{Test: []string{"NONE"}},
+	}
+	p.finish(h, true)
+	return h
+}
+
 // Members returns every non-init component in start order.
 func (p *Plan) Members() []*Member {
 	var all []*Member
@@ -76,9 +109,9 @@ func (p *Plan) Members() []*Member {
 // only the whole pod can check: dependency graph, roles, stop budget, and
 // the privilege ceiling against the controller's own (ceiling.go).
 func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
-	ctrl.Private = privatePaths(ctrl, opts)
-	ctrl.EngineDirs = engineDirs(ctrl)
-	p := &Plan{Pod: podKey(ctrl), Controller: ctrl, Options: opts, Spec: spec}
+	p := newPlan(ctrl, opts)
+	p.Spec = spec
+	ctrl = p.Controller
 	var errs []*podspec.Problem
 	if w := engineReach(ctrl.EngineHost); w != "" {
 		if opts.StrictEngine {
@@ -92,21 +125,10 @@ func NewPlan(spec podspec.Spec, ctrl Controller, opts Options) (*Plan, error) {
 	for _, c := range append(append([]podspec.Component{}, spec.Init...), spec.Components...) {
 		names[c.Name] = &c
 	}
-	if opts.ShareIPC && IPCNeedsHolder(ctrl.IpcMode) {
+	if p.Holder = p.holder(); p.Holder != nil {
 		if c := names[HolderName]; c != nil {
 			errs = append(errs, c.Problem("", fmt.Sprintf("component name %q is reserved for the IPC holder; rename the component", HolderName)))
 		}
-		h := &Member{Component: podspec.Component{Name: HolderName, Role: podspec.RoleSidecar, Source: "podinit (IPC holder)"}}
-		h.Component.Config = container.Config{
-			Image:      ctrl.Image,
-			Entrypoint: []string{"/podinit"},
-			Cmd:        []string{"pause"},
-			// The image's HEALTHCHECK asks the controller's socket, which
-			// the holder does not have.
-			Healthcheck: &container.HealthConfig{Test: []string{"NONE"}},
-		}
-		p.Holder = h
-		p.finish(h, true)
 	}
 
 	for _, c := range spec.Init {

@@ -108,10 +108,13 @@ func TestPlanDecidesNamespacesNamesAndOwnership(t *testing.T) {
 	require.Equal(t, container.IpcMode("shareable"), p.Holder.Host.IpcMode)
 	require.Equal(t, []string{"NONE"}, p.Holder.Config.Healthcheck.Test)
 	require.Equal(t, container.IpcMode(""), p.Levels[0][0].Host.IpcMode, "filled in with the holder's ID at run time")
+	require.Equal(t, p.Holder, Holder(private, Options{ShareIPC: true}), "the holder started before the pod is read is the plan's")
+	require.Nil(t, Holder(ctrl, Options{ShareIPC: true}), "no holder for a shareable controller")
 
 	p, err = NewPlan(spec, private, Options{ShareIPC: false})
 	require.NoError(t, err)
 	require.Nil(t, p.Holder)
+	require.Nil(t, Holder(private, Options{ShareIPC: false}))
 	require.Equal(t, container.IpcMode(""), p.Levels[0][0].Host.IpcMode)
 }
 
