@@ -57,12 +57,30 @@ func (h *harness) created(names ...string) bool {
 
 func isHolder(name string) bool { return strings.HasSuffix(name, "."+plan.HolderName) }
 
+// bothStarts runs a cell twice: with the holder made by its lifecycle, and
+// with the holder's head start (HeadStart) adopted, as the controller does.
+func bothStarts(t *testing.T, f func(t *testing.T, ahead bool)) {
+	for _, ahead := range []bool{false, true} {
+		t.Run(map[bool]string{false: "made by its lifecycle", true: "head start"}[ahead], func(t *testing.T) {
+			cell(t, func(t *testing.T) { f(t, ahead) })
+		})
+	}
+}
+
+// startAhead starts the pod; ahead, with its holder's head start adopted.
+func (h *harness) startAhead(ahead bool) {
+	if ahead {
+		h.sup.Adopt(headStart(h))
+	}
+	h.start()
+}
+
 // TestComponentsAreCreatedWhileTheHolderStarts: the holder's start is off
 // the critical path; the components start once it runs (the fake engine,
 // like the real one, refuses to start a container that joins the IPC
 // namespace of one that does not run).
 func TestComponentsAreCreatedWhileTheHolderStarts(t *testing.T) {
-	cell(t, func(t *testing.T) {
+	bothStarts(t, func(t *testing.T, ahead bool) {
 		h := holderPod(t)
 		release := make(chan struct{})
 		h.eng.onStart = func(name string) error {
@@ -71,7 +89,7 @@ func TestComponentsAreCreatedWhileTheHolderStarts(t *testing.T) {
 			}
 			return nil
 		}
-		h.start()
+		h.startAhead(ahead)
 		h.waitFor(5*time.Second, func() bool { return h.created("a", "b") }, "both components created while the holder's start has not returned")
 		require.Empty(t, h.eng.running(), "nothing starts before the holder runs")
 		close(release)
@@ -85,7 +103,7 @@ func TestComponentsAreCreatedWhileTheHolderStarts(t *testing.T) {
 // TestHolderThatCannotStartEndsThePodWithItsError: components already
 // created are removed, and the pod's result is the holder's error.
 func TestHolderThatCannotStartEndsThePodWithItsError(t *testing.T) {
-	cell(t, func(t *testing.T) {
+	bothStarts(t, func(t *testing.T, ahead bool) {
 		h := holderPod(t)
 		h.eng.onStart = func(name string) error {
 			if isHolder(name) {
@@ -94,12 +112,12 @@ func TestHolderThatCannotStartEndsThePodWithItsError(t *testing.T) {
 			}
 			return nil
 		}
-		h.start()
+		h.startAhead(ahead)
 		res := h.finish()
 		require.Equal(t, ExitCannotRun, res.Code)
 		require.Contains(t, res.Reason, plan.HolderName)
 		require.Contains(t, res.Reason, errInjected.Error())
-		require.Zero(t, h.eng.calls["ContainerStart"]-1, "only the holder's start was tried")
+		require.Equal(t, 1, h.eng.callsOf("ContainerStart"), "only the holder's start was tried")
 		require.Zero(t, h.eng.left(), "nothing left behind")
 	})
 }
@@ -107,7 +125,7 @@ func TestHolderThatCannotStartEndsThePodWithItsError(t *testing.T) {
 // TestStopWhileComponentsWaitForTheHolder: a stop that comes while the
 // components wait for the holder removes them, within the budget.
 func TestStopWhileComponentsWaitForTheHolder(t *testing.T) {
-	cell(t, func(t *testing.T) {
+	bothStarts(t, func(t *testing.T, ahead bool) {
 		h := holderPod(t)
 		h.eng.onStart = func(name string) error {
 			if isHolder(name) {
@@ -115,7 +133,7 @@ func TestStopWhileComponentsWaitForTheHolder(t *testing.T) {
 			}
 			return nil
 		}
-		h.start()
+		h.startAhead(ahead)
 		h.waitFor(5*time.Second, func() bool { return h.created("a", "b") }, "both components created")
 		h.sup.RequestStop("stop requested by the test")
 		res := h.finish()

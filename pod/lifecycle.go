@@ -169,12 +169,15 @@ func (r *runner) runOnce() outcome {
 	if m.ipcFrom != "" {
 		host.IpcMode = container.IpcMode("container:" + m.ipcFrom)
 	}
-	id, err := r.calls.create(m.ContainerName, m.Name, m.Config, host)
-	if err != nil {
-		if errdefs.IsNotFound(err) {
-			r.calls.forgetImage(m.Config.Image, nil) // gone since it was checked
+	id, adopted := r.takeHead()
+	if !adopted {
+		var err error
+		if id, err = r.calls.create(m.ContainerName, m.Name, m.Config, host); err != nil {
+			if errdefs.IsNotFound(err) {
+				r.calls.forgetImage(m.Config.Image, nil) // gone since it was checked
+			}
+			return r.startFailed("", err)
 		}
-		return r.startFailed("", err)
 	}
 	// Recorded at once: the engine's events for it (its health) may come
 	// before the start call returns.
@@ -201,11 +204,17 @@ func (r *runner) runOnce() outcome {
 		}
 		return r.startFailed(id, err)
 	}
-	if r.stopRequested() {
+	// An adopted container's start is under way: it is waited for, and a
+	// stop then stops it as it would any running container.
+	if !adopted && r.stopRequested() {
 		r.calls.remove(r.calls.life, id)
 		return outcome{stopped: true}
 	}
-	if err := r.calls.startContainer(m.ContainerName, id); err != nil {
+	start := func() error { return r.calls.startContainer(m.ContainerName, id) }
+	if adopted {
+		start = func() error { return m.head.started(r.calls.untilDeadline) }
+	}
+	if err := start(); err != nil {
 		return r.startFailed(id, err)
 	}
 	r.running(id)
@@ -227,6 +236,17 @@ func (r *runner) runOnce() outcome {
 			}
 		}
 	}
+}
+
+// takeHead takes the container of the member's head start (the IPC
+// holder's, HeadStart) once it is created, to be started by the head
+// start: adopted is false when there is none, or it was taken by an
+// earlier run, or its create failed.
+func (r *runner) takeHead() (id string, adopted bool) {
+	if r.m.head == nil {
+		return "", false
+	}
+	return r.m.head.take(r.podStop)
 }
 
 // stopRun stops the run's container for the pod's stop.

@@ -21,6 +21,9 @@ type member struct {
 	// planned.
 	ipcFrom   string
 	ipcHolder *member
+	// head is the holder's head start (Supervisor.Adopt): set before the
+	// lifecycle starts and never changed; its first run takes it.
+	head *HeadStart
 
 	mu         sync.Mutex
 	state      state

@@ -114,6 +114,21 @@ func NewSupervisor(eng engine.Engine, p *plan.Plan, logger *log.Logger, out, err
 	return s
 }
 
+// Adopt gives the supervisor the IPC holder's head start, before Run: the
+// holder's lifecycle takes its container. A head start the plan has no
+// holder for, or not of that name, is discarded.
+func (s *Supervisor) Adopt(h *HeadStart) {
+	if h == nil {
+		return
+	}
+	if s.roster.holder == nil || s.roster.holder.ContainerName != h.name {
+		s.log.Printf("internal error: the IPC holder's head start %s is not the plan's holder; it is removed", h.name)
+		h.Discard()
+		return
+	}
+	s.roster.holder.head = h
+}
+
 // RequestStop starts the pod's stop; the budget counts from the first call.
 func (s *Supervisor) RequestStop(reason string) { s.requestStop(reason, 0) }
 
@@ -179,6 +194,10 @@ func (s *Supervisor) Run(ctx context.Context) Result {
 	s.setPhase(healthprobe.PhaseStopping)
 	s.RequestStop(res.Reason)
 	s.stopper.stopAll()
+	if h := s.roster.holder; h != nil {
+		// Not taken when the pod stopped before the holder's first run.
+		h.head.discard(s.calls.life)
+	}
 
 	s.crew.close()
 	s.endLife()

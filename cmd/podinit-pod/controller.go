@@ -159,8 +159,9 @@ func runController(args []string) int {
 		logger.Print(n)
 	}
 	var pl *plan.Plan
+	var head *pod.HeadStart
 	code := guard(func(line string) { logger.Print(line) }, "reading the pod", func() (code int) {
-		pl, code = planPod(ctrl, info, eng.APIVersion(), f.opts, f.strictCompose, logger)
+		pl, head, code = planPod(eng, eng.APIVersion(), ctrl, info, f.opts, f.strictCompose, logger)
 		return code
 	})
 	if pl == nil {
@@ -175,6 +176,7 @@ func runController(args []string) int {
 	debug.FreeOSMemory()
 
 	sup := pod.NewSupervisor(engineHook(eng), pl, logger, stdout, stderr)
+	sup.Adopt(head)
 	// The start allocates again (the engine's answers, a goroutine and a
 	// connection per component): about 1 MiB of RssAnon for 10 components
 	// that a GC would not give back for minutes (docs/performance.md).
@@ -185,6 +187,7 @@ func runController(args []string) int {
 	srv := &healthprobe.Server{Path: f.socket, Status: sup.Status, StartPeriod: f.startPeriod}
 	if err := srv.Listen(); err != nil {
 		logger.Print(err)
+		head.Discard()
 		return pod.ExitCannotRun
 	}
 	logger.Printf("pod %s: %d init, %d components; stop budget %s", pl.Pod, len(pl.Init), len(pl.Members()), f.opts.StopBudget)
@@ -300,34 +303,66 @@ func connect(ctx context.Context) (*engine.Moby, error) {
 }
 
 // planPod reads the pod from the controller's labels and plans it for the
-// engine it runs on. A nil plan comes with the exit code.
-func planPod(ctrl plan.Controller, info <-chan infoResult, apiVersion string, opts plan.Options, strict bool, logger *log.Logger) (*plan.Plan, int) {
-	read, err := readSpec(podspec.Request{Labels: ctrl.Labels})
-	if err != nil {
-		logger.Print(err)
-		return nil, pod.ExitCannotRun
+// engine it runs on. While podinit-spec reads the labels, it settles what
+// the engine's info decides and gives the IPC holder a head start
+// (pod.StartHolder), so that the holder runs by the time the components
+// are created. A nil plan comes with the exit code, and leaves no holder.
+func planPod(eng engine.Engine, apiVersion string, ctrl plan.Controller, info <-chan infoResult, opts plan.Options, strict bool, logger *log.Logger) (*plan.Plan, *pod.HeadStart, int) {
+	type engineSide struct {
+		ctrl  plan.Controller
+		notes []string
+		head  *pod.HeadStart
+		err   error
+		code  int
+	}
+	side := make(chan engineSide, 1)
+	go func() {
+		r := engineSide{ctrl: ctrl}
+		defer func() { side <- r }()
+		r.code = guard(func(line string) { r.notes = append(r.notes, line) }, "asking the engine about the node", func() int {
+			res := <-info
+			if res.err != nil {
+				r.err = fmt.Errorf("asking the engine for its cgroup driver: %w", res.err)
+				return pod.ExitCannotRun
+			}
+			r.notes = engineView(&r.ctrl, res.info, apiVersion, true)
+			if h := plan.Holder(r.ctrl, opts); h != nil {
+				r.head = pod.StartHolder(eng, h, logger)
+			}
+			return 0
+		})
+	}()
+	read, readErr := readSpec(podspec.Request{Labels: ctrl.Labels})
+	es := <-side
+	fail := func(code int) (*plan.Plan, *pod.HeadStart, int) {
+		es.head.Discard()
+		return nil, nil, code
+	}
+	if readErr != nil {
+		logger.Print(readErr)
+		return fail(pod.ExitCannotRun)
 	}
 	logger.Print(read)
-	switch {
-	case read.Internal != "":
+	if read.Internal != "" {
 		logger.Print(read.Internal)
-		return nil, pod.ExitInvalid
+		return fail(pod.ExitInvalid)
 	}
-	res := <-info
-	if res.err != nil {
-		logger.Printf("asking the engine for its cgroup driver: %v", res.err)
-		return nil, pod.ExitCannotRun
-	}
-	for _, n := range engineView(&ctrl, res.info, apiVersion, true) {
+	for _, n := range es.notes {
 		logger.Print(n)
 	}
-	pl, problems, warnings := planRead(read, ctrl, opts, strict)
+	if es.err != nil {
+		logger.Print(es.err)
+	}
+	if es.code != 0 {
+		return fail(es.code)
+	}
+	pl, problems, warnings := planRead(read, es.ctrl, opts, strict)
 	for _, w := range warnings {
 		logger.Printf("warning: %s", w.Error())
 	}
 	if pl == nil {
 		logger.Print(report(problems))
-		return nil, pod.ExitInvalid
+		return fail(pod.ExitInvalid)
 	}
-	return pl, 0
+	return pl, es.head, 0
 }
