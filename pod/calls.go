@@ -41,6 +41,12 @@ import (
 //     exit, the pod's stop); pre_stop's end a container (life), and also
 //     end at the hooks' own end: the member's SIGKILL time less a reserve
 //     for the stop signal, never past the pod's deadline.
+//   - The IPC holder's head start (headstart.go) makes its create and start
+//     before the supervisor exists, on a context of its own, each within
+//     callTimeout; the lifecycle that adopts it waits for that start on
+//     untilDeadline, as for its own start. A head start nobody took is
+//     removed on life at the end of Run, or within callTimeout by the
+//     controller when the pod will not run.
 //   - Each unary call also gets callTimeout (a pull: -pull-timeout; a kill:
 //     its own deadline), so that an engine that never answers is retried or
 //     reported, and never waited for without end.

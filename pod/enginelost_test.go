@@ -139,7 +139,7 @@ func TestPausedEngineIsLost(t *testing.T) {
 		for _, m := range append(methods, "Ping") {
 			h.eng.setFault(m, faultBlock)
 		}
-		h.pass(10 * time.Second)
+		h.pass(idleCheck + 10*time.Second)
 		res := h.finish()
 		require.Equal(t, ExitEngineLost, res.Code, "%+v", res)
 		// Noticed by the next idle ping, lost 5s later, each ping taking
@@ -160,15 +160,17 @@ func TestEngineLostDuringARequestedStopStillStopsThroughIt(t *testing.T) {
 	cell(t, func(t *testing.T) {
 		spec := defaultPod(t)
 		spec.Components[0].Config = run("stubborn")
-		spec.Components[0].StopGrace = 10 * time.Second
+		// app's grace outlasts the idle ping that notices the engine, and
+		// the second of -engine-lost-after.
+		spec.Components[0].StopGrace = idleCheck + 5*time.Second
 		opts := testBudget
-		opts.StopBudget, opts.EngineLostAfter, opts.SharePID = 20*time.Second, time.Second, false
+		opts.StopBudget, opts.EngineLostAfter, opts.SharePID = 2*idleCheck+10*time.Second, time.Second, false
 		h := newHarness(t, spec, opts)
 		h.start()
 		h.waitFor(10*time.Second, func() bool { return h.runs("app", "side") }, "the pod to run")
 		h.sup.RequestStop("stop requested by the test")
 		h.eng.setFault("Ping", faultBlock)
-		h.pass(10 * time.Second) // app's grace: finish waits 10s more at most
+		h.pass(idleCheck + 5*time.Second) // app's grace: finish waits 10s more at most
 		res := h.finish()
 		require.Contains(t, h.logs.String(), "the engine was lost", "the engine must be lost before the sidecar's turn for this test to mean anything")
 		require.Contains(t, h.logs.String(), "the stop under way goes on asking it")

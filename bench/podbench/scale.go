@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,15 +39,20 @@ var scaleHealth *container.HealthConfig
 // scaleRun is one round of one side.
 type scaleRun struct {
 	start, stop time.Duration
-	engineCPU   time.Duration // dockerd + containerd over the idle window
-	shimCPU     time.Duration // containerd-shims, with what they reaped (runc, exec'd probes)
-	ctrlCPU     time.Duration // the controllers' processes (podinit only)
-	idle        time.Duration // the idle window's actual length
-	ctrlAnon    []int         // KiB per pod: every process of the controller
-	holderAnon  []int         // KiB per pod: the IPC holder
-	calls       []map[string]int
-	idleCalls   []map[string]int
-	timelines   [][]stage
+	// startCPU is the whole machine's busy CPU from the launch until every
+	// component ran (/proc/stat: the engine, the controllers, the probes,
+	// the driver): with the start's length it says whether the start was
+	// bound by CPU.
+	startCPU   time.Duration
+	engineCPU  time.Duration // dockerd + containerd over the idle window
+	shimCPU    time.Duration // containerd-shims, with what they reaped (runc, exec'd probes)
+	ctrlCPU    time.Duration // the controllers' processes (podinit only)
+	idle       time.Duration // the idle window's actual length
+	ctrlAnon   []int         // KiB per pod: every process of the controller
+	holderAnon []int         // KiB per pod: the IPC holder
+	calls      []map[string]int
+	idleCalls  []map[string]int
+	timelines  [][]stage
 }
 
 func (b *bench) scaleMain(args []string) int {
@@ -181,6 +187,7 @@ func (b *bench) scaleFloor(l launcher, n int, idle time.Duration, measure bool) 
 		}
 	}
 	all = append(all, comps...)
+	cpu0 := machineBusy()
 	t0 := time.Now()
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -203,7 +210,7 @@ func (b *bench) scaleFloor(l launcher, n int, idle time.Duration, measure bool) 
 	if err != nil {
 		return scaleRun{}, fmt.Errorf("floor: %w", err)
 	}
-	run := scaleRun{start: last(got).Sub(t0)}
+	run := scaleRun{start: last(got).Sub(t0), startCPU: machineBusy() - cpu0}
 	b.hold(&run, idle, measure, nil)
 	t1 := time.Now()
 	for _, name := range all {
@@ -258,6 +265,7 @@ func (b *bench) scalePodinit(l launcher, n int, idle time.Duration, ipc, logDir 
 	}
 	errs := make([]error, n)
 	var wg sync.WaitGroup
+	cpu0 := machineBusy()
 	t0 := time.Now()
 	for i, c := range ctrls {
 		wg.Add(1)
@@ -286,7 +294,7 @@ func (b *bench) scalePodinit(l launcher, n int, idle time.Duration, ipc, logDir 
 	if err != nil {
 		return scaleRun{}, fmt.Errorf("podinit: %w", err)
 	}
-	run := scaleRun{start: last(got).Sub(t0)}
+	run := scaleRun{start: last(got).Sub(t0), startCPU: machineBusy() - cpu0}
 	if !measure {
 		b.hold(&run, idle, false, nil)
 	} else {
@@ -406,6 +414,25 @@ func procTicks(pid int) int64 {
 		}
 	}
 	return sum
+}
+
+// machineBusy is the CPU time the machine has spent busy since boot: every
+// CPU's user, nice, system, irq, softirq and steal time (/proc/stat).
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal
+	var ticks int64
+	for _, k := range []int{1, 2, 3, 6, 7, 8} {
+		if k < len(f) {
+			v, _ := strconv.ParseInt(f[k], 10, 64)
+			ticks += v
+		}
+	}
+	return time.Duration(ticks) * clockTick
 }
 
 // engineProcs lists dockerd's and containerd's pids, and the shims'. The
@@ -559,6 +586,12 @@ func printScale(n int, idle time.Duration, launchers []launcher, res map[string]
 	}
 	for _, l := range launchers {
 		row("stop-all (until every container is removed), "+how[l.String()][1], res[l.String()].floor, res[l.String()].pod, func(r scaleRun) time.Duration { return r.stop }, 1.1)
+	}
+	for _, l := range launchers {
+		fl, p := res[l.String()].floor, res[l.String()].pod
+		cpu := func(r scaleRun) time.Duration { return r.startCPU }
+		fmt.Printf("| the whole machine's busy CPU during start-all (%d CPUs), %s | %s | %s | %.2f | |\n",
+			runtime.NumCPU(), how[l.String()][0], ms(med(fl, cpu)), ms(med(p, cpu)), ratio(med(p, cpu), med(fl, cpu)))
 	}
 	row(fmt.Sprintf("engine CPU (dockerd + containerd) at rest, over %s", idle), floor, pod, func(r scaleRun) time.Duration { return r.engineCPU }, 3)
 	fmt.Printf("| shims' CPU at rest (with the runc and probe processes they reaped) | %s | %s | %.2f | |\n",

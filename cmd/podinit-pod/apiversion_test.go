@@ -53,9 +53,9 @@ func TestAnEngineBelowTheClientsLowestAPIIsRefused(t *testing.T) {
 }
 
 // TestControllerHealthcheckSchedule: the image's HEALTHCHECK probes every
-// 45 s with 2 retries, and every second until the pod is first healthy
+// 45 s with 2 retries, and every 2 s until the pod is first healthy
 // where the engine has a start interval (API 1.44; docs/lifecycle.md). On
-// such an engine the probe that first passes begins about 1 s after the
+// such an engine the probe that first passes begins about 2 s after the
 // one before it ended (or after the controller's start): well under the
 // 45 s it would wait without the start interval, whatever the machine's
 // load does to the probe itself. On an older engine, whose builder refuses
@@ -69,7 +69,7 @@ func TestControllerHealthcheckSchedule(t *testing.T) {
 		require.Equal(t, "45s 0s 2 1m0s", hc)
 		return
 	}
-	require.Equal(t, "45s 1s 2 1m0s", hc)
+	require.Equal(t, "45s 2s 2 1m0s", hc)
 	p := runPod(t, map[string]string{
 		"pod.component.app":  "image: " + bbox + "\ncommand: sleep 3600",
 		"pod.component.side": "image: " + bbox + "\ncommand: sleep 3600",

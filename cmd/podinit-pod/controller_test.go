@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -228,6 +229,28 @@ func TestPodSharesControllerIPCWhenShareable(t *testing.T) {
 	require.NotContains(t, p.components(), "ipc-holder")
 }
 
+// TestShareableByDefaultNeedsNoHolder: on a node whose daemon makes
+// containers shareable by default (`"default-ipc-mode": "shareable"` in
+// daemon.json, which Swarm's tasks follow too), the controller's own IPC
+// namespace can be joined: podinit makes no IPC holder, and the components
+// share the controller's (docs/sharing.md).
+func TestShareableByDefaultNeedsNoHolder(t *testing.T) {
+	t.Parallel()
+	e := startPrivateEngineWith(t, false, "--default-ipc-mode", "shareable")
+	e.runPod("shared", lostPodLabels)
+	e.running("shared", "shared.app", "shared.side")
+	require.Equal(t, "shareable", e.mustDocker("inspect", "-f", "{{.HostConfig.IpcMode}}", "shared"), "the daemon's default")
+	ipc := func(name string) string {
+		l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/ipc", e.hostPid(name)))
+		require.NoError(t, err)
+		return l
+	}
+	require.Equal(t, ipc("shared"), ipc("shared.app"), "app shares the controller's IPC namespace")
+	require.Equal(t, ipc("shared"), ipc("shared.side"))
+	names := e.mustDocker("ps", "-a", "--format", "{{.Names}}")
+	require.NotContains(t, names, "ipc-holder", "no holder: %s", names)
+}
+
 func TestPodStartsInDependencyOrderAndStopsInReverse(t *testing.T) {
 	t.Parallel()
 	vol := volume(t)
@@ -417,6 +440,7 @@ func TestBadLabelsFailClearlyAndLeaveNothing(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			since := time.Now().Unix()
 			p := runPod(t, c.labels, nil)
 			require.Equal(t, 2, p.exitCode(30*time.Second))
 			logs := p.logs()
@@ -424,6 +448,13 @@ func TestBadLabelsFailClearlyAndLeaveNothing(t *testing.T) {
 				require.Contains(t, logs, w)
 			}
 			require.Empty(t, p.components())
+			// The IPC holder's head start made it while the labels were
+			// read; the refusal removed it.
+			made := testenv.MustDocker(t, "events", "--since", strconv.FormatInt(since, 10), "--until", strconv.FormatInt(time.Now().Unix()+1, 10),
+				"--filter", "container="+p.name+".ipc-holder", "--format", "{{.Action}}")
+			for _, a := range []string{"create", "start", "destroy"} {
+				require.Contains(t, strings.Fields(made), a, "the holder's events: %s", made)
+			}
 		})
 	}
 }

@@ -32,12 +32,19 @@ type privateEngine struct {
 	holder      *exec.Cmd  // keeps the namespaces
 	front       *idleProxy // the socket the controllers mount
 	liveRestore bool
+	flags       []string // more dockerd flags of this test's
 	dockerd     *exec.Cmd
 }
 
 // startPrivateEngine starts a dockerd of the test's own, loaded with the
 // pod's images; cleanup removes its containers and everything of it.
 func startPrivateEngine(t *testing.T, liveRestore bool) *privateEngine {
+	t.Helper()
+	return startPrivateEngineWith(t, liveRestore)
+}
+
+// startPrivateEngineWith is startPrivateEngine with more dockerd flags.
+func startPrivateEngineWith(t *testing.T, liveRestore bool, flags ...string) *privateEngine {
 	t.Helper()
 	testenv.RequireRoot(t)
 	requirePodEnv(t)
@@ -48,7 +55,7 @@ func startPrivateEngine(t *testing.T, liveRestore bool) *privateEngine {
 	}
 	dir, err := os.MkdirTemp("/tmp", "podinit-dockerd-")
 	require.NoError(t, err)
-	e := &privateEngine{t: t, dir: dir, liveRestore: liveRestore}
+	e := &privateEngine{t: t, dir: dir, liveRestore: liveRestore, flags: flags}
 	e.holder = exec.Command("unshare", "--net", "--mount", "--uts", "--propagation", "private", "--", "sleep", "3600")
 	require.NoError(t, e.holder.Start())
 	t.Cleanup(e.cleanup)
@@ -142,7 +149,7 @@ func (e *privateEngine) start() {
 	if e.liveRestore {
 		args = append(args, "--live-restore")
 	}
-	args = append(args, dockerdArgs...)
+	args = append(append(args, dockerdArgs...), e.flags...)
 	log, err := os.OpenFile(e.logFile(), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	require.NoError(e.t, err)
 	defer log.Close()

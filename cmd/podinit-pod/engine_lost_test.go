@@ -238,9 +238,9 @@ func TestEngineReturnSweepsTheNode(t *testing.T) {
 	dockerd := e.dockerd.Process
 	require.NoError(t, dockerd.Signal(syscall.SIGSTOP))
 	t.Cleanup(func() { dockerd.Signal(syscall.SIGCONT) })
-	// The survivor's ping while its engine answered (every 5s) goes
+	// The survivor's ping while its engine answered (every 15s) goes
 	// unanswered within its 1s timeout.
-	time.Sleep(7 * time.Second)
+	time.Sleep(17 * time.Second)
 	require.NoError(t, syscall.Kill(victim, syscall.SIGKILL))
 	time.Sleep(time.Second)
 	require.True(t, alive(victimApp), "the -pids=false component outlives its controller")
