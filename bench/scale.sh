@@ -7,7 +7,7 @@
 # pod by endpoint (each controller talks to the engine through its own
 # counting proxy), and a timeline of one start under load. Arguments go to
 # `podbench scale` (-n 20, -rounds 2, -idle 30s, -launch api|cli|both,
-# -ctrl-ipc shareable, -health 10s,1s, -logs DIR).
+# -ctrl-ipc shareable, -health 45s,2s, -logs DIR).
 # Run it on a private engine: CI=true ./scripts/engine.sh 28 -- bench/scale.sh
 # (the engine's CPU is read from /proc by process name, so the run must see
 # only that engine's dockerd and containerd). Needs root; builds IMAGE

@@ -334,10 +334,14 @@ func planPod(eng engine.Engine, apiVersion string, ctrl plan.Controller, info <-
 	}()
 	read, readErr := readSpec(podspec.Request{Labels: ctrl.Labels})
 	es := <-side
-	fail := func(code int) (*plan.Plan, *pod.HeadStart, int) {
-		es.head.Discard()
-		return nil, nil, code
-	}
+	planned := false
+	defer func() {
+		// Also on a panic, which the guard around planPod recovers.
+		if !planned {
+			es.head.Discard()
+		}
+	}()
+	fail := func(code int) (*plan.Plan, *pod.HeadStart, int) { return nil, nil, code }
 	if readErr != nil {
 		logger.Print(readErr)
 		return fail(pod.ExitCannotRun)
@@ -364,5 +368,6 @@ func planPod(eng engine.Engine, apiVersion string, ctrl plan.Controller, info <-
 		logger.Print(report(problems))
 		return fail(pod.ExitInvalid)
 	}
+	planned = true
 	return pl, es.head, 0
 }
