@@ -64,6 +64,21 @@ func StartHolder(eng engine.Engine, holder *plan.Member, logger *log.Logger) *He
 	return h
 }
 
+// Adopt gives the supervisor the IPC holder's head start, before Run: the
+// holder's lifecycle takes its container. A head start the plan has no
+// holder for, or not of that name, is discarded.
+func (s *Supervisor) Adopt(h *HeadStart) {
+	if h == nil {
+		return
+	}
+	if s.roster.holder == nil || s.roster.holder.ContainerName != h.name {
+		s.log.Printf("internal error: the IPC holder's head start %s is not the plan's holder; it is removed", h.name)
+		h.Discard()
+		return
+	}
+	s.roster.holder.head = h
+}
+
 // take hands the holder's container to its lifecycle as soon as it is
 // created: the components are created with its ID while it starts. ok is
 // false when the create failed, or when stop closed first (the head start

@@ -27,8 +27,9 @@ import (
 // returning engine calls for (engineGuard: engineguard.go, its states in
 // liveness.go), the stop (stopper: stop.go, with plan.Budget's arithmetic),
 // signal delivery (signaller: forward.go, signal.go), the engine calls with
-// their deadline rule (engineCalls: calls.go, image.go), and the goroutines
-// Run waits for (crew: crew.go). Data flows one way: the supervisor makes
+// their deadline rule (engineCalls: calls.go, image.go), the goroutines
+// Run waits for (crew: crew.go), the IPC holder's head start (headstart.go)
+// and the start's end (startover.go). Data flows one way: the supervisor makes
 // the parts and hands each the ones it uses; none of them knows the
 // supervisor (crew is handed RequestStop, to stop the pod on a panic).
 //
@@ -112,21 +113,6 @@ func NewSupervisor(eng engine.Engine, p *plan.Plan, logger *log.Logger, out, err
 		out: out, errw: errw,
 	}
 	return s
-}
-
-// Adopt gives the supervisor the IPC holder's head start, before Run: the
-// holder's lifecycle takes its container. A head start the plan has no
-// holder for, or not of that name, is discarded.
-func (s *Supervisor) Adopt(h *HeadStart) {
-	if h == nil {
-		return
-	}
-	if s.roster.holder == nil || s.roster.holder.ContainerName != h.name {
-		s.log.Printf("internal error: the IPC holder's head start %s is not the plan's holder; it is removed", h.name)
-		h.Discard()
-		return
-	}
-	s.roster.holder.head = h
 }
 
 // RequestStop starts the pod's stop; the budget counts from the first call.
@@ -248,31 +234,6 @@ func (s *Supervisor) runPhases() (res Result) {
 		close(s.startOver)
 	}
 	return s.supervise()
-}
-
-// StartOver is closed once every component has run for the first time, or
-// ended before it could, or the pod stops: the start is over. It is never
-// closed when Run is not called.
-func (s *Supervisor) StartOver() <-chan struct{} { return s.startOver }
-
-// awaitStartOver closes startOver once each component has run or ended, or
-// the stop comes.
-func (s *Supervisor) awaitStartOver() {
-	defer close(s.startOver)
-	for _, m := range s.roster.members {
-		for {
-			var over bool
-			changed := m.view(func(m *member) { over = !m.startedAt.IsZero() || m.state.final() })
-			if over {
-				break
-			}
-			select {
-			case <-changed:
-			case <-s.stopCh:
-				return
-			}
-		}
-	}
 }
 
 // start runs the holder and the init components, then launches every
