@@ -423,7 +423,11 @@ func TestScaleAndRollingUpdate(t *testing.T) {
 	testenv.MustDocker(t, "service", "update", "-d", "--no-resolve-image", "--image", tag, svc)
 
 	minRunning, lowest := 3, ""
-	deadline := time.Now().Add(150 * time.Second)
+	// Swarm waits for each new task to be healthy before the next: within
+	// about 2 s of its components on Docker 25 and later, at its first
+	// probe 45 s after its start on an engine without a start interval
+	// (20.10; docs/lifecycle.md).
+	deadline := time.Now().Add(300 * time.Second)
 	for {
 		ctrl := s.controllers("greeter")
 		if len(ctrl) < minRunning {
@@ -442,7 +446,7 @@ func TestScaleAndRollingUpdate(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("rolling update not done after 150s: controllers %v, pods %v", ctrl, s.pods("greeter"))
+			t.Fatalf("rolling update not done after 300s: controllers %v, pods %v", ctrl, s.pods("greeter"))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -474,10 +478,13 @@ func TestHealth(t *testing.T) {
 	// controller: Swarm then replaces the task.
 	out, err := execIn(app, "rm", "/www/index.html")
 	require.NoError(t, err, out)
-	// The image's HEALTHCHECK reports the pod unhealthy after 3 failed
-	// probes 10 s apart (docs/lifecycle.md): ~30 s, after the health
-	// component's own 2 failed probes.
-	testenv.WaitFor(t, 60*time.Second, func() bool { h = health(ctrl); return h == "unhealthy" },
+	// The image's HEALTHCHECK at the stack's own interval (10 s; the test
+	// and 2 retries are the image's: docs/lifecycle.md) reports the pod
+	// unhealthy after 2 failed probes: ~20 s, after the health component's
+	// own 2 failed probes. At the image's 45 s it would take 45-90 s.
+	require.Equal(t, "10s 2 [CMD /podinit healthcheck]", testenv.MustDocker(t, "inspect", "-f", "{{.Config.Healthcheck.Interval}} {{.Config.Healthcheck.Retries}} {{.Config.Healthcheck.Test}}", ctrl),
+		"the stack's interval with the image's probe and retries")
+	testenv.WaitFor(t, 45*time.Second, func() bool { h = health(ctrl); return h == "unhealthy" },
 		"the controller to turn unhealthy once the app fails its probe (last: %q)", &h)
 
 	testenv.WaitFor(t, 90*time.Second, func() bool {

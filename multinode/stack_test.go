@@ -34,8 +34,9 @@ services:
     image: {{$.Image}}
     command: ["-logs", "-stop-budget", "8s"{{range .Flags}}, "{{.}}"{{end}}]
     stop_grace_period: 8s
-    # The image's own check, every second instead of every 3: Swarm waits
-    # for a new task's health in updates, so this keeps the stage short.
+    # The image's own check, every second instead of every 45 s: Swarm
+    # waits for a new task's health in updates, so this keeps the stage
+    # short.
     healthcheck: {interval: 1s}
     volumes: ["/var/run/docker.sock:/var/run/docker.sock"]
     networks: [net]
