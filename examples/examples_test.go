@@ -425,9 +425,9 @@ func TestScaleAndRollingUpdate(t *testing.T) {
 	minRunning, lowest := 3, ""
 	// Swarm waits for each new task to be healthy before the next: within
 	// about 2 s of its components on Docker 25 and later, at its first
-	// probe 45 s after its start on an engine without a start interval
-	// (20.10; docs/lifecycle.md).
-	deadline := time.Now().Add(300 * time.Second)
+	// probe 10 s after its start with the image built on 20.10
+	// (docs/lifecycle.md).
+	deadline := time.Now().Add(150 * time.Second)
 	for {
 		ctrl := s.controllers("greeter")
 		if len(ctrl) < minRunning {
@@ -446,7 +446,7 @@ func TestScaleAndRollingUpdate(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("rolling update not done after 300s: controllers %v, pods %v", ctrl, s.pods("greeter"))
+			t.Fatalf("rolling update not done after 150s: controllers %v, pods %v", ctrl, s.pods("greeter"))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

@@ -59,14 +59,15 @@ func TestAnEngineBelowTheClientsLowestAPIIsRefused(t *testing.T) {
 // one before it ended (or after the controller's start): well under the
 // 45 s it would wait without the start interval, whatever the machine's
 // load does to the probe itself. On an older engine, whose builder refuses
-// the flag, the image has no start interval.
+// the flag, the image has no start interval and probes every 10 s with 3
+// retries (scripts/image-dockerfile.sh).
 func TestControllerHealthcheckSchedule(t *testing.T) {
 	t.Parallel()
 	requirePodEnv(t)
 	api := testenv.MustDocker(t, "version", "--format", "{{.Server.APIVersion}}")
 	hc := testenv.MustDocker(t, "image", "inspect", "-f", "{{.Config.Healthcheck.Interval}} {{.Config.Healthcheck.StartInterval}} {{.Config.Healthcheck.Retries}} {{.Config.Healthcheck.StartPeriod}}", podImage)
 	if versions.LessThan(api, "1.44") {
-		require.Equal(t, "45s 0s 2 1m0s", hc)
+		require.Equal(t, "10s 0s 3 1m0s", hc)
 		return
 	}
 	require.Equal(t, "45s 2s 2 1m0s", hc)
