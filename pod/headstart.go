@@ -124,15 +124,14 @@ func (h *HeadStart) discard(ctx context.Context) {
 	if taken {
 		return
 	}
+	defer h.cancel()
 	// Waited for rather than cancelled: a create the engine completes
 	// after its caller gave up would leave a holder nobody knows of.
 	select {
 	case <-h.done:
 	case <-ctx.Done():
-		h.cancel()
 		return
 	}
-	h.cancel()
 	if h.id != "" {
 		h.calls.remove(ctx, h.id)
 	}

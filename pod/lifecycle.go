@@ -210,11 +210,13 @@ func (r *runner) runOnce() outcome {
 		r.calls.remove(r.calls.life, id)
 		return outcome{stopped: true}
 	}
-	start := func() error { return r.calls.startContainer(m.ContainerName, id) }
+	var err error
 	if adopted {
-		start = func() error { return m.head.started(r.calls.untilDeadline) }
+		err = m.head.started(r.calls.untilDeadline)
+	} else {
+		err = r.calls.startContainer(m.ContainerName, id)
 	}
-	if err := start(); err != nil {
+	if err != nil {
 		return r.startFailed(id, err)
 	}
 	r.running(id)

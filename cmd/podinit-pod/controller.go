@@ -312,7 +312,6 @@ func planPod(eng engine.Engine, apiVersion string, ctrl plan.Controller, info <-
 		ctrl  plan.Controller
 		notes []string
 		head  *pod.HeadStart
-		err   error
 		code  int
 	}
 	side := make(chan engineSide, 1)
@@ -322,7 +321,7 @@ func planPod(eng engine.Engine, apiVersion string, ctrl plan.Controller, info <-
 		r.code = guard(func(line string) { r.notes = append(r.notes, line) }, "asking the engine about the node", func() int {
 			res := <-info
 			if res.err != nil {
-				r.err = fmt.Errorf("asking the engine for its cgroup driver: %w", res.err)
+				r.notes = append(r.notes, fmt.Sprintf("asking the engine for its cgroup driver: %v", res.err))
 				return pod.ExitCannotRun
 			}
 			r.notes = engineView(&r.ctrl, res.info, apiVersion, true)
@@ -341,24 +340,20 @@ func planPod(eng engine.Engine, apiVersion string, ctrl plan.Controller, info <-
 			es.head.Discard()
 		}
 	}()
-	fail := func(code int) (*plan.Plan, *pod.HeadStart, int) { return nil, nil, code }
 	if readErr != nil {
 		logger.Print(readErr)
-		return fail(pod.ExitCannotRun)
+		return nil, nil, pod.ExitCannotRun
 	}
 	logger.Print(read)
 	if read.Internal != "" {
 		logger.Print(read.Internal)
-		return fail(pod.ExitInvalid)
+		return nil, nil, pod.ExitInvalid
 	}
 	for _, n := range es.notes {
 		logger.Print(n)
 	}
-	if es.err != nil {
-		logger.Print(es.err)
-	}
 	if es.code != 0 {
-		return fail(es.code)
+		return nil, nil, es.code
 	}
 	pl, problems, warnings := planRead(read, es.ctrl, opts, strict)
 	for _, w := range warnings {
@@ -366,7 +361,7 @@ func planPod(eng engine.Engine, apiVersion string, ctrl plan.Controller, info <-
 	}
 	if pl == nil {
 		logger.Print(report(problems))
-		return fail(pod.ExitInvalid)
+		return nil, nil, pod.ExitInvalid
 	}
 	planned = true
 	return pl, es.head, 0
