@@ -229,6 +229,26 @@ func TestPodSharesControllerIPCWhenShareable(t *testing.T) {
 	require.NotContains(t, p.components(), "ipc-holder")
 }
 
+// TestHeadStartHolderIsAdopted: the holder podinit starts while it reads
+// the labels is the pod's holder: created and started once, never removed
+// and made again by the supervisor, and the components join it.
+func TestHeadStartHolderIsAdopted(t *testing.T) {
+	t.Parallel()
+	since := time.Now().Unix()
+	p := runPod(t, map[string]string{"pod.component.app": "image: " + bbox + "\ncommand: sleep 3600"}, nil)
+	p.running("app", "ipc-holder")
+	require.Equal(t, nsOf(t, p.name+".ipc-holder", "ipc"), nsOf(t, p.name+".app", "ipc"))
+	testenv.MustDocker(t, "stop", p.name)
+	require.Equal(t, 0, p.exitCode(30*time.Second))
+	events := testenv.MustDocker(t, "events", "--since", strconv.FormatInt(since, 10), "--until", strconv.FormatInt(time.Now().Unix()+1, 10),
+		"--filter", "container="+p.name+".ipc-holder", "--filter", "event=create", "--filter", "event=start", "--format", "{{.Action}}")
+	require.Equal(t, []string{"create", "start"}, strings.Fields(events), "the holder's creates and starts")
+	logs := p.logs()
+	require.NotContains(t, logs, "removing an old container named")
+	require.NotContains(t, logs, "head start")
+	p.noneLeft()
+}
+
 // TestShareableByDefaultNeedsNoHolder: on a node whose daemon makes
 // containers shareable by default (`"default-ipc-mode": "shareable"` in
 // daemon.json, which Swarm's tasks follow too), the controller's own IPC
